@@ -1,0 +1,41 @@
+# Thin front door over CMake. Every target installs what is missing first, so a fresh
+# Debian 12 machine needs nothing but `make run` or `make test`.
+BUILD      ?= build
+SAN_BUILD  ?= build-sanitize
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= 2
+CONFIG     ?= config/gleitzeit.toml
+# CI turns warnings into errors; a developer's tree stays buildable while experimenting.
+WERROR     := $(if $(CI),ON,OFF)
+CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGLEITZEIT_WERROR=$(WERROR)
+
+.PHONY: deps build test test-sanitize run bench deb clean
+
+deps:
+	@packaging/install-build-deps
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-sanitize: deps
+	cmake -S . -B $(SAN_BUILD) $(CMAKE_ARGS) -DGLEITZEIT_SANITIZE=ON
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+run: build
+	$(BUILD)/host/gleitzeitd --config $(CONFIG)
+
+bench: build
+	@echo "make bench: the benchmark arrives with the client issue (tests/bench)"; exit 1
+
+deb: deps
+	@echo "make deb: the Debian package arrives with the packaging issue"; exit 1
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,65 @@
+#pragma once
+// An Engine.IO endpoint mounted at one path ("/socket.io/", "/engine.io/"): its settings,
+// its live sessions by sid, and the handler above it.
+
+#include "sio/engine_options.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace gleitzeit::sio {
+class metrics;
+}
+
+namespace gleitzeit::sio::engine {
+
+class session;
+class session_handler;
+
+class endpoint : public std::enable_shared_from_this<endpoint> {
+public:
+    endpoint(options opts, session_handler& handler, metrics& stats);
+
+    const options& settings() const { return options_; }
+    session_handler& handler() { return handler_; }
+    metrics& stats() { return metrics_; }
+
+    /// A new session with a fresh sid, registered under it.
+    std::shared_ptr<session> create(boost::asio::io_context& ioc);
+    /// Same, on an executor the caller already runs on (a direct WebSocket's own strand).
+    template <class Strand> std::shared_ptr<session> create_on(Strand strand);
+
+    std::shared_ptr<session> find(std::string_view sid) const;
+    void remove(const std::string& sid);
+    std::size_t size() const;
+    /// Closes every session (server shutdown).
+    void close_all(const std::string& reason);
+
+private:
+    std::string new_sid();
+    void add(const std::shared_ptr<session>& s);
+
+    options options_;
+    session_handler& handler_;
+    metrics& metrics_;
+    mutable std::mutex mutex_;
+    std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+};
+
+} // namespace gleitzeit::sio::engine
+
+#include "sio/engine_session.hpp"
+
+namespace gleitzeit::sio::engine {
+template <class Strand> std::shared_ptr<session> endpoint::create_on(Strand strand) {
+    auto s = std::make_shared<session>(std::move(strand), new_sid(), shared_from_this());
+    add(s);
+    return s;
+}
+} // namespace gleitzeit::sio::engine

@@ -1,0 +1,317 @@
+#include "sio/engine_session.hpp"
+
+#include "sio/engine_endpoint.hpp"
+#include "sio/metrics.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+namespace gleitzeit::sio::engine {
+namespace asio = boost::asio;
+
+namespace {
+frame text_frame(std::string text) {
+    frame f;
+    f.owned = std::move(text);
+    return f;
+}
+} // namespace
+
+session::session(strand_type strand, std::string id, std::shared_ptr<endpoint> owner)
+    : strand_(std::move(strand)), id_(std::move(id)), owner_(std::move(owner)),
+      metrics_(owner_->stats()), ping_timer_(strand_) {}
+
+session::~session() = default;
+
+std::string session::open_packet(bool upgrades) const {
+    const auto& o = owner_->settings();
+    boost::json::object open{
+        {"sid", id_},
+        {"upgrades", upgrades ? boost::json::array{"websocket"} : boost::json::array{}},
+        {"pingInterval", o.ping_interval.count()},
+        {"pingTimeout", o.ping_timeout.count()},
+        {"maxPayload", o.max_payload},
+    };
+    return "0" + boost::json::serialize(open);
+}
+
+std::string session::start_polling() {
+    state_ = state::polling;
+    arm_ping(owner_->settings().ping_interval);
+    owner_->handler().on_open(shared_from_this());
+    auto text = open_packet(owner_->settings().allow_upgrades);
+    metrics_.count_out('0', text.size());
+    return text;
+}
+
+void session::start_websocket(std::shared_ptr<websocket_link> ws) {
+    state_ = state::websocket;
+    ws_ = std::move(ws);
+    std::vector<frame> open;
+    open.push_back(text_frame(open_packet(false)));
+    emit(open);
+    arm_ping(owner_->settings().ping_interval);
+    owner_->handler().on_open(shared_from_this());
+}
+
+void session::send(std::vector<frame> frames) {
+    asio::dispatch(strand_, [self = shared_from_this(), frames = std::move(frames)]() mutable {
+        if (self->state_ == state::closed)
+            return;
+        self->emit(frames);
+    });
+}
+
+void session::emit(std::vector<frame>& frames) {
+    for (auto& f : frames)
+        metrics_.count_out(f.binary ? '4' : f.bytes().empty() ? '4' : f.bytes()[0], f.bytes().size());
+    if (state_ == state::websocket) {
+        ws_->write(std::move(frames));
+        return;
+    }
+    for (auto& f : frames)
+        outbox_.push_back(std::move(f));
+    schedule_flush();
+}
+
+void session::close(std::string reason) {
+    asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+        if (self->state_ == state::closed)
+            return;
+        // The peer learns of a server close from a close packet.
+        std::vector<frame> bye;
+        bye.push_back(text_frame("1"));
+        self->emit(bye);
+        self->flush();
+        self->finish(reason, "1");
+    });
+}
+
+void session::schedule_flush() {
+    if (flush_scheduled_ || !poll_)
+        return;
+    // Deferred so that packets queued in the same turn leave in one poll response.
+    flush_scheduled_ = true;
+    asio::post(strand_, [self = shared_from_this()] {
+        self->flush_scheduled_ = false;
+        self->flush();
+    });
+}
+
+void session::flush() {
+    if (!poll_ || outbox_.empty())
+        return;
+    std::string payload;
+    for (auto& f : outbox_) {
+        auto bytes = f.bytes();
+        if (f.binary)
+            append_to_payload(payload, '4', bytes, true);
+        else
+            append_to_payload(payload, bytes[0], bytes.substr(1), false);
+    }
+    outbox_.clear();
+    std::exchange(poll_, nullptr)->answer(200, std::move(payload));
+}
+
+void session::on_poll(std::shared_ptr<poll_request> get) {
+    if (state_ == state::websocket || state_ == state::closed) {
+        get->answer(400, R"({"code":3,"message":"Bad request"})");
+        return;
+    }
+    if (poll_) {
+        // Two GETs at once mean a broken or hostile client: end the session, answering the
+        // held GET with a close packet, as the protocol's test suite expects.
+        get->answer(400, R"({"code":3,"message":"Bad request"})");
+        finish("concurrent poll", "1");
+        return;
+    }
+    poll_ = std::move(get);
+    if (state_ == state::upgrading && outbox_.empty()) {
+        // The client is probing a WebSocket: release its poll so it can finish the upgrade.
+        std::exchange(poll_, nullptr)->answer(200, "6");
+        return;
+    }
+    flush();
+}
+
+void session::on_poll_aborted(const poll_request* get) {
+    if (state_ != state::closed && poll_.get() == get) {
+        poll_.reset();
+        finish("transport close", "");
+    }
+}
+
+void session::on_post(std::string body, std::shared_ptr<poll_request> reply) {
+    if (state_ == state::websocket || state_ == state::closed) {
+        reply->answer(400, R"({"code":3,"message":"Bad request"})");
+        return;
+    }
+    if (post_in_progress_) {
+        reply->answer(400, R"({"code":3,"message":"Bad request"})");
+        finish("concurrent post", "1");
+        return;
+    }
+    auto packets = decode_payload(body);
+    if (!packets) {
+        reply->answer(400, R"({"code":3,"message":"Bad request"})");
+        finish("parse error", "1");
+        return;
+    }
+    post_in_progress_ = true;
+    for (const auto& p : *packets) {
+        metrics_.count_in(p.binary ? '4' : static_cast<char>(p.type), p.data().size() + 1);
+        if (!handle_packet(p, false) || state_ == state::closed)
+            break;
+    }
+    post_in_progress_ = false;
+    reply->answer(state_ == state::closed ? 400 : 200, state_ == state::closed ? "" : "ok");
+}
+
+void session::on_request_too_large(std::shared_ptr<poll_request> reply) {
+    reply->answer(413, R"({"code":3,"message":"Payload too large"})");
+    if (state_ != state::closed)
+        finish("payload too large", "1");
+}
+
+void session::on_websocket(std::shared_ptr<websocket_link> ws) {
+    if (state_ != state::polling || !owner_->settings().allow_upgrades) {
+        // Upgraded already, or mid-upgrade: a second WebSocket for one sid is refused.
+        ws->close();
+        return;
+    }
+    state_ = state::upgrading;
+    probe_ = std::move(ws);
+}
+
+bool session::handle_packet(const packet& p, bool from_probe) {
+    auto& handler = owner_->handler();
+    if (p.binary) {
+        handler.on_message(shared_from_this(), p.data(), true);
+        return true;
+    }
+    switch (p.type) {
+    case packet_type::pong:
+        if (awaiting_pong_) {
+            awaiting_pong_ = false;
+            arm_ping(owner_->settings().ping_interval);
+        }
+        return true;
+    case packet_type::message:
+        handler.on_message(shared_from_this(), p.data(), false);
+        return true;
+    case packet_type::close:
+        finish("client close", "6");
+        return false;
+    case packet_type::ping:
+        if (from_probe && p.data() == "probe") {
+            std::vector<frame> reply;
+            reply.push_back(text_frame("3probe"));
+            probe_->write(std::move(reply));
+            if (poll_)
+                std::exchange(poll_, nullptr)->answer(200, "6");
+            return true;
+        }
+        break;
+    case packet_type::upgrade:
+        if (from_probe) {
+            state_ = state::websocket;
+            ws_ = std::move(probe_);
+            if (poll_)
+                std::exchange(poll_, nullptr)->answer(200, "6");
+            std::vector<frame> pending;
+            pending.swap(outbox_);
+            if (!pending.empty())
+                ws_->write(std::move(pending));
+            return true;
+        }
+        break;
+    case packet_type::noop:
+        return true;
+    case packet_type::open:
+        break;
+    }
+    finish("parse error", "1");
+    return false;
+}
+
+void session::on_ws_message(const websocket_link* ws, std::string_view data, bool binary) {
+    if (state_ == state::closed)
+        return;
+    bool is_probe = probe_ && probe_.get() == ws;
+    if (!is_probe && ws_.get() != ws)
+        return;
+    packet p;
+    if (binary) {
+        p.binary = true;
+        p.text = data;
+    } else if (auto decoded = decode_text(data)) {
+        p = *decoded;
+    } else {
+        finish("parse error", "1");
+        return;
+    }
+    metrics_.count_in(p.binary ? '4' : static_cast<char>(p.type), data.size());
+    if (is_probe && !(p.type == packet_type::ping || p.type == packet_type::upgrade) ) {
+        // Only the probe and the upgrade belong on a WebSocket that is not yet the transport.
+        probe_->close();
+        probe_.reset();
+        state_ = state::polling;
+        return;
+    }
+    handle_packet(p, is_probe);
+}
+
+void session::on_ws_closed(const websocket_link* ws, std::string reason) {
+    if (probe_ && probe_.get() == ws) {
+        probe_.reset();
+        if (state_ == state::upgrading)
+            state_ = state::polling;
+        return;
+    }
+    if (ws_.get() == ws && state_ != state::closed)
+        finish(std::move(reason), "");
+}
+
+void session::arm_ping(std::chrono::milliseconds after) {
+    ping_timer_.expires_after(after);
+    ping_timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec)
+            self->on_ping_timer();
+    });
+}
+
+void session::on_ping_timer() {
+    if (state_ == state::closed)
+        return;
+    if (awaiting_pong_) {
+        finish("ping timeout", "1");
+        return;
+    }
+    awaiting_pong_ = true;
+    std::vector<frame> ping;
+    ping.push_back(text_frame("2"));
+    emit(ping);
+    arm_ping(owner_->settings().ping_timeout);
+}
+
+void session::finish(const std::string& reason, std::string_view poll_answer) {
+    if (state_ == state::closed)
+        return;
+    state_ = state::closed;
+    ping_timer_.cancel();
+    if (poll_)
+        std::exchange(poll_, nullptr)->answer(200, std::string(poll_answer.empty() ? "6" : poll_answer));
+    if (ws_)
+        std::exchange(ws_, nullptr)->close();
+    if (probe_)
+        std::exchange(probe_, nullptr)->close();
+    outbox_.clear();
+    owner_->remove(id_);
+    metrics_.count_close(reason);
+    owner_->handler().on_close(shared_from_this(), reason);
+    user.reset();
+}
+
+} // namespace gleitzeit::sio::engine

@@ -1,0 +1,69 @@
+#pragma once
+// The listening side: one TCP port that serves Engine.IO endpoints (long-polling and
+// WebSocket) at their paths and hands every other request to a plain HTTP handler.
+// Beast stays behind this header.
+
+#include "sio/engine_options.hpp"
+#include "sio/metrics.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace gleitzeit::sio {
+
+namespace engine {
+class endpoint;
+class session_handler;
+} // namespace engine
+
+struct http_response {
+    unsigned status = 200;
+    std::string content_type = "application/json";
+    std::string body;
+};
+
+/// Answers a plain HTTP request: method ("GET"), target ("/health?x=1").
+using http_handler = std::function<http_response(std::string_view method, std::string_view target)>;
+
+struct http_options {
+    /// Origins allowed to use long-polling from a browser; "*" allows any.
+    std::vector<std::string> cors_origins;
+    /// TCP connections beyond this are closed at once; 0 means no limit.
+    std::size_t max_connections = 0;
+};
+
+class http_server {
+public:
+    http_server(boost::asio::io_context& ioc, http_options opts = {});
+    ~http_server();
+    http_server(const http_server&) = delete;
+    http_server& operator=(const http_server&) = delete;
+
+    /// Serves Engine.IO at `path` (e.g. "/socket.io/") for the given handler.
+    std::shared_ptr<engine::endpoint> mount(std::string path, engine::options opts,
+                                            engine::session_handler& handler);
+    /// Every request that no endpoint takes; without one the answer is 404.
+    void set_fallback(http_handler handler);
+
+    /// Binds and starts accepting; returns the bound port (useful with port 0).
+    /// Throws std::system_error when the address cannot be bound.
+    std::uint16_t listen(const std::string& address, std::uint16_t port);
+    /// Stops accepting and closes every session.
+    void stop();
+
+    metrics& stats();
+
+private:
+    struct impl;
+    std::shared_ptr<impl> impl_;
+};
+
+} // namespace gleitzeit::sio

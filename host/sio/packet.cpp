@@ -1,0 +1,218 @@
+#include "sio/packet.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <charconv>
+#include <limits>
+
+namespace gleitzeit::sio {
+namespace json = boost::json;
+
+namespace {
+
+// A packet may announce at most this many attachments; more is an attack, not a use.
+constexpr std::size_t max_attachments = 10'000;
+
+bool is_binary(packet_type t) { return t == packet_type::binary_event || t == packet_type::binary_ack; }
+
+void append_header(std::string& out, packet_type type, std::size_t attachments, std::string_view nsp,
+                   std::optional<std::uint64_t> id) {
+    out += static_cast<char>(type);
+    if (is_binary(type)) {
+        out += std::to_string(attachments);
+        out += '-';
+    }
+    if (nsp != "/") {
+        out += nsp;
+        out += ',';
+    }
+    if (id)
+        out += std::to_string(*id);
+}
+
+void append_args(std::string& out, const json::array& args) {
+    for (const auto& a : args) {
+        out += ',';
+        out += json::serialize(a);
+    }
+}
+
+bool valid_data(packet_type type, const json::value& data, bool present) {
+    switch (type) {
+    case packet_type::connect:
+        return !present || data.is_object();
+    case packet_type::disconnect:
+        return !present;
+    case packet_type::connect_error:
+        return present && (data.is_object() || data.is_string());
+    case packet_type::event:
+    case packet_type::binary_event:
+        return present && data.is_array() && !data.get_array().empty() &&
+               data.get_array()[0].is_string();
+    case packet_type::ack:
+    case packet_type::binary_ack:
+        return present && data.is_array();
+    }
+    return false;
+}
+
+} // namespace
+
+json::value placeholder(std::size_t num) {
+    return json::object{{"_placeholder", true}, {"num", num}};
+}
+
+std::optional<std::size_t> placeholder_index(const json::value& v) {
+    const auto* o = v.if_object();
+    if (!o || o->size() != 2)
+        return std::nullopt;
+    const auto* flag = o->if_contains("_placeholder");
+    const auto* num = o->if_contains("num");
+    if (!flag || !num || !flag->is_bool() || !flag->get_bool())
+        return std::nullopt;
+    if (num->is_uint64())
+        return static_cast<std::size_t>(num->get_uint64());
+    if (num->is_int64() && num->get_int64() >= 0)
+        return static_cast<std::size_t>(num->get_int64());
+    return std::nullopt;
+}
+
+bool placeholders_valid(const json::value& v, std::size_t count) {
+    if (const auto* o = v.if_object()) {
+        if (o->contains("_placeholder")) {
+            auto idx = placeholder_index(v);
+            return idx && *idx < count;
+        }
+        for (const auto& kv : *o)
+            if (!placeholders_valid(kv.value(), count))
+                return false;
+        return true;
+    }
+    if (const auto* a = v.if_array()) {
+        for (const auto& e : *a)
+            if (!placeholders_valid(e, count))
+                return false;
+    }
+    return true;
+}
+
+std::string encode(const packet& p) {
+    std::string out;
+    append_header(out, p.type, p.attachments, p.nsp, p.id);
+    if (!p.data.is_null())
+        out += json::serialize(p.data);
+    return out;
+}
+
+std::string encode_event(std::string_view nsp, std::string_view event, const message& m,
+                         std::optional<std::uint64_t> id) {
+    std::string out;
+    auto type = m.attachments.empty() ? packet_type::event : packet_type::binary_event;
+    append_header(out, type, m.attachments.size(), nsp, id);
+    out += '[';
+    out += json::serialize(json::string_view(event.data(), event.size()));
+    append_args(out, m.args);
+    out += ']';
+    return out;
+}
+
+std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m) {
+    std::string out;
+    auto type = m.attachments.empty() ? packet_type::ack : packet_type::binary_ack;
+    append_header(out, type, m.attachments.size(), nsp, id);
+    out += '[';
+    bool first = true;
+    for (const auto& a : m.args) {
+        if (!first)
+            out += ',';
+        first = false;
+        out += json::serialize(a);
+    }
+    out += ']';
+    return out;
+}
+
+decode_result decode(std::string_view text) {
+    decode_result r;
+    if (text.empty()) {
+        r.error = "empty packet";
+        return r;
+    }
+    if (text[0] < '0' || text[0] > '6') {
+        r.error = "unknown packet type";
+        return r;
+    }
+    packet p;
+    p.type = static_cast<packet_type>(text[0]);
+    std::size_t i = 1;
+
+    auto parse_number = [&](std::uint64_t& out) {
+        auto begin = text.data() + i;
+        auto end = text.data() + text.size();
+        auto* stop = begin;
+        while (stop != end && *stop >= '0' && *stop <= '9')
+            ++stop;
+        if (stop == begin)
+            return false;
+        auto [ptr, ec] = std::from_chars(begin, stop, out);
+        if (ec != std::errc{})
+            return false;
+        i += static_cast<std::size_t>(ptr - begin);
+        return true;
+    };
+
+    if (is_binary(p.type)) {
+        std::uint64_t n = 0;
+        if (!parse_number(n) || i >= text.size() || text[i] != '-') {
+            r.error = "binary packet without a valid attachment count";
+            return r;
+        }
+        ++i;
+        if (n > max_attachments) {
+            r.error = "too many attachments";
+            return r;
+        }
+        p.attachments = static_cast<std::size_t>(n);
+    }
+    if (i < text.size() && text[i] == '/') {
+        auto comma = text.find(',', i);
+        auto end = comma == std::string_view::npos ? text.size() : comma;
+        p.nsp = std::string(text.substr(i, end - i));
+        i = comma == std::string_view::npos ? text.size() : comma + 1;
+    }
+    if (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        std::uint64_t id = 0;
+        if (!parse_number(id)) {
+            r.error = "ack id out of range";
+            return r;
+        }
+        p.id = id;
+    }
+    bool present = i < text.size();
+    if (present) {
+        boost::system::error_code ec;
+        p.data = json::parse(text.substr(i), ec);
+        if (ec) {
+            r.error = "invalid JSON: " + ec.message();
+            return r;
+        }
+    }
+    if (!valid_data(p.type, p.data, present)) {
+        r.error = "payload does not fit the packet type";
+        return r;
+    }
+    if (is_binary(p.type) && !placeholders_valid(p.data, p.attachments)) {
+        r.error = "placeholder refers to a missing attachment";
+        return r;
+    }
+    if (p.id && (p.type == packet_type::connect || p.type == packet_type::disconnect ||
+                 p.type == packet_type::connect_error)) {
+        r.error = "ack id on a packet type that has none";
+        return r;
+    }
+    r.value = std::move(p);
+    return r;
+}
+
+} // namespace gleitzeit::sio

@@ -1,0 +1,194 @@
+#include "sio/socket.hpp"
+
+#include "sio/engine_session.hpp"
+#include "sio/nsp.hpp"
+#include "sio/socket_client.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+namespace gleitzeit::sio {
+namespace asio = boost::asio;
+
+struct socket::pending_ack {
+    pending_ack(const engine::session::strand_type& strand, reply_handler h)
+        : timer(strand), handler(std::move(h)) {}
+    asio::steady_timer timer;
+    reply_handler handler;
+};
+
+socket::socket(std::string id, sio::nsp& space, std::weak_ptr<engine::session> session,
+               boost::json::value auth)
+    : id_(std::move(id)), nsp_(space), session_(std::move(session)), auth_(std::move(auth)) {}
+
+socket::~socket() = default;
+
+const std::string& socket::nsp_name() const { return nsp_.name(); }
+
+bool socket::connected() const {
+    std::lock_guard lock(mutex_);
+    return connected_;
+}
+
+void socket::on(std::string event, event_handler handler) { handlers_[std::move(event)] = std::move(handler); }
+void socket::on_any(any_handler handler) { any_ = std::move(handler); }
+void socket::on_disconnect(disconnect_handler handler) { on_disconnect_ = std::move(handler); }
+
+void socket::send(std::string text, const std::vector<std::string>& attachments) {
+    auto s = session_.lock();
+    if (!s)
+        return;
+    std::vector<engine::frame> frames(1 + attachments.size());
+    frames[0].owned = std::move(text);
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+        frames[i + 1].owned = attachments[i];
+        frames[i + 1].binary = true;
+    }
+    s->send(std::move(frames));
+}
+
+void socket::send_encoded(std::shared_ptr<const std::string> text,
+                          const std::vector<std::shared_ptr<const std::string>>& attachments) {
+    auto s = session_.lock();
+    if (!s)
+        return;
+    std::vector<engine::frame> frames(1 + attachments.size());
+    frames[0].shared = std::move(text);
+    for (std::size_t i = 0; i < attachments.size(); ++i) {
+        frames[i + 1].shared = attachments[i];
+        frames[i + 1].binary = true;
+    }
+    s->send(std::move(frames));
+}
+
+void socket::emit(std::string_view event, const message& m) {
+    send("4" + encode_event(nsp_.name(), event, m), m.attachments);
+}
+
+void socket::emit(std::string_view event, const message& m, std::chrono::milliseconds timeout,
+                  reply_handler on_reply) {
+    auto s = session_.lock();
+    std::uint64_t id = 0;
+    {
+        std::lock_guard lock(mutex_);
+        if (!s || !connected_) {
+            if (on_reply)
+                on_reply(std::nullopt);
+            return;
+        }
+        id = next_ack_++;
+        auto pending = std::make_unique<pending_ack>(s->strand(), std::move(on_reply));
+        pending->timer.expires_after(timeout);
+        pending->timer.async_wait([weak = weak_from_this(), id](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec || !self)
+                return;
+            std::unique_ptr<pending_ack> expired;
+            {
+                std::lock_guard lock(self->mutex_);
+                auto it = self->acks_.find(id);
+                if (it == self->acks_.end())
+                    return;
+                expired = std::move(it->second);
+                self->acks_.erase(it);
+            }
+            if (expired->handler)
+                expired->handler(std::nullopt);
+        });
+        acks_.emplace(id, std::move(pending));
+    }
+    send("4" + encode_event(nsp_.name(), event, m, id), m.attachments);
+}
+
+void socket::join(const std::string& room) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!connected_ || !rooms_.insert(room).second)
+            return;
+    }
+    nsp_.join(shared_from_this(), room);
+}
+
+void socket::leave(const std::string& room) {
+    {
+        std::lock_guard lock(mutex_);
+        if (!rooms_.erase(room))
+            return;
+    }
+    nsp_.leave(shared_from_this(), room);
+}
+
+std::set<std::string> socket::rooms() const {
+    std::lock_guard lock(mutex_);
+    return rooms_;
+}
+
+broadcast socket::to(std::string room) {
+    broadcast b(nsp_);
+    b.to(std::move(room)).except_socket(id_);
+    return b;
+}
+
+void socket::disconnect() {
+    auto s = session_.lock();
+    if (!s)
+        return;
+    asio::dispatch(s->strand(), [s, self = shared_from_this()] {
+        if (auto c = std::static_pointer_cast<socket_client>(s->user))
+            c->disconnect(self, "server namespace disconnect");
+    });
+}
+
+socket::ack_fn socket::make_ack(std::uint64_t id) {
+    return [weak = weak_from_this(), id, used = std::make_shared<bool>(false)](message reply) {
+        auto self = weak.lock();
+        if (!self || std::exchange(*used, true))
+            return;
+        self->send("4" + encode_ack(self->nsp_.name(), id, reply), reply.attachments);
+    };
+}
+
+void socket::deliver_event(std::string_view event, message& m, std::optional<std::uint64_t> id) {
+    ack_fn ack = id ? make_ack(*id) : ack_fn{};
+    if (auto it = handlers_.find(event); it != handlers_.end())
+        it->second(m, ack);
+    else if (any_)
+        any_(event, m, ack);
+}
+
+void socket::deliver_ack(std::uint64_t id, message m) {
+    std::unique_ptr<pending_ack> done;
+    {
+        std::lock_guard lock(mutex_);
+        auto it = acks_.find(id);
+        if (it == acks_.end())
+            return; // late or unknown: the caller has been told of the timeout already
+        done = std::move(it->second);
+        acks_.erase(it);
+    }
+    done->timer.cancel();
+    if (done->handler)
+        done->handler(std::move(m));
+}
+
+void socket::closed(const std::string& reason) {
+    std::map<std::uint64_t, std::unique_ptr<pending_ack>> orphaned;
+    {
+        std::lock_guard lock(mutex_);
+        if (!connected_)
+            return;
+        connected_ = false;
+        orphaned.swap(acks_);
+        rooms_.clear();
+    }
+    nsp_.remove(shared_from_this());
+    for (auto& [id, p] : orphaned) {
+        p->timer.cancel();
+        if (p->handler)
+            p->handler(std::nullopt);
+    }
+    if (on_disconnect_)
+        on_disconnect_(reason);
+}
+
+} // namespace gleitzeit::sio

@@ -1,0 +1,55 @@
+#pragma once
+// The model of gleitzeit.toml (DESIGN §8) as far as the host uses it today: [server],
+// [auth] and [log]. Loading validates everything and reports file:line:column.
+
+#include <chrono>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gleitzeit::config {
+
+struct server_settings {
+    std::string bind = "127.0.0.1";
+    std::uint16_t port = 6680;
+    std::string path = "/socket.io/";
+    std::vector<std::string> cors_origins;
+    std::chrono::milliseconds ping_interval{25000};
+    std::chrono::milliseconds ping_timeout{20000};
+    std::chrono::milliseconds connect_timeout{45000};
+    std::size_t max_payload = 1'000'000;
+    std::size_t max_connections = 10'000;
+    unsigned threads = 0; // 0: one per hardware thread
+};
+
+/// A token a client presents in its CONNECT auth payload ({"token": "..."}), and the
+/// roles it grants.
+struct auth_token {
+    std::string token;
+    std::vector<std::string> roles;
+};
+
+struct log_settings {
+    std::string level = "info";
+};
+
+struct settings {
+    server_settings server;
+    std::vector<auth_token> tokens; // none: every connection is let in (loopback default)
+    log_settings log;
+};
+
+/// A config that cannot be used; what() reads "file:line:column: reason".
+class config_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Reads and validates a config file. Throws config_error.
+settings load(const std::string& path);
+/// Validates config text; `source` names it in errors. Throws config_error.
+settings parse(std::string_view text, const std::string& source);
+
+} // namespace gleitzeit::config

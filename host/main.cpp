@@ -9,6 +9,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <charconv>
 #include <iostream>
@@ -141,12 +142,15 @@ int main(int argc, char** argv) {
     std::cout << "listening on " << s.bind << ":" << port << std::endl;
 
     boost::asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
+    boost::asio::steady_timer grace(ioc);
     stop_signals.async_wait([&](boost::system::error_code ec, int sig) {
         if (ec)
             return;
         std::cerr << "gleitzeitd: signal " << sig << ", closing sessions\n";
         http.stop();
-        ioc.stop();
+        // A short grace lets the close packets and WebSocket close frames reach the peers.
+        grace.expires_after(std::chrono::milliseconds(200));
+        grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
 
     unsigned threads = s.threads ? s.threads : std::max(1u, std::thread::hardware_concurrency());

@@ -108,6 +108,7 @@ std::optional<std::vector<packet>> decode_payload(std::string_view payload) {
             packet p;
             p.binary = true;
             p.decoded = std::move(*bytes);
+            p.from_base64 = true;
             packets.push_back(std::move(p));
         } else {
             auto p = decode_text(part);

@@ -29,8 +29,9 @@ struct packet {
     bool binary = false;
     std::string_view text;
     std::string decoded;
+    bool from_base64 = false; // a long-polling binary packet: its bytes are in `decoded`
 
-    std::string_view data() const { return binary ? std::string_view(decoded) : text; }
+    std::string_view data() const { return from_base64 ? std::string_view(decoded) : text; }
 };
 
 inline constexpr char record_separator = '\x1e';

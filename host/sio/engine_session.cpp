@@ -166,7 +166,11 @@ void session::on_post(std::string body, std::shared_ptr<poll_request> reply) {
             break;
     }
     post_in_progress_ = false;
-    reply->answer(state_ == state::closed ? 400 : 200, state_ == state::closed ? "" : "ok");
+    // A close packet is a proper request and gets "ok"; a malformed packet does not.
+    if (state_ == state::closed && close_reason_ == "parse error")
+        reply->answer(400, R"({"code":3,"message":"Bad request"})");
+    else
+        reply->answer(200, "ok");
 }
 
 void session::on_request_too_large(std::shared_ptr<poll_request> reply) {
@@ -300,6 +304,7 @@ void session::finish(const std::string& reason, std::string_view poll_answer) {
     if (state_ == state::closed)
         return;
     state_ = state::closed;
+    close_reason_ = reason;
     ping_timer_.cancel();
     if (poll_)
         std::exchange(poll_, nullptr)->answer(200, std::string(poll_answer.empty() ? "6" : poll_answer));

@@ -109,6 +109,7 @@ private:
     std::shared_ptr<endpoint> owner_;
     metrics& metrics_;
     state state_ = state::polling;
+    std::string close_reason_;
     bool awaiting_pong_ = false;
     bool flush_scheduled_ = false;
     bool post_in_progress_ = false;

@@ -283,6 +283,22 @@ void http_connection::write(response res) {
     });
 }
 
+void http_connection::drain() {
+    // A staged close (RFC 9112 §9.6): closing with unread request bytes would make the
+    // kernel reset the connection, and the client would lose the answer just sent. So read
+    // and discard what is still coming, for a bounded time, before closing.
+    stream_.expires_after(std::chrono::seconds(2));
+    buffer_.clear();
+    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        if (ec) {
+            beast::error_code ignored;
+            self->stream_.socket().close(ignored);
+            return;
+        }
+        self->drain();
+    });
+}
+
 void http_connection::on_written(beast::error_code ec, bool keep_alive) {
     writing_ = false;
     if (ec || !keep_alive) {
@@ -290,7 +306,7 @@ void http_connection::on_written(beast::error_code ec, bool keep_alive) {
         beast::error_code ignored;
         stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         if (!reading_)
-            stream_.socket().close(ignored);
+            drain();
         return;
     }
     if (stashed_) {

@@ -44,6 +44,7 @@ private:
     void on_read_failed();
     void write(response res);
     void on_written(boost::system::error_code ec, bool keep_alive);
+    void drain();
     response make_response(const request& req, unsigned status, std::string content_type,
                            std::string body) const;
     std::shared_ptr<reply> make_reply(const request& req);

@@ -11,6 +11,10 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 
+namespace {
+constexpr std::size_t read_chunk = 64 * 1024;
+}
+
 websocket_connection::websocket_connection(asio::ip::tcp::socket socket, strand_type strand,
                                            std::shared_ptr<engine::endpoint> ep,
                                            std::shared_ptr<engine::session> existing,
@@ -26,7 +30,7 @@ websocket_connection::~websocket_connection() {
 
 void websocket_connection::accept(beast::http::request<beast::http::string_body> req, beast::flat_buffer) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(endpoint_->settings().max_payload);
+    ws_.read_message_max(0); // enforced in on_read, see read()
     ws_.auto_fragment(false);
     ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
         if (ec) {
@@ -45,23 +49,37 @@ void websocket_connection::accept(beast::http::request<beast::http::string_body>
 }
 
 void websocket_connection::read() {
-    ws_.async_read(buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+    // Read in pieces and enforce maxPayload here rather than with Beast's
+    // read_message_max: Beast's own teardown after a too-big message closes with unread
+    // bytes, which resets the connection before the peer sees the 1009 close frame.
+    ws_.async_read_some(buffer_, read_chunk, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+        self->on_read(ec);
+    });
 }
 
 void websocket_connection::on_read(beast::error_code ec) {
     if (ec) {
         closed_ = true;
         std::string reason = "transport close";
-        if (ec == websocket::error::message_too_big)
-            reason = "payload too large";
-        else if (ec != websocket::error::closed && ec != asio::error::eof &&
+        if (ec != websocket::error::closed && ec != asio::error::eof &&
                  ec != asio::error::connection_reset && ec != asio::error::operation_aborted)
             reason = "transport error";
         if (auto s = std::exchange(session_, nullptr))
             s->on_ws_closed(this, reason);
-        if (reason == "payload too large" && ws_.is_open()) {
-            ws_.async_close(websocket::close_code::too_big, [self = shared_from_this()](beast::error_code) {});
-        }
+        return;
+    }
+    if (buffer_.size() > endpoint_->settings().max_payload) {
+        closed_ = true;
+        if (auto s = std::exchange(session_, nullptr))
+            s->on_ws_closed(this, "payload too large");
+        close_code_ = websocket::close_code::too_big;
+        closing_ = true;
+        if (!writing_)
+            close_now();
+        return;
+    }
+    if (!ws_.is_message_done()) {
+        read();
         return;
     }
     auto data = buffer_.cdata();
@@ -114,7 +132,7 @@ void websocket_connection::close() {
 void websocket_connection::close_now() {
     if (!ws_.is_open())
         return;
-    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) {});
+    ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) {});
 }
 
 } // namespace gleitzeit::sio

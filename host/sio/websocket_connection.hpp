@@ -50,6 +50,7 @@ private:
     bool writing_ = false;
     bool closing_ = false;
     bool closed_ = false;
+    boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
 };
 
 } // namespace gleitzeit::sio

@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <charconv>
+#include <cmath>
 #include <limits>
 
 namespace gleitzeit::sio {
@@ -54,6 +55,30 @@ bool valid_data(packet_type type, const json::value& data, bool present) {
     case packet_type::binary_ack:
         return present && data.is_array();
     }
+    return false;
+}
+
+/// JSON numbers beyond a double's range parse as infinity, which has no JSON form. Like
+/// JavaScript's JSON.parse + JSON.stringify, they become null, so that what is echoed back
+/// is still JSON.
+void replace_non_finite(json::value& v) {
+    if (auto* d = v.if_double()) {
+        if (!std::isfinite(*d))
+            v = nullptr;
+    } else if (auto* a = v.if_array()) {
+        for (auto& e : *a)
+            replace_non_finite(e);
+    } else if (auto* o = v.if_object()) {
+        for (auto& kv : *o)
+            replace_non_finite(kv.value());
+    }
+}
+
+/// Only an exponent can overflow a double; most packets have none, and skip the walk.
+bool may_hold_huge_number(std::string_view text) {
+    for (std::size_t i = 1; i < text.size(); ++i)
+        if ((text[i] == 'e' || text[i] == 'E') && text[i - 1] >= '0' && text[i - 1] <= '9')
+            return true;
     return false;
 }
 
@@ -197,6 +222,8 @@ decode_result decode(std::string_view text) {
             r.error = "invalid JSON: " + ec.message();
             return r;
         }
+        if (may_hold_huge_number(text.substr(i)))
+            replace_non_finite(p.data);
     }
     if (!valid_data(p.type, p.data, present)) {
         r.error = "payload does not fit the packet type";
@@ -204,6 +231,10 @@ decode_result decode(std::string_view text) {
     }
     if (is_binary(p.type) && !placeholders_valid(p.data, p.attachments)) {
         r.error = "placeholder refers to a missing attachment";
+        return r;
+    }
+    if (!p.id && (p.type == packet_type::ack || p.type == packet_type::binary_ack)) {
+        r.error = "ack without an id";
         return r;
     }
     if (p.id && (p.type == packet_type::connect || p.type == packet_type::disconnect ||

@@ -150,10 +150,21 @@ socket::ack_fn socket::make_ack(std::uint64_t id) {
 
 void socket::deliver_event(std::string_view event, message& m, std::optional<std::uint64_t> id) {
     ack_fn ack = id ? make_ack(*id) : ack_fn{};
+    auto keep = shared_from_this();
+    ++in_handler_;
     if (auto it = handlers_.find(event); it != handlers_.end())
         it->second(m, ack);
     else if (any_)
         any_(event, m, ack);
+    if (--in_handler_ == 0 && !connected())
+        drop_handlers();
+}
+
+void socket::drop_handlers() {
+    // Handlers often capture their own socket; dropping them breaks that cycle.
+    handlers_.clear();
+    any_ = nullptr;
+    on_disconnect_ = nullptr;
 }
 
 void socket::deliver_ack(std::uint64_t id, message m) {
@@ -187,8 +198,16 @@ void socket::closed(const std::string& reason) {
         if (p->handler)
             p->handler(std::nullopt);
     }
-    if (on_disconnect_)
+    auto keep = shared_from_this();
+    if (on_disconnect_) {
+        ++in_handler_;
         on_disconnect_(reason);
+        --in_handler_;
+    }
+    // Inside one of this socket's handlers the handler is still running: the last one
+    // to return drops them (deliver_event).
+    if (in_handler_ == 0)
+        drop_handlers();
 }
 
 } // namespace gleitzeit::sio

@@ -80,6 +80,7 @@ private:
 
     void send(std::string text, const std::vector<std::string>& attachments);
     ack_fn make_ack(std::uint64_t id);
+    void drop_handlers();
 
     std::string id_;
     sio::nsp& nsp_;
@@ -88,6 +89,7 @@ private:
     std::map<std::string, event_handler, std::less<>> handlers_;
     any_handler any_;
     disconnect_handler on_disconnect_;
+    int in_handler_ = 0; // handlers running now, on the strand
 
     mutable std::mutex mutex_; // guards what other threads may touch: acks, rooms, state
     bool connected_ = true;

@@ -142,7 +142,7 @@ void socket_client::connect(packet& p) {
         on_connection(s);
 }
 
-void socket_client::disconnect(const socket_ptr& s, const std::string& reason) {
+void socket_client::disconnect(socket_ptr s, const std::string& reason) {
     auto it = sockets_.find(s->nsp_name());
     if (it == sockets_.end() || it->second != s)
         return;

@@ -17,7 +17,10 @@ function start(cmd, args) {
     let out = "";
     let err = "";
     const timer = setTimeout(() => reject(new Error(`${cmd} did not report its port: ${out}${err}`)), 10000);
-    proc.stderr.on("data", (d) => (err += d));
+    proc.stderr.on("data", (d) => {
+      err += d;
+      proc.stderrText = err.slice(-4000);
+    });
     proc.stdout.on("data", (d) => {
       out += d;
       const m = out.match(/listening on 127\.0\.0\.1:(\d+)/);
@@ -41,10 +44,15 @@ function handle(proc) {
     port: proc.port,
     url: `http://127.0.0.1:${proc.port}`,
     wsUrl: `ws://127.0.0.1:${proc.port}`,
+    /** Stops the server; rejects unless it exits cleanly (code 0), which is also how a
+     * sanitizer build reports a leak or a memory error found on the way out. */
     stop(signal = "SIGTERM") {
       if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-      return new Promise((resolve) => {
-        proc.once("exit", () => resolve());
+      return new Promise((resolve, reject) => {
+        proc.once("exit", (code, sig) => {
+          if (code === 0 || signal === "SIGKILL") resolve();
+          else reject(new Error(`${proc.spawnargs[0]} exited with code ${code} signal ${sig}: ${proc.stderrText}`));
+        });
         proc.kill(signal);
       });
     },

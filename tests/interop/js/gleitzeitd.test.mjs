@@ -147,3 +147,56 @@ test("an invalid config is refused with file:line:column and nothing listens", a
   await assert.rejects(startGleitzeitd("[server]\nprot = 1\n"), /gleitzeit\.toml:2:1: unknown key 'prot' in \[server\] \(did you mean 'port'\?\)/);
   await sleep(10);
 });
+
+test("CORS follows [server].cors_origins", async () => {
+  const s = await hub(`[server]\ncors_origins = ["http://good.example"]\n`);
+  const url = `${s.url}/socket.io/?EIO=4&transport=polling`;
+  const good = await fetch(url, { headers: { Origin: "http://good.example" } });
+  assert.equal(good.status, 200);
+  assert.equal(good.headers.get("access-control-allow-origin"), "http://good.example");
+  assert.equal(good.headers.get("access-control-allow-credentials"), "true");
+
+  const evil = await fetch(url, { headers: { Origin: "http://evil.example" } });
+  assert.equal(evil.headers.get("access-control-allow-origin"), null);
+  const preflight = await fetch(url, { method: "OPTIONS", headers: { Origin: "http://evil.example" } });
+  assert.equal(preflight.status, 403);
+  const preflightGood = await fetch(url, { method: "OPTIONS", headers: { Origin: "http://good.example" } });
+  assert.equal(preflightGood.status, 204);
+  assert.equal(preflightGood.headers.get("access-control-allow-origin"), "http://good.example");
+});
+
+test("sessions closed for bad input release everything they held", async () => {
+  const s = await hub(`[server]\nmax_payload = 2048\n`);
+  const base = `${s.url}/socket.io/?EIO=4&transport=polling`;
+  const open = async () => JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
+  const metric = async (name) => {
+    const text = await (await fetch(`${s.url}/metrics`)).text();
+    return Number(text.match(new RegExp(`^${name} (\\d+)$`, "m"))[1]);
+  };
+
+  const bad = [];
+  for (let i = 0; i < 20; i++) {
+    bad.push(open().then((sid) => fetch(`${base}&sid=${sid}`, { method: "POST", body: "garbage" })));
+    bad.push(open().then((sid) => fetch(`${base}&sid=${sid}`, { method: "POST", body: "4" + "x".repeat(4096) })));
+    bad.push(
+      open().then((sid) => Promise.all([fetch(`${base}&sid=${sid}`), fetch(`${base}&sid=${sid}`)])),
+    );
+  }
+  await Promise.allSettled(bad);
+  // A healthy session beside them still works.
+  const c = connect(s.url, { transports: ["websocket"] });
+  await once(c, "connect");
+  assert.equal(await c.emitWithAck("echo", "still here"), "still here");
+  c.close();
+
+  let sessions = -1;
+  for (let i = 0; i < 50 && sessions !== 0; i++) {
+    sessions = await metric("gleitzeit_connections");
+    if (sessions !== 0) await sleep(50);
+  }
+  assert.equal(sessions, 0, "every session is gone");
+  const text = await (await fetch(`${s.url}/metrics`)).text();
+  assert.match(text, /^gleitzeit_sessions_closed_total\{reason="parse error"\} 20$/m);
+  assert.match(text, /^gleitzeit_sessions_closed_total\{reason="payload too large"\} 20$/m);
+  assert.match(text, /^gleitzeit_sessions_closed_total\{reason="concurrent poll"\} 20$/m);
+});

@@ -40,7 +40,8 @@ public:
     using field = std::function<void(const toml::node&)>;
 
     /// Visits each key of `table` with its handler; any other key is an error.
-    void fields(const toml::table& table, const std::string& where, const std::map<std::string, field>& known) const {
+    void fields(const toml::table& table, const std::string& where,
+                const std::map<std::string, field>& known) const {
         for (const auto& [key, node] : table) {
             auto it = known.find(std::string(key.str()));
             if (it != known.end()) {
@@ -69,12 +70,14 @@ public:
             fail(n.source(), "'" + name + "' must be a string");
         return n.as_string()->get();
     }
-    std::int64_t integer(const toml::node& n, const std::string& name, std::int64_t min, std::int64_t max) const {
+    std::int64_t integer(const toml::node& n, const std::string& name, std::int64_t min,
+                         std::int64_t max) const {
         if (!n.is_integer())
             fail(n.source(), "'" + name + "' must be an integer");
         auto v = n.as_integer()->get();
         if (v < min || v > max)
-            fail(n.source(), "'" + name + "' must be between " + std::to_string(min) + " and " + std::to_string(max));
+            fail(n.source(), "'" + name + "' must be between " + std::to_string(min) + " and " +
+                                 std::to_string(max));
         return v;
     }
     std::vector<std::string> strings(const toml::node& n, const std::string& name) const {
@@ -99,7 +102,10 @@ void read_server(const reader& r, const toml::table& t, server_settings& s) {
     r.fields(t, "[server]",
              {
                  {"bind", [&](const toml::node& n) { s.bind = r.string(n, "bind"); }},
-                 {"port", [&](const toml::node& n) { s.port = static_cast<std::uint16_t>(r.integer(n, "port", 0, 65535)); }},
+                 {"port",
+                  [&](const toml::node& n) {
+                      s.port = static_cast<std::uint16_t>(r.integer(n, "port", 0, 65535));
+                  }},
                  {"path",
                   [&](const toml::node& n) {
                       s.path = r.string(n, "path");
@@ -108,35 +114,45 @@ void read_server(const reader& r, const toml::table& t, server_settings& s) {
                       if (s.path.back() != '/')
                           s.path += '/';
                   }},
-                 {"cors_origins", [&](const toml::node& n) { s.cors_origins = r.strings(n, "cors_origins"); }},
+                 {"cors_origins",
+                  [&](const toml::node& n) { s.cors_origins = r.strings(n, "cors_origins"); }},
                  {"ping_interval", ms(s.ping_interval, "ping_interval")},
                  {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
                  {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
                  {"max_payload",
-                  [&](const toml::node& n) { s.max_payload = static_cast<std::size_t>(r.integer(n, "max_payload", 1024, 1LL << 30)); }},
+                  [&](const toml::node& n) {
+                      s.max_payload =
+                          static_cast<std::size_t>(r.integer(n, "max_payload", 1024, 1LL << 30));
+                  }},
                  {"max_connections",
                   [&](const toml::node& n) {
-                      s.max_connections = static_cast<std::size_t>(r.integer(n, "max_connections", 0, 10'000'000));
+                      s.max_connections =
+                          static_cast<std::size_t>(r.integer(n, "max_connections", 0, 10'000'000));
                   }},
-                 {"threads", [&](const toml::node& n) { s.threads = static_cast<unsigned>(r.integer(n, "threads", 0, 256)); }},
+                 {"threads",
+                  [&](const toml::node& n) {
+                      s.threads = static_cast<unsigned>(r.integer(n, "threads", 0, 256));
+                  }},
              });
 }
 
 void read_auth(const reader& r, const toml::table& t, std::vector<auth_token>& tokens) {
-    r.fields(t, "[auth]",
-             {{"tokens", [&](const toml::node& n) {
-                   if (!n.is_array_of_tables())
-                       r.fail(n.source(), "'auth.tokens' must be an array of tables ([[auth.tokens]])");
-                   for (const auto& e : *n.as_array()) {
-                       auth_token tok;
-                       r.fields(*e.as_table(), "[[auth.tokens]]",
-                                {{"token", [&](const toml::node& v) { tok.token = r.string(v, "token"); }},
-                                 {"roles", [&](const toml::node& v) { tok.roles = r.strings(v, "roles"); }}});
-                       if (tok.token.empty())
-                           r.fail(e.source(), "[[auth.tokens]] needs a non-empty 'token'");
-                       tokens.push_back(std::move(tok));
-                   }
-               }}});
+    r.fields(
+        t, "[auth]",
+        {{"tokens", [&](const toml::node& n) {
+              if (!n.is_array_of_tables())
+                  r.fail(n.source(), "'auth.tokens' must be an array of tables ([[auth.tokens]])");
+              for (const auto& e : *n.as_array()) {
+                  auth_token tok;
+                  r.fields(
+                      *e.as_table(), "[[auth.tokens]]",
+                      {{"token", [&](const toml::node& v) { tok.token = r.string(v, "token"); }},
+                       {"roles", [&](const toml::node& v) { tok.roles = r.strings(v, "roles"); }}});
+                  if (tok.token.empty())
+                      r.fail(e.source(), "[[auth.tokens]] needs a non-empty 'token'");
+                  tokens.push_back(std::move(tok));
+              }
+          }}});
 }
 
 } // namespace
@@ -147,24 +163,29 @@ settings parse(std::string_view text, const std::string& source) {
         root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
         std::ostringstream out;
-        out << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": " << e.description();
+        out << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
+            << e.description();
         throw config_error(out.str());
     }
     reader r(source);
     settings s;
     r.fields(root, "the top level",
              {
-                 {"server", [&](const toml::node& n) { read_server(r, r.table(n, "server"), s.server); }},
+                 {"server",
+                  [&](const toml::node& n) { read_server(r, r.table(n, "server"), s.server); }},
                  {"auth", [&](const toml::node& n) { read_auth(r, r.table(n, "auth"), s.tokens); }},
                  {"log",
                   [&](const toml::node& n) {
-                      r.fields(r.table(n, "log"), "[log]",
-                               {{"level", [&](const toml::node& v) {
-                                     s.log.level = r.string(v, "level");
-                                     static const char* levels[] = {"debug", "info", "warn", "error"};
-                                     if (std::find(std::begin(levels), std::end(levels), s.log.level) == std::end(levels))
-                                         r.fail(v.source(), "'level' must be one of debug, info, warn, error");
-                                 }}});
+                      r.fields(
+                          r.table(n, "log"), "[log]",
+                          {{"level", [&](const toml::node& v) {
+                                s.log.level = r.string(v, "level");
+                                static const char* levels[] = {"debug", "info", "warn", "error"};
+                                if (std::find(std::begin(levels), std::end(levels), s.log.level) ==
+                                    std::end(levels))
+                                    r.fail(v.source(),
+                                           "'level' must be one of debug, info, warn, error");
+                            }}});
                   }},
              });
     return s;

@@ -29,7 +29,8 @@ std::string escape_label(const std::string& v) {
 } // namespace
 
 std::string health_json(const status_info& info) {
-    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - info.started);
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::steady_clock::now() - info.started);
     boost::json::object o{
         {"status", "ok"},
         {"version", info.version},
@@ -57,8 +58,8 @@ std::string metrics_text(const status_info& info) {
         << "# HELP gleitzeit_packets_total Engine.IO packets by direction and type.\n"
            "# TYPE gleitzeit_packets_total counter\n";
     for (std::size_t i = 0; i < type_names.size(); ++i) {
-        out << "gleitzeit_packets_total{direction=\"in\",type=\"" << type_names[i] << "\"} " << m.packets_in[i].load()
-            << "\n";
+        out << "gleitzeit_packets_total{direction=\"in\",type=\"" << type_names[i] << "\"} "
+            << m.packets_in[i].load() << "\n";
         out << "gleitzeit_packets_total{direction=\"out\",type=\"" << type_names[i] << "\"} "
             << m.packets_out[i].load() << "\n";
     }
@@ -70,7 +71,8 @@ std::string metrics_text(const status_info& info) {
         << "# HELP gleitzeit_sessions_closed_total Closed Engine.IO sessions by reason.\n"
            "# TYPE gleitzeit_sessions_closed_total counter\n";
     for (const auto& [reason, n] : m.closed_by_reason())
-        out << "gleitzeit_sessions_closed_total{reason=\"" << escape_label(reason) << "\"} " << n << "\n";
+        out << "gleitzeit_sessions_closed_total{reason=\"" << escape_label(reason) << "\"} " << n
+            << "\n";
     return out.str();
 }
 

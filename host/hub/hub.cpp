@@ -16,9 +16,10 @@ hub::hub(sio::server& io, const config::settings& cfg) : tokens_(cfg.tokens) {
             for (const auto& t : tokens_)
                 if (t.token == token->get_string())
                     return std::nullopt;
-        return sio::connect_refusal{"unauthorized",
-                                    json::object{{"code", "unauthorized"},
-                                                 {"reason", token ? "unknown token" : "no token in the auth payload"}}};
+        return sio::connect_refusal{
+            "unauthorized",
+            json::object{{"code", "unauthorized"},
+                         {"reason", token ? "unknown token" : "no token in the auth payload"}}};
     });
     root.on_connection([this](const sio::socket_ptr& s) { on_connection(s); });
 }

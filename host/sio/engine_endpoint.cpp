@@ -12,7 +12,9 @@ namespace gleitzeit::sio::engine {
 endpoint::endpoint(options opts, session_handler& handler, metrics& stats)
     : options_(std::move(opts)), handler_(handler), metrics_(stats) {}
 
-std::string endpoint::new_sid() { return random_id(); }
+std::string endpoint::new_sid() {
+    return random_id();
+}
 
 std::shared_ptr<session> endpoint::create(boost::asio::io_context& ioc) {
     return create_on(boost::asio::make_strand(ioc));

@@ -19,7 +19,9 @@ constexpr std::array<std::int8_t, 256> make_reverse() {
 }
 constexpr auto reverse = make_reverse();
 
-bool is_known_type(char c) { return c >= '0' && c <= '6'; }
+bool is_known_type(char c) {
+    return c >= '0' && c <= '6';
+}
 
 } // namespace
 
@@ -27,7 +29,9 @@ std::string base64_encode(std::string_view bytes) {
     std::string out;
     out.reserve((bytes.size() + 2) / 3 * 4);
     std::size_t i = 0;
-    auto byte = [&](std::size_t k) { return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k])); };
+    auto byte = [&](std::size_t k) {
+        return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+    };
     for (; i + 3 <= bytes.size(); i += 3) {
         std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
         out += alphabet[n >> 18 & 63];

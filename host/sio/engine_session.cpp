@@ -66,7 +66,10 @@ void session::send(std::vector<frame> frames) {
 
 void session::emit(std::vector<frame>& frames) {
     for (auto& f : frames)
-        metrics_.count_out(f.binary ? '4' : f.bytes().empty() ? '4' : f.bytes()[0], f.bytes().size());
+        metrics_.count_out(f.binary            ? '4'
+                           : f.bytes().empty() ? '4'
+                                               : f.bytes()[0],
+                           f.bytes().size());
     if (state_ == state::websocket) {
         ws_->write(std::move(frames));
         return;
@@ -257,7 +260,7 @@ void session::on_ws_message(const websocket_link* ws, std::string_view data, boo
         return;
     }
     metrics_.count_in(p.binary ? '4' : static_cast<char>(p.type), data.size());
-    if (is_probe && !(p.type == packet_type::ping || p.type == packet_type::upgrade) ) {
+    if (is_probe && !(p.type == packet_type::ping || p.type == packet_type::upgrade)) {
         // Only the probe and the upgrade belong on a WebSocket that is not yet the transport.
         probe_->close();
         probe_.reset();
@@ -307,7 +310,8 @@ void session::finish(const std::string& reason, std::string_view poll_answer) {
     close_reason_ = reason;
     ping_timer_.cancel();
     if (poll_)
-        std::exchange(poll_, nullptr)->answer(200, std::string(poll_answer.empty() ? "6" : poll_answer));
+        std::exchange(poll_, nullptr)
+            ->answer(200, std::string(poll_answer.empty() ? "6" : poll_answer));
     if (ws_)
         std::exchange(ws_, nullptr)->close();
     if (probe_)

@@ -55,7 +55,8 @@ class session_handler {
 public:
     virtual ~session_handler() = default;
     virtual void on_open(const std::shared_ptr<session>& s) = 0;
-    virtual void on_message(const std::shared_ptr<session>& s, std::string_view data, bool binary) = 0;
+    virtual void on_message(const std::shared_ptr<session>& s, std::string_view data,
+                            bool binary) = 0;
     virtual void on_close(const std::shared_ptr<session>& s, const std::string& reason) = 0;
 };
 

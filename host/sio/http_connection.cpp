@@ -27,8 +27,10 @@ constexpr const char* bad_method = R"({"code":2,"message":"Bad handshake method"
 /// The answer to one engine request, delivered later from the session's strand.
 class http_connection::reply : public engine::poll_request {
 public:
-    reply(std::shared_ptr<http_connection> conn, unsigned version, bool keep_alive, std::string origin)
-        : conn_(std::move(conn)), version_(version), keep_alive_(keep_alive), origin_(std::move(origin)) {}
+    reply(std::shared_ptr<http_connection> conn, unsigned version, bool keep_alive,
+          std::string origin)
+        : conn_(std::move(conn)), version_(version), keep_alive_(keep_alive),
+          origin_(std::move(origin)) {}
 
     void answer_with(unsigned status, std::string body) {
         if (done_.exchange(true))
@@ -44,7 +46,9 @@ public:
         res.body() = std::move(body);
         std::exchange(conn_, nullptr)->deliver(std::move(res));
     }
-    void answer(unsigned status, std::string body) override { answer_with(status, std::move(body)); }
+    void answer(unsigned status, std::string body) override {
+        answer_with(status, std::move(body));
+    }
 
 private:
     std::shared_ptr<http_connection> conn_;
@@ -60,7 +64,9 @@ http_connection::http_connection(asio::ip::tcp::socket socket, strand_type stran
     server_->stats.tcp_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
-http_connection::~http_connection() { server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed); }
+http_connection::~http_connection() {
+    server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed);
+}
 
 void http_connection::run() {
     asio::dispatch(strand_, [self = shared_from_this()] { self->read_header(); });
@@ -76,10 +82,9 @@ void http_connection::read_header() {
         stream_.expires_never();
     else
         stream_.expires_after(idle_timeout);
-    http::async_read_header(stream_, buffer_, *parser_,
-                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                                self->on_header(ec);
-                            });
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
 }
 
 void http_connection::on_header(beast::error_code ec) {
@@ -105,8 +110,9 @@ void http_connection::on_header(beast::error_code ec) {
         return;
     }
     parser_->body_limit(limit);
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_body(ec); });
 }
 
 void http_connection::on_body(beast::error_code ec) {
@@ -120,7 +126,8 @@ void http_connection::on_body(beast::error_code ec) {
         auto ep = server_->endpoint_for(q.path);
         auto s = ep && q.sid ? ep->find(*q.sid) : nullptr;
         if (!s) {
-            write(make_response(req, 413, "application/json", R"({"code":3,"message":"Payload too large"})"));
+            write(make_response(req, 413, "application/json",
+                                R"({"code":3,"message":"Payload too large"})"));
             return;
         }
         awaiting_answer_ = true;
@@ -152,7 +159,8 @@ void http_connection::serve(request req) {
     }
     http_response r;
     if (server_->fallback) {
-        r = server_->fallback(std::string_view(req.method_string().data(), req.method_string().size()), target);
+        r = server_->fallback(
+            std::string_view(req.method_string().data(), req.method_string().size()), target);
     } else {
         r.status = 404;
         r.body = R"({"error":"not found"})";
@@ -252,7 +260,8 @@ void http_connection::upgrade(request req) {
 
 void http_connection::on_read_failed() {
     if (poll_ && poll_session_) {
-        asio::dispatch(poll_session_->strand(), [s = poll_session_, p = poll_] { s->on_poll_aborted(p.get()); });
+        asio::dispatch(poll_session_->strand(),
+                       [s = poll_session_, p = poll_] { s->on_poll_aborted(p.get()); });
     }
     poll_.reset();
     poll_session_.reset();
@@ -278,9 +287,9 @@ void http_connection::write(response res) {
     res.prepare_payload();
     bool keep_alive = res.keep_alive();
     auto sp = std::make_shared<response>(std::move(res));
-    http::async_write(stream_, *sp, [self = shared_from_this(), sp, keep_alive](beast::error_code ec, std::size_t) {
-        self->on_written(ec, keep_alive);
-    });
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, keep_alive](
+                          beast::error_code ec, std::size_t) { self->on_written(ec, keep_alive); });
 }
 
 void http_connection::drain() {
@@ -289,14 +298,15 @@ void http_connection::drain() {
     // and discard what is still coming, for a bounded time, before closing.
     stream_.expires_after(std::chrono::seconds(2));
     buffer_.clear();
-    stream_.async_read_some(buffer_.prepare(16 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (ec) {
-            beast::error_code ignored;
-            self->stream_.socket().close(ignored);
-            return;
-        }
-        self->drain();
-    });
+    stream_.async_read_some(buffer_.prepare(16 * 1024),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                                if (ec) {
+                                    beast::error_code ignored;
+                                    self->stream_.socket().close(ignored);
+                                    return;
+                                }
+                                self->drain();
+                            });
 }
 
 void http_connection::on_written(beast::error_code ec, bool keep_alive) {
@@ -320,7 +330,8 @@ void http_connection::on_written(beast::error_code ec, bool keep_alive) {
 }
 
 http_connection::response http_connection::make_response(const request& req, unsigned status,
-                                                         std::string content_type, std::string body) const {
+                                                         std::string content_type,
+                                                         std::string body) const {
     response res{static_cast<http::status>(status), req.version()};
     res.keep_alive(req.keep_alive());
     res.set(http::field::content_type, content_type);
@@ -337,7 +348,8 @@ http_connection::response http_connection::make_response(const request& req, uns
 std::shared_ptr<http_connection::reply> http_connection::make_reply(const request& req) {
     auto origin = req[http::field::origin];
     auto allowed = server_->allowed_origin(std::string_view(origin.data(), origin.size()));
-    return std::make_shared<reply>(shared_from_this(), req.version(), req.keep_alive(), std::string(allowed));
+    return std::make_shared<reply>(shared_from_this(), req.version(), req.keep_alive(),
+                                   std::string(allowed));
 }
 
 } // namespace gleitzeit::sio

@@ -18,8 +18,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 
     void accept() {
         auto strand = asio::make_strand(state->ioc);
-        acceptor.async_accept(strand, [self = shared_from_this(), strand](boost::system::error_code ec,
-                                                                          tcp::socket socket) {
+        acceptor.async_accept(strand, [self = shared_from_this(),
+                                       strand](boost::system::error_code ec, tcp::socket socket) {
             if (ec == asio::error::operation_aborted || !self->acceptor.is_open())
                 return;
             if (!ec) {
@@ -31,7 +31,8 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
                     socket.close(ignored);
                 } else {
                     socket.set_option(tcp::no_delay(true), ec);
-                    std::make_shared<http_connection>(std::move(socket), strand, self->state)->run();
+                    std::make_shared<http_connection>(std::move(socket), strand, self->state)
+                        ->run();
                 }
             }
             self->accept();
@@ -45,7 +46,9 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
 http_server::http_server(asio::io_context& ioc, http_options opts)
     : impl_(std::make_shared<impl>(ioc, std::move(opts))) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+    stop();
+}
 
 std::shared_ptr<engine::endpoint> http_server::mount(std::string path, engine::options opts,
                                                      engine::session_handler& handler) {
@@ -54,7 +57,9 @@ std::shared_ptr<engine::endpoint> http_server::mount(std::string path, engine::o
     return ep;
 }
 
-void http_server::set_fallback(http_handler handler) { impl_->state->fallback = std::move(handler); }
+void http_server::set_fallback(http_handler handler) {
+    impl_->state->fallback = std::move(handler);
+}
 
 std::uint16_t http_server::listen(const std::string& address, std::uint16_t port) {
     boost::system::error_code ec;
@@ -82,6 +87,8 @@ void http_server::stop() {
         ep->close_all("server shutdown");
 }
 
-metrics& http_server::stats() { return impl_->state->stats; }
+metrics& http_server::stats() {
+    return impl_->state->stats;
+}
 
 } // namespace gleitzeit::sio

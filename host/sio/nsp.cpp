@@ -4,9 +4,15 @@
 
 namespace gleitzeit::sio {
 
-broadcast nsp::to(std::string room) { return broadcast(*this).to(std::move(room)); }
-broadcast nsp::except(std::string room) { return broadcast(*this).except(std::move(room)); }
-void nsp::emit(std::string_view event, const message& m) { broadcast(*this).emit(event, m); }
+broadcast nsp::to(std::string room) {
+    return broadcast(*this).to(std::move(room));
+}
+broadcast nsp::except(std::string room) {
+    return broadcast(*this).except(std::move(room));
+}
+void nsp::emit(std::string_view event, const message& m) {
+    broadcast(*this).emit(event, m);
+}
 
 std::size_t nsp::size() const {
     std::lock_guard lock(mutex_);

@@ -28,7 +28,8 @@ class broadcast;
 class nsp {
 public:
     /// Decides on a CONNECT from its auth payload; nullopt accepts.
-    using authorizer = std::function<std::optional<connect_refusal>(const boost::json::value& auth)>;
+    using authorizer =
+        std::function<std::optional<connect_refusal>(const boost::json::value& auth)>;
     using connection_handler = std::function<void(const socket_ptr& s)>;
 
     explicit nsp(std::string name) : name_(std::move(name)) {}

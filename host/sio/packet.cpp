@@ -15,10 +15,12 @@ namespace {
 // A packet may announce at most this many attachments; more is an attack, not a use.
 constexpr std::size_t max_attachments = 10'000;
 
-bool is_binary(packet_type t) { return t == packet_type::binary_event || t == packet_type::binary_ack; }
+bool is_binary(packet_type t) {
+    return t == packet_type::binary_event || t == packet_type::binary_ack;
+}
 
-void append_header(std::string& out, packet_type type, std::size_t attachments, std::string_view nsp,
-                   std::optional<std::uint64_t> id) {
+void append_header(std::string& out, packet_type type, std::size_t attachments,
+                   std::string_view nsp, std::optional<std::uint64_t> id) {
     out += static_cast<char>(type);
     if (is_binary(type)) {
         out += std::to_string(attachments);

@@ -44,7 +44,8 @@ request_query parse_query(std::string_view target) {
         rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
         auto eq = pair.find('=');
         auto key = pair.substr(0, eq);
-        auto value = eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
+        auto value =
+            eq == std::string_view::npos ? std::string{} : percent_decode(pair.substr(eq + 1));
         if (key == "EIO")
             q.eio = std::move(value);
         else if (key == "transport")

@@ -26,7 +26,8 @@ void server::on_open(const std::shared_ptr<engine::session>& s) {
     c->start_connect_timer(options_.connect_timeout);
 }
 
-void server::on_message(const std::shared_ptr<engine::session>& s, std::string_view data, bool binary) {
+void server::on_message(const std::shared_ptr<engine::session>& s, std::string_view data,
+                        bool binary) {
     if (auto c = std::static_pointer_cast<socket_client>(s->user))
         c->on_message(data, binary);
 }

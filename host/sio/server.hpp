@@ -37,7 +37,8 @@ public:
     const server_options& options() const { return options_; }
 
     void on_open(const std::shared_ptr<engine::session>& s) override;
-    void on_message(const std::shared_ptr<engine::session>& s, std::string_view data, bool binary) override;
+    void on_message(const std::shared_ptr<engine::session>& s, std::string_view data,
+                    bool binary) override;
     void on_close(const std::shared_ptr<engine::session>& s, const std::string& reason) override;
 
 private:

@@ -13,7 +13,8 @@
 namespace gleitzeit::sio {
 
 struct server_state {
-    server_state(boost::asio::io_context& io, http_options opts) : ioc(io), options(std::move(opts)) {}
+    server_state(boost::asio::io_context& io, http_options opts)
+        : ioc(io), options(std::move(opts)) {}
 
     boost::asio::io_context& ioc;
     http_options options;

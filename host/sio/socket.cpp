@@ -23,16 +23,24 @@ socket::socket(std::string id, sio::nsp& space, std::weak_ptr<engine::session> s
 
 socket::~socket() = default;
 
-const std::string& socket::nsp_name() const { return nsp_.name(); }
+const std::string& socket::nsp_name() const {
+    return nsp_.name();
+}
 
 bool socket::connected() const {
     std::lock_guard lock(mutex_);
     return connected_;
 }
 
-void socket::on(std::string event, event_handler handler) { handlers_[std::move(event)] = std::move(handler); }
-void socket::on_any(any_handler handler) { any_ = std::move(handler); }
-void socket::on_disconnect(disconnect_handler handler) { on_disconnect_ = std::move(handler); }
+void socket::on(std::string event, event_handler handler) {
+    handlers_[std::move(event)] = std::move(handler);
+}
+void socket::on_any(any_handler handler) {
+    any_ = std::move(handler);
+}
+void socket::on_disconnect(disconnect_handler handler) {
+    on_disconnect_ = std::move(handler);
+}
 
 void socket::send(std::string text, const std::vector<std::string>& attachments) {
     auto s = session_.lock();

@@ -32,12 +32,14 @@ public:
     /// Answers the client's ack request; empty when the client asked for none. Call once.
     using ack_fn = std::function<void(message reply)>;
     using event_handler = std::function<void(message& args, const ack_fn& ack)>;
-    using any_handler = std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
+    using any_handler =
+        std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
     /// Gets the client's ack, or nullopt when it did not come in time or the socket closed.
     using reply_handler = std::function<void(std::optional<message> reply)>;
     using disconnect_handler = std::function<void(const std::string& reason)>;
 
-    socket(std::string id, sio::nsp& space, std::weak_ptr<engine::session> session, boost::json::value auth);
+    socket(std::string id, sio::nsp& space, std::weak_ptr<engine::session> session,
+           boost::json::value auth);
     ~socket();
 
     const std::string& id() const { return id_; }

@@ -95,7 +95,8 @@ void socket_client::handle(packet p, std::vector<std::string> attachments) {
         auto it = sockets_.find(p.nsp);
         if (it == sockets_.end() || !p.id)
             return;
-        it->second->deliver_ack(*p.id, message{std::move(p.data.get_array()), std::move(attachments)});
+        it->second->deliver_ack(*p.id,
+                                message{std::move(p.data.get_array()), std::move(attachments)});
         return;
     }
     case packet_type::connect_error:

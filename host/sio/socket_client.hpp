@@ -25,7 +25,9 @@ public:
     void start_connect_timer(std::chrono::milliseconds timeout);
     void on_message(std::string_view data, bool binary);
     void on_close(const std::string& reason);
-    void disconnect(socket_ptr s, const std::string& reason); // by value: it erases the map entry it may come from
+    void
+    disconnect(socket_ptr s,
+               const std::string& reason); // by value: it erases the map entry it may come from
 
 private:
     void handle(packet p, std::vector<std::string> attachments);

@@ -28,7 +28,8 @@ websocket_connection::~websocket_connection() {
     server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void websocket_connection::accept(beast::http::request<beast::http::string_body> req, beast::flat_buffer) {
+void websocket_connection::accept(beast::http::request<beast::http::string_body> req,
+                                  beast::flat_buffer) {
     ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     ws_.read_message_max(0); // enforced in on_read, see read()
     ws_.auto_fragment(false);
@@ -52,9 +53,9 @@ void websocket_connection::read() {
     // Read in pieces and enforce maxPayload here rather than with Beast's
     // read_message_max: Beast's own teardown after a too-big message closes with unread
     // bytes, which resets the connection before the peer sees the 1009 close frame.
-    ws_.async_read_some(buffer_, read_chunk, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->on_read(ec);
-    });
+    ws_.async_read_some(
+        buffer_, read_chunk,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
 }
 
 void websocket_connection::on_read(beast::error_code ec) {
@@ -62,7 +63,7 @@ void websocket_connection::on_read(beast::error_code ec) {
         closed_ = true;
         std::string reason = "transport close";
         if (ec != websocket::error::closed && ec != asio::error::eof &&
-                 ec != asio::error::connection_reset && ec != asio::error::operation_aborted)
+            ec != asio::error::connection_reset && ec != asio::error::operation_aborted)
             reason = "transport error";
         if (auto s = std::exchange(session_, nullptr))
             s->on_ws_closed(this, reason);
@@ -110,15 +111,16 @@ void websocket_connection::write_next() {
     writing_ = true;
     auto& f = queue_.front();
     ws_.binary(f.binary);
-    ws_.async_write(asio::buffer(f.bytes()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->queue_.pop_front();
-        if (ec) {
-            self->queue_.clear();
-            self->writing_ = false;
-            return;
-        }
-        self->write_next();
-    });
+    ws_.async_write(asio::buffer(f.bytes()),
+                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                        self->queue_.pop_front();
+                        if (ec) {
+                            self->queue_.clear();
+                            self->writing_ = false;
+                            return;
+                        }
+                        self->write_next();
+                    });
 }
 
 void websocket_connection::close() {

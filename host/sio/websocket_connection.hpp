@@ -24,7 +24,8 @@ public:
 
     /// `existing` is the session being upgraded, or null for a WebSocket-only session.
     websocket_connection(boost::asio::ip::tcp::socket socket, strand_type strand,
-                         std::shared_ptr<engine::endpoint> ep, std::shared_ptr<engine::session> existing,
+                         std::shared_ptr<engine::endpoint> ep,
+                         std::shared_ptr<engine::session> existing,
                          std::shared_ptr<server_state> server);
     ~websocket_connection() override;
 

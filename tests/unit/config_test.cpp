@@ -67,7 +67,8 @@ token = "t2"
     BOOST_TEST(s.log.level == "debug");
     BOOST_REQUIRE_EQUAL(s.tokens.size(), 2u);
     BOOST_TEST(s.tokens[0].token == "t1");
-    BOOST_TEST(s.tokens[0].roles == (std::vector<std::string>{"client", "admin"}), boost::test_tools::per_element());
+    BOOST_TEST(s.tokens[0].roles == (std::vector<std::string>{"client", "admin"}),
+               boost::test_tools::per_element());
     BOOST_TEST(s.tokens[1].token == "t2");
     BOOST_TEST(s.tokens[1].roles.empty());
 }
@@ -94,8 +95,10 @@ BOOST_AUTO_TEST_CASE(unknown_key_suggests_the_near_one) {
     BOOST_TEST(error_of("[server]\nbind = \"::\"\n  pirt = 80\n") ==
                "test.toml:3:3: unknown key 'pirt' in [server] (did you mean 'port'?)");
     // Nothing near: no suggestion.
-    BOOST_TEST(error_of("[server]\ncolour = \"red\"\n") == "test.toml:2:1: unknown key 'colour' in [server]");
-    BOOST_TEST(error_of("[logging]\nlevel = \"info\"\n") == "test.toml:1:2: unknown key 'logging' in the top level");
+    BOOST_TEST(error_of("[server]\ncolour = \"red\"\n") ==
+               "test.toml:2:1: unknown key 'colour' in [server]");
+    BOOST_TEST(error_of("[logging]\nlevel = \"info\"\n") ==
+               "test.toml:1:2: unknown key 'logging' in the top level");
     BOOST_TEST(error_of("[log]\nlevle = \"info\"\n") ==
                "test.toml:2:1: unknown key 'levle' in [log] (did you mean 'level'?)");
     BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"x\"\nrole = []\n") ==
@@ -105,23 +108,31 @@ BOOST_AUTO_TEST_CASE(unknown_key_suggests_the_near_one) {
 BOOST_AUTO_TEST_CASE(wrong_type) {
     BOOST_TEST(error_of("[server]\nport = \"80\"\n") == "test.toml:2:8: 'port' must be an integer");
     BOOST_TEST(error_of("[server]\nbind = 127\n") == "test.toml:2:8: 'bind' must be a string");
-    BOOST_TEST(error_of("[server]\ncors_origins = \"*\"\n") == "test.toml:2:16: 'cors_origins' must be an array of strings");
-    BOOST_TEST(error_of("[server]\ncors_origins = [\"a\", 1]\n") == "test.toml:2:22: 'cors_origins[]' must be a string");
+    BOOST_TEST(error_of("[server]\ncors_origins = \"*\"\n") ==
+               "test.toml:2:16: 'cors_origins' must be an array of strings");
+    BOOST_TEST(error_of("[server]\ncors_origins = [\"a\", 1]\n") ==
+               "test.toml:2:22: 'cors_origins[]' must be a string");
     BOOST_TEST(error_of("server = 1\n") == "test.toml:1:10: 'server' must be a table");
-    BOOST_TEST(error_of("[server]\nping_interval = 1.5\n") == "test.toml:2:17: 'ping_interval' must be an integer");
+    BOOST_TEST(error_of("[server]\nping_interval = 1.5\n") ==
+               "test.toml:2:17: 'ping_interval' must be an integer");
     BOOST_TEST(error_of("[log]\nlevel = 1\n") == "test.toml:2:9: 'level' must be a string");
 }
 
 BOOST_AUTO_TEST_CASE(out_of_range) {
-    BOOST_TEST(error_of("[server]\nport = 65536\n") == "test.toml:2:8: 'port' must be between 0 and 65535");
-    BOOST_TEST(error_of("[server]\nport = -1\n") == "test.toml:2:8: 'port' must be between 0 and 65535");
+    BOOST_TEST(error_of("[server]\nport = 65536\n") ==
+               "test.toml:2:8: 'port' must be between 0 and 65535");
+    BOOST_TEST(error_of("[server]\nport = -1\n") ==
+               "test.toml:2:8: 'port' must be between 0 and 65535");
     BOOST_TEST(error_of("[server]\nport = 0\n").empty());
     BOOST_TEST(error_of("[server]\nport = 65535\n").empty());
-    BOOST_TEST(error_of("[server]\nping_timeout = 0\n") == "test.toml:2:16: 'ping_timeout' must be between 1 and 3600000");
-    BOOST_TEST(error_of("[server]\nthreads = 257\n") == "test.toml:2:11: 'threads' must be between 0 and 256");
+    BOOST_TEST(error_of("[server]\nping_timeout = 0\n") ==
+               "test.toml:2:16: 'ping_timeout' must be between 1 and 3600000");
+    BOOST_TEST(error_of("[server]\nthreads = 257\n") ==
+               "test.toml:2:11: 'threads' must be between 0 and 256");
     BOOST_TEST(error_of("[server]\nmax_payload = 1023\n") ==
                "test.toml:2:15: 'max_payload' must be between 1024 and 1073741824");
-    BOOST_TEST(error_of("[server]\npath = \"rt\"\n") == "test.toml:2:8: 'path' must start with '/'");
+    BOOST_TEST(error_of("[server]\npath = \"rt\"\n") ==
+               "test.toml:2:8: 'path' must start with '/'");
 }
 
 BOOST_AUTO_TEST_CASE(invalid_toml_syntax) {
@@ -129,7 +140,8 @@ BOOST_AUTO_TEST_CASE(invalid_toml_syntax) {
     auto e = error_of("[server]\nport = \n");
     BOOST_TEST(e.rfind("test.toml:2:", 0) == 0u, e);
     BOOST_TEST(e.find(": ", std::string("test.toml:2:").size()) != std::string::npos, e);
-    BOOST_TEST(error_of("[server\nport = 1\n").rfind("test.toml:1:", 0) == 0u, error_of("[server\nport = 1\n"));
+    BOOST_TEST(error_of("[server\nport = 1\n").rfind("test.toml:1:", 0) == 0u,
+               error_of("[server\nport = 1\n"));
     e = error_of("[server]\nport = 1\nport = 2\n"); // a key defined twice
     BOOST_TEST(e.rfind("test.toml:3:", 0) == 0u, e);
 }
@@ -140,7 +152,8 @@ BOOST_AUTO_TEST_CASE(bad_log_level) {
     BOOST_TEST(error_of("[log]\nlevel = \"INFO\"\n") ==
                "test.toml:2:9: 'level' must be one of debug, info, warn, error");
     for (const char* level : {"debug", "info", "warn", "error"})
-        BOOST_TEST(cfg::parse(std::string("[log]\nlevel = \"") + level + "\"\n", "t").log.level == level);
+        BOOST_TEST(cfg::parse(std::string("[log]\nlevel = \"") + level + "\"\n", "t").log.level ==
+                   level);
 }
 
 BOOST_AUTO_TEST_CASE(token_without_token) {

@@ -17,8 +17,9 @@ BOOST_AUTO_TEST_SUITE(engine_packet)
 
 BOOST_AUTO_TEST_CASE(decode_text_every_type) {
     const std::pair<char, eio::packet_type> types[] = {
-        {'0', eio::packet_type::open},    {'1', eio::packet_type::close},   {'2', eio::packet_type::ping},
-        {'3', eio::packet_type::pong},    {'4', eio::packet_type::message}, {'5', eio::packet_type::upgrade},
+        {'0', eio::packet_type::open},    {'1', eio::packet_type::close},
+        {'2', eio::packet_type::ping},    {'3', eio::packet_type::pong},
+        {'4', eio::packet_type::message}, {'5', eio::packet_type::upgrade},
         {'6', eio::packet_type::noop},
     };
     for (auto [digit, type] : types) {
@@ -63,7 +64,10 @@ BOOST_AUTO_TEST_CASE(decode_payload_one_packet) {
 
 BOOST_AUTO_TEST_CASE(decode_payload_several_packets) {
     // Request n°5 of the Socket.IO v5 sample session.
-    auto ps = eio::decode_payload("42[\"hello\"]\x1e" "42[\"world\"]\x1e" "2\x1e" "6");
+    auto ps = eio::decode_payload("42[\"hello\"]\x1e"
+                                  "42[\"world\"]\x1e"
+                                  "2\x1e"
+                                  "6");
     BOOST_REQUIRE(ps);
     BOOST_REQUIRE_EQUAL(ps->size(), 4u);
     BOOST_TEST((*ps)[0].data() == "2[\"hello\"]");
@@ -83,7 +87,8 @@ BOOST_AUTO_TEST_CASE(decode_payload_binary) {
     BOOST_TEST(p.data() == "\x01\x02\x03\x04"s);
 
     // Text and binary mixed, as a Socket.IO BINARY_EVENT travels over polling.
-    auto mixed = eio::decode_payload("451-[\"a\",{\"_placeholder\":true,\"num\":0}]\x1e" "b/wA=");
+    auto mixed = eio::decode_payload("451-[\"a\",{\"_placeholder\":true,\"num\":0}]\x1e"
+                                     "b/wA=");
     BOOST_REQUIRE(mixed);
     BOOST_REQUIRE_EQUAL(mixed->size(), 2u);
     BOOST_TEST(!(*mixed)[0].binary);
@@ -101,32 +106,43 @@ BOOST_AUTO_TEST_CASE(decode_payload_binary) {
 BOOST_AUTO_TEST_CASE(decode_payload_refuses_empty_packets) {
     // An empty string has no type; engine.io-parser decodes it to an error packet, which
     // ends the session. The whole payload must be refused.
-    for (std::string bad : {""s, "\x1e"s, "4a\x1e\x1e" "4b"s, "4a\x1e"s, "\x1e" "4a"s})
+    for (std::string bad : {""s, "\x1e"s,
+                            "4a\x1e\x1e"
+                            "4b"s,
+                            "4a\x1e"s,
+                            "\x1e"
+                            "4a"s})
         BOOST_TEST(!eio::decode_payload(bad), "accepted a payload with an empty packet");
 }
 
 BOOST_AUTO_TEST_CASE(decode_payload_refuses_any_bad_packet) {
-    BOOST_TEST(!eio::decode_payload("4a\x1e" "7b"));
-    BOOST_TEST(!eio::decode_payload("4a\x1e" "4b\x1e" "x"));
+    BOOST_TEST(!eio::decode_payload("4a\x1e"
+                                    "7b"));
+    BOOST_TEST(!eio::decode_payload("4a\x1e"
+                                    "4b\x1e"
+                                    "x"));
 }
 
 BOOST_AUTO_TEST_CASE(decode_payload_refuses_invalid_base64) {
     const std::string bad[] = {
-        "bAQID!A==",  // a character outside the alphabet
-        "bAQ-DBA==",  // base64url, not base64
-        "bAQIDBA=A",  // data after padding
-        "bA===",      // three padding characters (and a bad length)
-        "bAQ=D",      // padding in the middle
-        "b=AAA",      // padding first
-        "bAQIDB",     // length not a multiple of 4
-        "bAQIDBA",    // missing padding
-        "bAQ==AQ==",  // padding before the end of the text
-        "bAQ\nID",    // whitespace
+        "bAQID!A==", // a character outside the alphabet
+        "bAQ-DBA==", // base64url, not base64
+        "bAQIDBA=A", // data after padding
+        "bA===",     // three padding characters (and a bad length)
+        "bAQ=D",     // padding in the middle
+        "b=AAA",     // padding first
+        "bAQIDB",    // length not a multiple of 4
+        "bAQIDBA",   // missing padding
+        "bAQ==AQ==", // padding before the end of the text
+        "bAQ\nID",   // whitespace
     };
     for (const auto& b : bad) {
         BOOST_TEST(!eio::decode_payload(b), "accepted " << b);
         // Refused inside a longer payload too, with valid packets around it.
-        BOOST_TEST(!eio::decode_payload("4ok\x1e" + b + "\x1e" "4ok"), "accepted " << b << " in a payload");
+        BOOST_TEST(!eio::decode_payload("4ok\x1e" + b +
+                                        "\x1e"
+                                        "4ok"),
+                   "accepted " << b << " in a payload");
     }
 }
 
@@ -138,7 +154,11 @@ BOOST_AUTO_TEST_CASE(append_to_payload_round_trip) {
     eio::append_to_payload(payload, '2', "", false);
     eio::append_to_payload(payload, '4', ""s, true);
     eio::append_to_payload(payload, '4', "\x1e\0"s, true); // separator bytes inside binary
-    BOOST_TEST(payload == "42[\"hello\"]\x1e" "bAQIDBA==\x1e" "2\x1e" "b\x1e" "bHgA=");
+    BOOST_TEST(payload == "42[\"hello\"]\x1e"
+                          "bAQIDBA==\x1e"
+                          "2\x1e"
+                          "b\x1e"
+                          "bHgA=");
 
     auto ps = eio::decode_payload(payload);
     BOOST_REQUIRE(ps);
@@ -155,8 +175,13 @@ BOOST_AUTO_TEST_CASE(append_to_payload_round_trip) {
 BOOST_AUTO_TEST_CASE(base64_known_vectors) {
     // RFC 4648 section 10.
     const std::pair<std::string, std::string> vectors[] = {
-        {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},        {"foo", "Zm9v"},
-        {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
         {"\xff\xfe\xfd"s, "//79"},
     };
     for (const auto& [plain, encoded] : vectors) {

@@ -16,12 +16,14 @@ struct space_with_sockets {
     space_with_sockets() {
         for (int i = 0; i < 5; ++i) {
             auto sock = std::make_shared<sio::socket>("s" + std::to_string(i), space,
-                                                      std::weak_ptr<sio::engine::session>{}, boost::json::object{});
+                                                      std::weak_ptr<sio::engine::session>{},
+                                                      boost::json::object{});
             space.add(sock);
             s.push_back(sock);
         }
     }
-    std::vector<std::string> ids(const std::vector<std::string>& rooms, const std::vector<std::string>& except = {},
+    std::vector<std::string> ids(const std::vector<std::string>& rooms,
+                                 const std::vector<std::string>& except = {},
                                  const std::string& except_id = {}) const {
         std::vector<std::string> out;
         for (const auto& x : space.select(rooms, except, except_id))

@@ -32,7 +32,9 @@ void must_refuse(std::string_view text) {
         BOOST_TEST(!r.error.empty(), "no reason for refusing '" << text << "'");
 }
 
-char type_char(packet_type t) { return static_cast<char>(t); }
+char type_char(packet_type t) {
+    return static_cast<char>(t);
+}
 
 } // namespace
 
@@ -125,7 +127,8 @@ BOOST_AUTO_TEST_CASE(binary_event) {
     BOOST_TEST((sio::placeholder_index(p.data.at(1)) == std::optional<std::size_t>(0)));
     BOOST_TEST(sio::encode(p) == R"(51-["hello",{"_placeholder":true,"num":0}])");
 
-    p = must_decode(R"(52-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
+    p = must_decode(
+        R"(52-/admin,["baz",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])");
     BOOST_TEST(p.attachments == 2u);
     BOOST_TEST(p.nsp == "/admin");
     BOOST_TEST(sio::encode(p) ==
@@ -149,12 +152,19 @@ BOOST_AUTO_TEST_CASE(binary_ack) {
 BOOST_AUTO_TEST_CASE(placeholders) {
     BOOST_TEST(json::serialize(sio::placeholder(3)) == R"({"_placeholder":true,"num":3})");
     BOOST_TEST((sio::placeholder_index(sio::placeholder(0)) == std::optional<std::size_t>(0)));
-    BOOST_TEST((sio::placeholder_index(sio::placeholder(9999)) == std::optional<std::size_t>(9999)));
+    BOOST_TEST(
+        (sio::placeholder_index(sio::placeholder(9999)) == std::optional<std::size_t>(9999)));
 
     const char* not_placeholders[] = {
-        R"({"_placeholder":false,"num":0})", R"({"_placeholder":true})",         R"({"num":0})",
-        R"({"_placeholder":true,"num":-1})", R"({"_placeholder":true,"num":"0"})", R"({"_placeholder":1,"num":0})",
-        R"({"_placeholder":true,"num":0.5})", R"([true,0])",                      R"(null)",
+        R"({"_placeholder":false,"num":0})",
+        R"({"_placeholder":true})",
+        R"({"num":0})",
+        R"({"_placeholder":true,"num":-1})",
+        R"({"_placeholder":true,"num":"0"})",
+        R"({"_placeholder":1,"num":0})",
+        R"({"_placeholder":true,"num":0.5})",
+        R"([true,0])",
+        R"(null)",
     };
     for (const char* text : not_placeholders)
         BOOST_TEST(!sio::placeholder_index(json::parse(text)), text);
@@ -172,19 +182,26 @@ BOOST_AUTO_TEST_CASE(placeholders) {
 BOOST_AUTO_TEST_CASE(encode_event_and_ack) {
     sio::message m;
     m.args = json::array{123, "x", json::object{{"k", nullptr}}};
-    BOOST_TEST(sio::encode_event("/", "project:delete", m) == R"(2["project:delete",123,"x",{"k":null}])");
-    BOOST_TEST(sio::encode_event("/admin", "e", m, 456) == R"(2/admin,456["e",123,"x",{"k":null}])");
+    BOOST_TEST(sio::encode_event("/", "project:delete", m) ==
+               R"(2["project:delete",123,"x",{"k":null}])");
+    BOOST_TEST(sio::encode_event("/admin", "e", m, 456) ==
+               R"(2/admin,456["e",123,"x",{"k":null}])");
     BOOST_TEST(sio::encode_event("/", "bare", {}) == R"(2["bare"])");
     BOOST_TEST(sio::encode_ack("/", 12, {}) == "312[]");
     BOOST_TEST(sio::encode_ack("/admin", 13, m) == R"(3/admin,13[123,"x",{"k":null}])");
 
     sio::message bin;
-    bin.args = json::array{sio::placeholder(0), json::object{{"deep", json::array{sio::placeholder(1)}}}};
+    bin.args =
+        json::array{sio::placeholder(0), json::object{{"deep", json::array{sio::placeholder(1)}}}};
     bin.attachments = {"\x01\x02", "\x03\x04"};
     auto ev = sio::encode_event("/", "hello", bin);
-    BOOST_TEST(ev == R"(52-["hello",{"_placeholder":true,"num":0},{"deep":[{"_placeholder":true,"num":1}]}])");
+    BOOST_TEST(
+        ev ==
+        R"(52-["hello",{"_placeholder":true,"num":0},{"deep":[{"_placeholder":true,"num":1}]}])");
     auto ack = sio::encode_ack("/admin", 456, bin);
-    BOOST_TEST(ack == R"(62-/admin,456[{"_placeholder":true,"num":0},{"deep":[{"_placeholder":true,"num":1}]}])");
+    BOOST_TEST(
+        ack ==
+        R"(62-/admin,456[{"_placeholder":true,"num":0},{"deep":[{"_placeholder":true,"num":1}]}])");
 
     // What is encoded decodes to the same packet.
     auto p = must_decode(ev);
@@ -207,13 +224,15 @@ BOOST_AUTO_TEST_CASE(empty_arrays) {
 
 BOOST_AUTO_TEST_CASE(unicode_round_trip) {
     // UTF-8 bytes of "größe", "日本", "😀" (U+1F600) and "𝄞" (U+1D11E).
-    const std::string name = "gr\xc3\xb6\xc3\x9f" "e:\xe6\x97\xa5\xe6\x9c\xac";
+    const std::string name = "gr\xc3\xb6\xc3\x9f"
+                             "e:\xe6\x97\xa5\xe6\x9c\xac";
     const std::string emoji = "\xf0\x9f\x98\x80 \xf0\x9d\x84\x9e";
     sio::message m;
     m.args = json::array{json::string(emoji), json::object{{name, json::string(emoji)}}};
     auto text = sio::encode_event("/\xc3\xa4", name, m, 7);
     // Non-ASCII travels as raw UTF-8, byte for byte, not as \u escapes.
-    BOOST_TEST(text == "2/\xc3\xa4,7[\"" + name + "\",\"" + emoji + "\",{\"" + name + "\":\"" + emoji + "\"}]");
+    BOOST_TEST(text == "2/\xc3\xa4,7[\"" + name + "\",\"" + emoji + "\",{\"" + name + "\":\"" +
+                           emoji + "\"}]");
     auto p = must_decode(text);
     BOOST_TEST(p.nsp == "/\xc3\xa4");
     BOOST_TEST(std::string(p.data.at(0).as_string()) == name);
@@ -229,8 +248,9 @@ BOOST_AUTO_TEST_CASE(unicode_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(nested_binary_placeholders) {
-    const char* deep = R"(63-9[{"a":[[{"b":{"_placeholder":true,"num":2}}]],"c":{"_placeholder":true,"num":0}},)"
-                       R"([1,[2,[3,{"_placeholder":true,"num":1}]]]])";
+    const char* deep =
+        R"(63-9[{"a":[[{"b":{"_placeholder":true,"num":2}}]],"c":{"_placeholder":true,"num":0}},)"
+        R"([1,[2,[3,{"_placeholder":true,"num":1}]]]])";
     auto p = must_decode(deep);
     BOOST_TEST(p.attachments == 3u);
     BOOST_TEST(*p.id == 9u);
@@ -256,40 +276,40 @@ BOOST_AUTO_TEST_CASE(large_ack_ids) {
 
 BOOST_AUTO_TEST_CASE(malformed) {
     const char* bad[] = {
-        "",                   // nothing
-        "7",                  // unknown type
-        "9",                  // unknown type
-        "a",                  // not a type digit
-        "2{}",                // an event must be an array
-        "2abc",               // not JSON
-        R"(2"a")",            // an event must be an array
-        R"(2[1])",            // the event name must be a string
-        R"(5-["a"])",         // no attachment count
-        "5x-[]",              // attachment count not a number
-        R"(51["a"])",         // count without its dash
-        R"(510001-["a"])",    // more attachments than anyone sends
+        "",                // nothing
+        "7",               // unknown type
+        "9",               // unknown type
+        "a",               // not a type digit
+        "2{}",             // an event must be an array
+        "2abc",            // not JSON
+        R"(2"a")",         // an event must be an array
+        R"(2[1])",         // the event name must be a string
+        R"(5-["a"])",      // no attachment count
+        "5x-[]",           // attachment count not a number
+        R"(51["a"])",      // count without its dash
+        R"(510001-["a"])", // more attachments than anyone sends
         R"(599999999999999999999-["a"])",
-        R"(51-)",             // binary event without data
-        "0/nsp,[1]",          // CONNECT data must be an object
+        R"(51-)",    // binary event without data
+        "0/nsp,[1]", // CONNECT data must be an object
         "0[]",
         R"(0"x")",
-        "1/nsp,{}",           // DISCONNECT carries no data
+        "1/nsp,{}", // DISCONNECT carries no data
         "1{}",
-        "4",                  // CONNECT_ERROR needs its reason
+        "4", // CONNECT_ERROR needs its reason
         "4[1]",
-        "3",                  // an ACK needs an array
+        "3", // an ACK needs an array
         "31",
         R"(31{})",
-        R"(2["a")",           // truncated JSON
+        R"(2["a")", // truncated JSON
         R"(2["a",{"b":)",
-        R"(2["a"]x)",         // trailing garbage
+        R"(2["a"]x)", // trailing garbage
         R"(2["a"]])",
         R"(2["a"]["b"])",
-        R"(01{})",            // an id on CONNECT
-        "11",                 // an id on DISCONNECT
+        R"(01{})",              // an id on CONNECT
+        "11",                   // an id on DISCONNECT
         R"(41{"message":"x"})", // an id on CONNECT_ERROR
-        R"(2admin,["a"])",    // a namespace must start with '/'
-        R"(2/admin,-1["a"])", // a negative id
+        R"(2admin,["a"])",      // a namespace must start with '/'
+        R"(2/admin,-1["a"])",   // a negative id
     };
     for (const char* text : bad)
         must_refuse(text);
@@ -323,15 +343,23 @@ BOOST_AUTO_TEST_CASE(out_of_range_numbers_reencode_as_json) {
 // crash, hang or trip the sanitizers; whatever is accepted must re-encode and decode again.
 BOOST_AUTO_TEST_CASE(fuzz_decode) {
     const std::string seeds[] = {
-        "0", "0/admin,", R"(0{"token":"123"})", "1/admin,", R"(2/admin,456["project:delete",123])",
-        R"(3456[1,"2"])", R"(4{"message":"Not authorized"})",
-        R"(51-["hello",{"_placeholder":true,"num":0}])", R"(61-/admin,456[{"_placeholder":true,"num":0}])",
+        "0",
+        "0/admin,",
+        R"(0{"token":"123"})",
+        "1/admin,",
+        R"(2/admin,456["project:delete",123])",
+        R"(3456[1,"2"])",
+        R"(4{"message":"Not authorized"})",
+        R"(51-["hello",{"_placeholder":true,"num":0}])",
+        R"(61-/admin,456[{"_placeholder":true,"num":0}])",
         R"(52-/a,7["x",{"y":[{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]}])",
         "2[\"\xf0\x9f\x98\x80\",1.5e300,-0,null,true,{\"a\":[]}]",
     };
     const std::string alphabet = "0123456789-/,[]{}\":_\\ taeuxnr\x1e\xff\xc3";
     std::mt19937 rng(0x5eed);
-    auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+    auto pick = [&](std::size_t n) {
+        return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng);
+    };
     std::size_t accepted = 0;
     for (int i = 0; i < 20000; ++i) {
         std::string text = seeds[pick(std::size(seeds))];
@@ -358,11 +386,13 @@ BOOST_AUTO_TEST_CASE(fuzz_decode) {
             }
         }
         auto r = sio::decode(text);
-        BOOST_TEST((r.value.has_value() == r.error.empty()), "value and error disagree for " << text);
+        BOOST_TEST((r.value.has_value() == r.error.empty()),
+                   "value and error disagree for " << text);
         if (r.value) {
             ++accepted;
             auto again = sio::decode(sio::encode(*r.value));
-            BOOST_TEST(again.value.has_value(), "re-encoding of accepted '" << text << "' is refused");
+            BOOST_TEST(again.value.has_value(),
+                       "re-encoding of accepted '" << text << "' is refused");
         }
     }
     BOOST_TEST_MESSAGE("fuzz: " << accepted << " of 20000 mutations accepted");

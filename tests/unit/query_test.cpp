@@ -81,17 +81,19 @@ BOOST_AUTO_TEST_CASE(odd_pairs) {
 }
 
 BOOST_AUTO_TEST_CASE(missing_or_invalid_eio) {
-    for (const char* target : {"/socket.io/?transport=polling", "/socket.io/?EIO=3&transport=polling",
-                               "/socket.io/?EIO=&transport=polling", "/socket.io/?EIO=44&transport=polling",
-                               "/socket.io/?EIO=4.0&transport=polling"}) {
+    for (const char* target :
+         {"/socket.io/?transport=polling", "/socket.io/?EIO=3&transport=polling",
+          "/socket.io/?EIO=&transport=polling", "/socket.io/?EIO=44&transport=polling",
+          "/socket.io/?EIO=4.0&transport=polling"}) {
         auto q = eio::parse_query(target);
         BOOST_TEST(eio::query_error(q, false) == unsupported, target);
     }
 }
 
 BOOST_AUTO_TEST_CASE(missing_or_unknown_transport) {
-    for (const char* target : {"/socket.io/?EIO=4", "/socket.io/?EIO=4&transport=flashsocket",
-                               "/socket.io/?EIO=4&transport=", "/socket.io/?EIO=4&transport=Polling"}) {
+    for (const char* target :
+         {"/socket.io/?EIO=4", "/socket.io/?EIO=4&transport=flashsocket",
+          "/socket.io/?EIO=4&transport=", "/socket.io/?EIO=4&transport=Polling"}) {
         auto q = eio::parse_query(target);
         BOOST_TEST(eio::query_error(q, false) == transport_unknown, target);
         BOOST_TEST(eio::query_error(q, true) == transport_unknown, target);

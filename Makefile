@@ -31,8 +31,9 @@ test-sanitize: deps
 run: build
 	$(BUILD)/host/gleitzeitd --config $(CONFIG)
 
+# Ours against the Node reference, same loads, same machine, one run; writes docs/benchmarks.md.
 bench: build
-	@echo "make bench: the benchmark arrives with the client issue (tests/bench)"; exit 1
+	node tests/bench/run.mjs --build $(BUILD)
 
 deb: deps
 	@echo "make deb: the Debian package arrives with the packaging issue"; exit 1

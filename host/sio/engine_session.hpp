@@ -29,6 +29,7 @@ struct frame {
     std::shared_ptr<const std::string> shared;
     std::string owned;
     bool binary = false;
+    std::uint8_t control = 0; // a WebSocket control frame's opcode (transport use only)
 
     std::string_view bytes() const { return shared ? std::string_view(*shared) : owned; }
 };

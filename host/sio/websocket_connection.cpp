@@ -3,23 +3,31 @@
 #include "sio/engine_endpoint.hpp"
 
 #include <boost/asio/buffer.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
-#include <boost/beast/websocket/error.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include <array>
 
 namespace gleitzeit::sio {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
-namespace websocket = beast::websocket;
 
 namespace {
-constexpr std::size_t read_chunk = 64 * 1024;
+constexpr std::size_t read_space_size = 64 * 1024;
+constexpr std::uint16_t close_normal = 1000;
+constexpr std::uint16_t close_protocol_error = 1002;
+constexpr std::uint16_t close_too_big = 1009;
+
+std::string close_payload(std::uint16_t code) {
+    return {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
 }
+} // namespace
 
 websocket_connection::websocket_connection(asio::ip::tcp::socket socket, strand_type strand,
                                            std::shared_ptr<engine::endpoint> ep,
                                            std::shared_ptr<engine::session> existing,
                                            std::shared_ptr<server_state> server)
-    : strand_(std::move(strand)), ws_(std::move(socket)), endpoint_(std::move(ep)),
+    : strand_(std::move(strand)), socket_(std::move(socket)), endpoint_(std::move(ep)),
       session_(std::move(existing)), server_(std::move(server)) {
     server_->stats.tcp_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -28,113 +36,243 @@ websocket_connection::~websocket_connection() {
     server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void websocket_connection::accept(beast::http::request<beast::http::string_body> req,
-                                  beast::flat_buffer) {
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    ws_.read_message_max(0); // enforced in on_read, see read()
-    ws_.auto_fragment(false);
-    ws_.async_accept(req, [self = shared_from_this()](beast::error_code ec) {
+void websocket_connection::accept(beast::http::request<beast::http::string_body> req, beast::flat_buffer) {
+    // Beast answers the upgrade request; the stream is dropped once the 101 is out.
+    using handshake_stream = beast::websocket::stream<asio::ip::tcp::socket&>;
+    auto hs = std::make_shared<handshake_stream>(socket_);
+    auto request = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(req));
+    hs->async_accept(*request, [self = shared_from_this(), hs, request](beast::error_code ec) {
         if (ec) {
             self->closed_ = true;
             self->session_.reset();
             return;
         }
-        if (self->session_) {
-            self->session_->on_websocket(self);
-        } else {
-            self->session_ = self->endpoint_->create_on(self->strand_);
-            self->session_->start_websocket(self);
-        }
-        self->read();
+        asio::post(self->strand_, [self] { self->start(); });
     });
 }
 
-void websocket_connection::read() {
-    // Read in pieces and enforce maxPayload here rather than with Beast's
-    // read_message_max: Beast's own teardown after a too-big message closes with unread
-    // bytes, which resets the connection before the peer sees the 1009 close frame.
-    ws_.async_read_some(
-        buffer_, read_chunk,
-        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+void websocket_connection::start() {
+    boost::system::error_code ec;
+    socket_.non_blocking(true, ec);
+    if (session_) {
+        session_->on_websocket(shared_from_this());
+    } else {
+        session_ = endpoint_->create_on(strand_);
+        session_->start_websocket(shared_from_this());
+    }
+    wait_readable();
 }
 
-void websocket_connection::on_read(beast::error_code ec) {
-    if (ec) {
-        closed_ = true;
-        std::string reason = "transport close";
-        if (ec != websocket::error::closed && ec != asio::error::eof &&
-            ec != asio::error::connection_reset && ec != asio::error::operation_aborted)
-            reason = "transport error";
-        if (auto s = std::exchange(session_, nullptr))
-            s->on_ws_closed(this, reason);
-        return;
+void websocket_connection::wait_readable() {
+    socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
+        if (ec)
+            return self->on_peer_gone("transport error");
+        self->on_readable();
+    });
+}
+
+void websocket_connection::on_readable() {
+    thread_local std::array<char, read_space_size> read_space;
+    processing_ = true;
+    for (;;) {
+        boost::system::error_code ec;
+        std::size_t n = socket_.read_some(asio::buffer(read_space), ec);
+        if (ec == asio::error::would_block || ec == asio::error::try_again)
+            break;
+        if (ec) {
+            processing_ = false;
+            return on_peer_gone(ec == asio::error::eof ? "transport close" : "transport error");
+        }
+        if (closed_ || (closing_ && !session_))
+            continue; // draining after our close frame: discard
+        if (pending_.empty()) {
+            auto used = consume(read_space.data(), n);
+            if (!closed_ && used < n)
+                pending_.assign(read_space.data() + used, n - used);
+        } else {
+            pending_.append(read_space.data(), n);
+            auto used = consume(pending_.data(), pending_.size());
+            pending_.erase(0, used);
+        }
+        if (n < read_space.size())
+            break; // the socket is drained; waiting costs less than a read that would block
     }
-    if (buffer_.size() > endpoint_->settings().max_payload) {
-        closed_ = true;
-        if (auto s = std::exchange(session_, nullptr))
-            s->on_ws_closed(this, "payload too large");
-        close_code_ = websocket::close_code::too_big;
-        closing_ = true;
-        if (!writing_)
-            close_now();
-        return;
-    }
-    if (!ws_.is_message_done()) {
-        read();
-        return;
-    }
-    auto data = buffer_.cdata();
-    std::string_view view(static_cast<const char*>(data.data()), data.size());
-    if (session_)
-        session_->on_ws_message(this, view, ws_.got_binary());
-    buffer_.consume(buffer_.size());
+    processing_ = false;
+    if (pending_.empty())
+        std::string().swap(pending_); // an idle connection keeps no buffer
+    flush();
     if (!closed_)
-        read();
+        wait_readable();
+}
+
+std::size_t websocket_connection::consume(char* data, std::size_t size) {
+    std::size_t pos = 0;
+    const auto max = endpoint_->settings().max_payload;
+    while (pos < size && !closed_ && !(closing_ && !session_)) {
+        ws::frame_header h;
+        auto room = max > message_.size() ? max - message_.size() : 0;
+        auto st = ws::parse_header(std::string_view(data + pos, size - pos), room, h);
+        if (st == ws::parse_status::need_more)
+            break;
+        if (st == ws::parse_status::protocol_error) {
+            fail(close_protocol_error, "transport error");
+            break;
+        }
+        if (st == ws::parse_status::too_big) {
+            fail(close_too_big, "payload too large");
+            break;
+        }
+        if (size - pos - h.header_size < h.length)
+            break; // the payload is still on its way
+        char* payload = data + pos + h.header_size;
+        ws::unmask(payload, static_cast<std::size_t>(h.length), h.mask);
+        pos += h.header_size + static_cast<std::size_t>(h.length);
+        if (!handle_frame(h, payload))
+            break;
+    }
+    return pos;
+}
+
+bool websocket_connection::handle_frame(const ws::frame_header& h, char* payload) {
+    std::string_view data(payload, static_cast<std::size_t>(h.length));
+    switch (h.op) {
+    case ws::opcode::text:
+    case ws::opcode::binary:
+        if (message_op_) {
+            fail(close_protocol_error, "transport error");
+            return false;
+        }
+        if (h.fin) {
+            deliver(h.op, data);
+        } else {
+            message_op_ = h.op;
+            message_.assign(data);
+        }
+        return true;
+    case ws::opcode::continuation:
+        if (!message_op_) {
+            fail(close_protocol_error, "transport error");
+            return false;
+        }
+        message_.append(data);
+        if (h.fin) {
+            auto op = *message_op_;
+            message_op_.reset();
+            deliver(op, message_);
+            std::string().swap(message_);
+        }
+        return true;
+    case ws::opcode::ping:
+        send_control(ws::opcode::pong, std::string(data));
+        return true;
+    case ws::opcode::pong:
+        return true;
+    case ws::opcode::close: {
+        // Answer with the peer's code, then go: the close handshake is complete.
+        auto reply = data.size() >= 2 ? std::string(data.substr(0, 2)) : close_payload(close_normal);
+        if (!closing_) {
+            send_control(ws::opcode::close, std::move(reply));
+            closing_ = true;
+        }
+        if (auto s = std::exchange(session_, nullptr))
+            s->on_ws_closed(this, "transport close");
+        return false;
+    }
+    }
+    return true;
+}
+
+void websocket_connection::deliver(ws::opcode op, std::string_view payload) {
+    if (session_)
+        session_->on_ws_message(this, payload, op == ws::opcode::binary);
+}
+
+void websocket_connection::send_control(ws::opcode op, std::string payload) {
+    engine::frame f;
+    f.owned = std::move(payload);
+    f.binary = true;
+    f.control = static_cast<std::uint8_t>(op);
+    queue_.push_back(std::move(f));
+    if (!processing_)
+        flush();
+}
+
+void websocket_connection::fail(std::uint16_t code, const std::string& reason) {
+    // The close frame goes first: the session's own close() must not replace its code.
+    if (!closing_) {
+        queue_.clear();
+        send_control(ws::opcode::close, close_payload(code));
+        closing_ = true;
+    }
+    if (auto s = std::exchange(session_, nullptr))
+        s->on_ws_closed(this, reason);
 }
 
 void websocket_connection::write(std::vector<engine::frame> frames) {
     if (closing_ || closed_)
         return;
-    for (auto& f : frames)
-        queue_.push_back(std::move(f));
-    if (!writing_)
-        write_next();
-}
-
-void websocket_connection::write_next() {
-    if (queue_.empty()) {
-        writing_ = false;
-        if (closing_)
-            close_now();
-        return;
-    }
-    writing_ = true;
-    auto& f = queue_.front();
-    ws_.binary(f.binary);
-    ws_.async_write(asio::buffer(f.bytes()),
-                    [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->queue_.pop_front();
-                        if (ec) {
-                            self->queue_.clear();
-                            self->writing_ = false;
-                            return;
-                        }
-                        self->write_next();
-                    });
+    if (queue_.empty())
+        queue_ = std::move(frames);
+    else
+        for (auto& f : frames)
+            queue_.push_back(std::move(f));
+    if (!processing_)
+        flush();
 }
 
 void websocket_connection::close() {
     if (closing_ || closed_)
         return;
+    send_control(ws::opcode::close, close_payload(close_normal));
     closing_ = true;
-    if (!writing_)
-        close_now();
 }
 
-void websocket_connection::close_now() {
-    if (!ws_.is_open())
+void websocket_connection::flush() {
+    if (writing_ || queue_.empty() || closed_)
         return;
-    ws_.async_close(close_code_, [self = shared_from_this()](beast::error_code) {});
+    writing_ = true;
+    sending_.swap(queue_);
+    headers_.resize(sending_.size() * 10);
+    std::vector<asio::const_buffer> buffers;
+    buffers.reserve(sending_.size() * 2);
+    std::size_t at = 0;
+    for (const auto& f : sending_) {
+        auto bytes = f.bytes();
+        auto op = f.control ? static_cast<ws::opcode>(f.control) : f.binary ? ws::opcode::binary : ws::opcode::text;
+        auto* h = reinterpret_cast<std::uint8_t*>(headers_.data() + at);
+        auto n = ws::write_header(h, op, bytes.size());
+        buffers.emplace_back(h, n);
+        buffers.emplace_back(bytes.data(), bytes.size());
+        at += n;
+    }
+    asio::async_write(socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        self->writing_ = false;
+        bool sent_close = false;
+        for (const auto& f : self->sending_)
+            sent_close = sent_close || f.control == static_cast<std::uint8_t>(ws::opcode::close);
+        self->sending_.clear();
+        if (ec)
+            return self->on_peer_gone("transport error");
+        if (sent_close) {
+            // Our close frame is out; the peer closes the TCP connection, and the read
+            // loop sees it. Nothing more is sent.
+            boost::system::error_code ignored;
+            self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+            self->queue_.clear();
+            return;
+        }
+        self->flush();
+    });
+}
+
+void websocket_connection::on_peer_gone(const std::string& reason) {
+    if (closed_)
+        return;
+    closed_ = true;
+    if (auto s = std::exchange(session_, nullptr))
+        s->on_ws_closed(this, reason);
+    boost::system::error_code ignored;
+    socket_.close(ignored);
 }
 
 } // namespace gleitzeit::sio

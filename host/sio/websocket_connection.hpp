@@ -1,19 +1,23 @@
 #pragma once
 // One WebSocket carrying an Engine.IO session, directly or as the target of an upgrade.
-// It runs on its session's strand. Internal to host/sio.
+// It runs on its session's strand. Beast performs the opening handshake; after that the
+// connection frames by itself (ws_frame.hpp): it reads whatever has arrived into a buffer
+// shared by the thread's connections, so an idle connection holds no read buffer, and it
+// sends all queued frames with one gathered write. Internal to host/sio.
 
 #include "sio/engine_session.hpp"
 #include "sio/server_state.hpp"
+#include "sio/ws_frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
-#include <deque>
 #include <memory>
+#include <optional>
+#include <string>
+#include <vector>
 
 namespace gleitzeit::sio {
 
@@ -24,8 +28,7 @@ public:
 
     /// `existing` is the session being upgraded, or null for a WebSocket-only session.
     websocket_connection(boost::asio::ip::tcp::socket socket, strand_type strand,
-                         std::shared_ptr<engine::endpoint> ep,
-                         std::shared_ptr<engine::session> existing,
+                         std::shared_ptr<engine::endpoint> ep, std::shared_ptr<engine::session> existing,
                          std::shared_ptr<server_state> server);
     ~websocket_connection() override;
 
@@ -36,22 +39,32 @@ public:
     void close() override;
 
 private:
-    void read();
-    void on_read(boost::system::error_code ec);
-    void write_next();
-    void close_now();
+    void start();
+    void wait_readable();
+    void on_readable();
+    std::size_t consume(char* data, std::size_t size);
+    bool handle_frame(const ws::frame_header& h, char* payload);
+    void deliver(ws::opcode op, std::string_view payload);
+    void send_control(ws::opcode op, std::string payload);
+    void fail(std::uint16_t code, const std::string& reason);
+    void flush();
+    void on_peer_gone(const std::string& reason);
 
     strand_type strand_;
-    boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
-    boost::beast::flat_buffer buffer_;
+    boost::asio::ip::tcp::socket socket_;
     std::shared_ptr<engine::endpoint> endpoint_;
     std::shared_ptr<engine::session> session_;
     std::shared_ptr<server_state> server_;
-    std::deque<engine::frame> queue_;
+    std::string pending_;              // a frame split across reads; empty when idle
+    std::string message_;              // a fragmented message being assembled
+    std::optional<ws::opcode> message_op_;
+    std::vector<engine::frame> queue_; // frames waiting for the next gathered write
+    std::vector<engine::frame> sending_;
+    std::string headers_;              // the frame headers of `sending_`
+    bool processing_ = false;          // inside on_readable: writes wait for its end
     bool writing_ = false;
-    bool closing_ = false;
-    bool closed_ = false;
-    boost::beast::websocket::close_code close_code_ = boost::beast::websocket::close_code::normal;
+    bool closing_ = false;             // a close frame is queued; nothing more goes out
+    bool closed_ = false;              // the peer is gone
 };
 
 } // namespace gleitzeit::sio

@@ -28,7 +28,7 @@ websocket_connection::websocket_connection(asio::ip::tcp::socket socket, strand_
                                            std::shared_ptr<engine::session> existing,
                                            std::shared_ptr<server_state> server)
     : strand_(std::move(strand)), socket_(std::move(socket)), endpoint_(std::move(ep)),
-      session_(std::move(existing)), server_(std::move(server)) {
+      session_(std::move(existing)), server_(std::move(server)), reader_(true, endpoint_->settings().max_payload) {
     server_->stats.tcp_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -85,106 +85,43 @@ void websocket_connection::on_readable() {
         }
         if (closed_ || (closing_ && !session_))
             continue; // draining after our close frame: discard
-        if (pending_.empty()) {
-            auto used = consume(read_space.data(), n);
-            if (!closed_ && used < n)
-                pending_.assign(read_space.data() + used, n - used);
-        } else {
-            pending_.append(read_space.data(), n);
-            auto used = consume(pending_.data(), pending_.size());
-            pending_.erase(0, used);
-        }
+        auto st = reader_.feed(read_space.data(), n, *this);
+        if (st == ws::frame_reader::status::protocol_error)
+            fail(close_protocol_error, "transport error");
+        else if (st == ws::frame_reader::status::too_big)
+            fail(close_too_big, "payload too large");
         if (n < read_space.size())
             break; // the socket is drained; waiting costs less than a read that would block
     }
     processing_ = false;
-    if (pending_.empty())
-        std::string().swap(pending_); // an idle connection keeps no buffer
     flush();
     if (!closed_)
         wait_readable();
 }
 
-std::size_t websocket_connection::consume(char* data, std::size_t size) {
-    std::size_t pos = 0;
-    const auto max = endpoint_->settings().max_payload;
-    while (pos < size && !closed_ && !(closing_ && !session_)) {
-        ws::frame_header h;
-        auto room = max > message_.size() ? max - message_.size() : 0;
-        auto st = ws::parse_header(std::string_view(data + pos, size - pos), room, h);
-        if (st == ws::parse_status::need_more)
-            break;
-        if (st == ws::parse_status::protocol_error) {
-            fail(close_protocol_error, "transport error");
-            break;
-        }
-        if (st == ws::parse_status::too_big) {
-            fail(close_too_big, "payload too large");
-            break;
-        }
-        if (size - pos - h.header_size < h.length)
-            break; // the payload is still on its way
-        char* payload = data + pos + h.header_size;
-        ws::unmask(payload, static_cast<std::size_t>(h.length), h.mask);
-        pos += h.header_size + static_cast<std::size_t>(h.length);
-        if (!handle_frame(h, payload))
-            break;
-    }
-    return pos;
-}
-
-bool websocket_connection::handle_frame(const ws::frame_header& h, char* payload) {
-    std::string_view data(payload, static_cast<std::size_t>(h.length));
-    switch (h.op) {
-    case ws::opcode::text:
-    case ws::opcode::binary:
-        if (message_op_) {
-            fail(close_protocol_error, "transport error");
-            return false;
-        }
-        if (h.fin) {
-            deliver(h.op, data);
-        } else {
-            message_op_ = h.op;
-            message_.assign(data);
-        }
-        return true;
-    case ws::opcode::continuation:
-        if (!message_op_) {
-            fail(close_protocol_error, "transport error");
-            return false;
-        }
-        message_.append(data);
-        if (h.fin) {
-            auto op = *message_op_;
-            message_op_.reset();
-            deliver(op, message_);
-            std::string().swap(message_);
-        }
-        return true;
-    case ws::opcode::ping:
-        send_control(ws::opcode::pong, std::string(data));
-        return true;
-    case ws::opcode::pong:
-        return true;
-    case ws::opcode::close: {
-        // Answer with the peer's code, then go: the close handshake is complete.
-        auto reply = data.size() >= 2 ? std::string(data.substr(0, 2)) : close_payload(close_normal);
-        if (!closing_) {
-            send_control(ws::opcode::close, std::move(reply));
-            closing_ = true;
-        }
-        if (auto s = std::exchange(session_, nullptr))
-            s->on_ws_closed(this, "transport close");
-        return false;
-    }
-    }
-    return true;
-}
-
-void websocket_connection::deliver(ws::opcode op, std::string_view payload) {
+bool websocket_connection::on_message(ws::opcode op, std::string_view payload) {
     if (session_)
         session_->on_ws_message(this, payload, op == ws::opcode::binary);
+    return !closed_ && !(closing_ && !session_);
+}
+
+bool websocket_connection::on_control(ws::opcode op, std::string_view payload) {
+    if (op == ws::opcode::ping) {
+        send_control(ws::opcode::pong, std::string(payload));
+        return true;
+    }
+    if (op != ws::opcode::close)
+        return true;
+    // Answer with the peer's code, then go: the close handshake is complete. The close
+    // frame goes before the session hears of it, so its own close() cannot replace it.
+    auto reply = payload.size() >= 2 ? std::string(payload.substr(0, 2)) : close_payload(close_normal);
+    if (!closing_) {
+        send_control(ws::opcode::close, std::move(reply));
+        closing_ = true;
+    }
+    if (auto s = std::exchange(session_, nullptr))
+        s->on_ws_closed(this, "transport close");
+    return false;
 }
 
 void websocket_connection::send_control(ws::opcode op, std::string payload) {

@@ -22,6 +22,7 @@
 namespace gleitzeit::sio {
 
 class websocket_connection : public engine::websocket_link,
+                             private ws::frame_reader::listener,
                              public std::enable_shared_from_this<websocket_connection> {
 public:
     using strand_type = engine::session::strand_type;
@@ -42,9 +43,8 @@ private:
     void start();
     void wait_readable();
     void on_readable();
-    std::size_t consume(char* data, std::size_t size);
-    bool handle_frame(const ws::frame_header& h, char* payload);
-    void deliver(ws::opcode op, std::string_view payload);
+    bool on_message(ws::opcode op, std::string_view payload) override;
+    bool on_control(ws::opcode op, std::string_view payload) override;
     void send_control(ws::opcode op, std::string payload);
     void fail(std::uint16_t code, const std::string& reason);
     void flush();
@@ -55,9 +55,7 @@ private:
     std::shared_ptr<engine::endpoint> endpoint_;
     std::shared_ptr<engine::session> session_;
     std::shared_ptr<server_state> server_;
-    std::string pending_;              // a frame split across reads; empty when idle
-    std::string message_;              // a fragmented message being assembled
-    std::optional<ws::opcode> message_op_;
+    ws::frame_reader reader_;
     std::vector<engine::frame> queue_; // frames waiting for the next gathered write
     std::vector<engine::frame> sending_;
     std::string headers_;              // the frame headers of `sending_`

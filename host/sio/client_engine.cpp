@@ -1,11 +1,17 @@
 #include "sio/client_engine.hpp"
 
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <array>
+#include <random>
 
 namespace gleitzeit::sio {
 namespace asio = boost::asio;
@@ -14,6 +20,10 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 
 namespace {
+// What one message from a server may hold; a server's maxPayload bounds what it accepts,
+// not what it sends.
+constexpr std::uint64_t max_incoming_message = 64ull << 20;
+
 engine::frame text(std::string s) {
     engine::frame f;
     f.owned = std::move(s);
@@ -23,7 +33,8 @@ engine::frame text(std::string s) {
 
 client_engine::client_engine(strand_type strand, client_target target, const client_options& opts, listener& l)
     : strand_(std::move(strand)), target_(std::move(target)), options_(opts), listener_(l), resolver_(strand_),
-      watchdog_(strand_), get_stream_(strand_), post_stream_(strand_) {}
+      watchdog_(strand_), get_stream_(strand_), post_stream_(strand_), ws_socket_(strand_),
+      ws_reader_(false, max_incoming_message), mask_state_(static_cast<std::uint32_t>(std::random_device{}()) | 1u) {}
 
 std::string client_engine::target(const std::string& transport) const {
     std::string t = target_.path + "?EIO=4&transport=" + transport;
@@ -141,8 +152,8 @@ void client_engine::send(std::vector<engine::frame> frames) {
     if (transport_ == "websocket") {
         for (auto& f : frames)
             ws_queue_.push_back(std::move(f));
-        if (!ws_writing_)
-            ws_write_next();
+        if (!ws_processing_)
+            ws_flush();
         return;
     }
     for (auto& f : frames)
@@ -277,77 +288,168 @@ void client_engine::maybe_finish_upgrade() {
 
 void client_engine::open_websocket(bool probe) {
     probe_open_ = probe;
-    ws_ = std::make_unique<ws_stream>(strand_);
-    ws_->set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
-    ws_->auto_fragment(false);
     auto self = shared_from_this();
-    beast::get_lowest_layer(*ws_).async_connect(endpoints_, [self, probe](beast::error_code ec,
-                                                                          const asio::ip::tcp::endpoint&) {
+    asio::async_connect(ws_socket_, endpoints_, [self, probe](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+        if (self->state_ == state::closed)
+            return;
+        if (ec)
+            return self->finish(probe ? "probe error" : "transport error");
+        self->ws_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+        // The opening handshake by hand, so that frames arriving right behind the 101
+        // stay in our buffer instead of a discarded stream's.
+        websocket::detail::sec_ws_key_type key;
+        websocket::detail::make_sec_ws_key(key);
+        auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, self->target("websocket"), 11);
+        req->set(http::field::host, self->target_.host + ":" + self->target_.port);
+        req->set(http::field::upgrade, "websocket");
+        req->set(http::field::connection, "Upgrade");
+        req->set(http::field::sec_websocket_key, beast::string_view(key.data(), key.size()));
+        req->set(http::field::sec_websocket_version, "13");
+        websocket::detail::sec_ws_accept_type expected;
+        websocket::detail::make_sec_ws_accept(expected, beast::string_view(key.data(), key.size()));
+        auto accept = std::make_shared<std::string>(expected.data(), expected.size());
+        http::async_write(self->ws_socket_, *req, [self, req, accept, probe](beast::error_code ec, std::size_t) {
+            if (self->state_ == state::closed)
+                return;
+            if (ec)
+                return self->finish(probe ? "probe error" : "transport error");
+            auto parser = std::make_shared<http::response_parser<http::empty_body>>();
+            parser->skip(true); // a 101 has no body
+            http::async_read_header(self->ws_socket_, self->ws_handshake_buffer_, *parser,
+                                    [self, parser, accept, probe](beast::error_code ec, std::size_t) {
+                                        if (self->state_ == state::closed)
+                                            return;
+                                        const auto& res = parser->get();
+                                        if (ec || res.result() != http::status::switching_protocols ||
+                                            res[http::field::sec_websocket_accept] != *accept)
+                                            return self->finish(probe ? "probe error" : "transport error");
+                                        self->on_websocket_open(probe);
+                                    });
+        });
+    });
+}
+
+void client_engine::on_websocket_open(bool probe) {
+    beast::error_code ec;
+    ws_socket_.non_blocking(true, ec);
+    ws_open_ = true;
+    if (probe)
+        ws_queue_frame("2probe", false);
+    else
+        transport_ = "websocket";
+    // Bytes that came in with the 101 are the first frames.
+    if (ws_handshake_buffer_.size()) {
+        std::string early(static_cast<const char*>(ws_handshake_buffer_.cdata().data()), ws_handshake_buffer_.size());
+        ws_handshake_buffer_.clear();
+        ws_processing_ = true;
+        auto st = ws_reader_.feed(early.data(), early.size(), *this);
+        ws_processing_ = false;
+        if (st != ws::frame_reader::status::ok)
+            return finish("parse error");
+    }
+    ws_handshake_buffer_ = beast::flat_buffer();
+    ws_flush();
+    if (state_ != state::closed)
+        ws_wait();
+}
+
+void client_engine::ws_wait() {
+    ws_socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
         if (self->state_ == state::closed)
             return;
         if (ec)
             return self->finish("transport error");
-        beast::get_lowest_layer(*self->ws_).socket().set_option(asio::ip::tcp::no_delay(true), ec);
-        self->ws_->async_handshake(self->target_.host + ":" + self->target_.port, self->target("websocket"),
-                                   [self, probe](beast::error_code ec) {
-                                       if (self->state_ == state::closed)
-                                           return;
-                                       if (ec)
-                                           return self->finish(probe ? "probe error" : "transport error");
-                                       if (probe) {
-                                           self->ws_writing_ = true;
-                                           self->ws_->text(true);
-                                           self->ws_->async_write(asio::buffer(std::string_view("2probe")),
-                                                                  [self](beast::error_code ec, std::size_t) {
-                                                                      self->ws_writing_ = false;
-                                                                      if (ec)
-                                                                          return self->finish("probe error");
-                                                                      self->ws_write_next();
-                                                                  });
-                                       } else {
-                                           self->transport_ = "websocket";
-                                       }
-                                       self->ws_read();
-                                   });
+        thread_local std::array<char, 64 * 1024> read_space;
+        self->ws_processing_ = true;
+        for (;;) {
+            std::size_t n = self->ws_socket_.read_some(asio::buffer(read_space), ec);
+            if (ec == asio::error::would_block || ec == asio::error::try_again)
+                break;
+            if (ec) {
+                self->ws_processing_ = false;
+                return self->finish(ec == asio::error::eof ? "transport close" : "transport error");
+            }
+            if (self->ws_reader_.feed(read_space.data(), n, *self) != ws::frame_reader::status::ok) {
+                self->ws_processing_ = false;
+                return self->finish("parse error");
+            }
+            if (self->state_ == state::closed || n < read_space.size())
+                break;
+        }
+        self->ws_processing_ = false;
+        if (self->state_ == state::closed)
+            return;
+        self->ws_flush();
+        self->ws_wait();
     });
 }
 
-void client_engine::ws_read() {
-    ws_->async_read(ws_buffer_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        if (self->state_ == state::closed)
-            return;
-        if (ec)
-            return self->finish(ec == websocket::error::closed ? "transport close" : "transport error");
-        auto data = self->ws_buffer_.cdata();
-        std::string_view view(static_cast<const char*>(data.data()), data.size());
-        bool probing = self->transport_ != "websocket";
-        if (self->ws_->got_binary()) {
-            if (probing)
-                return self->finish("probe error");
-            self->listener_.on_engine_message(view, true);
-        } else if (!self->handle_text(view, probing)) {
+bool client_engine::on_message(ws::opcode op, std::string_view payload) {
+    bool probing = transport_ != "websocket";
+    if (op == ws::opcode::binary) {
+        if (probing) {
+            finish("probe error");
+            return false;
+        }
+        listener_.on_engine_message(payload, true);
+    } else if (!handle_text(payload, probing)) {
+        return false;
+    }
+    return state_ != state::closed;
+}
+
+bool client_engine::on_control(ws::opcode op, std::string_view payload) {
+    if (op == ws::opcode::ping) {
+        ws_queue_frame(std::string(payload), true, static_cast<std::uint8_t>(ws::opcode::pong));
+        return true;
+    }
+    if (op == ws::opcode::close) {
+        finish("transport close");
+        return false;
+    }
+    return true;
+}
+
+void client_engine::ws_queue_frame(std::string bytes, bool binary, std::uint8_t control) {
+    engine::frame f;
+    f.owned = std::move(bytes);
+    f.binary = binary;
+    f.control = control;
+    ws_queue_.push_back(std::move(f));
+    if (!ws_processing_)
+        ws_flush();
+}
+
+void client_engine::ws_flush() {
+    if (ws_writing_ || ws_queue_.empty() || !ws_open_)
+        return;
+    ws_out_.clear();
+    bool closing = false;
+    for (const auto& f : ws_queue_) {
+        // xorshift: masking keys need only be unpredictable to scripts on the path, and
+        // a system random source per frame would cost more than the frame.
+        mask_state_ ^= mask_state_ << 13;
+        mask_state_ ^= mask_state_ >> 17;
+        mask_state_ ^= mask_state_ << 5;
+        auto op = f.control ? static_cast<ws::opcode>(f.control) : f.binary ? ws::opcode::binary : ws::opcode::text;
+        closing = closing || op == ws::opcode::close;
+        ws::append_masked_frame(ws_out_, op, f.bytes(), mask_state_);
+    }
+    ws_queue_.clear();
+    ws_writing_ = true;
+    asio::async_write(ws_socket_, asio::buffer(ws_out_), [self = shared_from_this(), closing](beast::error_code ec, std::size_t) {
+        self->ws_writing_ = false;
+        if (closing) {
+            beast::error_code ignored;
+            self->ws_socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+            self->ws_socket_.close(ignored);
             return;
         }
-        self->ws_buffer_.consume(self->ws_buffer_.size());
-        if (self->state_ != state::closed)
-            self->ws_read();
-    });
-}
-
-void client_engine::ws_write_next() {
-    if (ws_writing_ || ws_queue_.empty() || state_ == state::closed)
-        return;
-    ws_writing_ = true;
-    auto& f = ws_queue_.front();
-    ws_->binary(f.binary);
-    ws_->async_write(asio::buffer(f.bytes()), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-        self->ws_writing_ = false;
         if (self->state_ == state::closed)
             return;
-        self->ws_queue_.pop_front();
         if (ec)
             return self->finish("transport error");
-        self->ws_write_next();
+        self->ws_flush();
     });
 }
 
@@ -355,16 +457,11 @@ void client_engine::close() {
     if (state_ == state::closed)
         return;
     // Tell the server, best effort, then go: a clean close must not wait on a slow peer.
-    if (transport_ == "websocket" && ws_ && !ws_writing_) {
+    if (transport_ == "websocket" && ws_open_) {
         ws_closing_ = true;
-        ws_writing_ = true;
-        ws_->text(true);
-        ws_->async_write(asio::buffer(std::string_view("1")), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (!ec && self->ws_->is_open())
-                return self->ws_->async_close(websocket::close_code::normal, [self](beast::error_code) {});
-            beast::error_code ignored;
-            beast::get_lowest_layer(*self->ws_).socket().close(ignored);
-        });
+        ws_queue_frame("1", false);
+        ws_queue_frame(std::string("\x03\xe8", 2), true, static_cast<std::uint8_t>(ws::opcode::close));
+        ws_flush();
     } else if (transport_ == "polling" && state_ == state::open && !post_active_) {
         outbox_.push_back(text("1"));
         flush_post();
@@ -382,8 +479,8 @@ void client_engine::finish(const std::string& reason) {
     if (!post_active_)
         post_stream_.socket().close(ignored);
     get_stream_.socket().close(ignored);
-    if (ws_ && !ws_closing_)
-        beast::get_lowest_layer(*ws_).socket().close(ignored);
+    if (!ws_closing_ || !ws_writing_)
+        ws_socket_.close(ignored);
     listener_.on_engine_close(reason);
 }
 

@@ -6,6 +6,7 @@
 
 #include "sio/client.hpp"
 #include "sio/engine_session.hpp"
+#include "sio/ws_frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -13,7 +14,6 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include <deque>
 #include <memory>
@@ -28,7 +28,7 @@ struct client_target {
     std::string path; // "/socket.io/"
 };
 
-class client_engine : public std::enable_shared_from_this<client_engine> {
+class client_engine : public std::enable_shared_from_this<client_engine>, private ws::frame_reader::listener {
 public:
     using strand_type = engine::session::strand_type;
 
@@ -51,7 +51,6 @@ public:
     const std::string& transport() const { return transport_; }
 
 private:
-    using ws_stream = boost::beast::websocket::stream<boost::beast::tcp_stream>;
     enum class state { opening, open, closed };
 
     std::string target(const std::string& transport) const;
@@ -66,10 +65,15 @@ private:
     void flush_post();
     void maybe_finish_upgrade();
 
-    // WebSocket (direct, or the probe of an upgrade)
+    // WebSocket (direct, or the probe of an upgrade), framed by ws_frame.hpp after the
+    // opening handshake, so that every frame queued in one turn leaves in one write.
     void open_websocket(bool probe);
-    void ws_read();
-    void ws_write_next();
+    void on_websocket_open(bool probe);
+    void ws_wait();
+    void ws_flush();
+    void ws_queue_frame(std::string bytes, bool binary, std::uint8_t control = 0);
+    bool on_message(ws::opcode op, std::string_view payload) override;
+    bool on_control(ws::opcode op, std::string_view payload) override;
 
     void finish(const std::string& reason);
 
@@ -98,10 +102,15 @@ private:
     bool post_active_ = false;
     std::vector<engine::frame> outbox_;
 
-    std::unique_ptr<ws_stream> ws_;
-    boost::beast::flat_buffer ws_buffer_;
-    std::deque<engine::frame> ws_queue_;
+    boost::asio::ip::tcp::socket ws_socket_;
+    boost::beast::flat_buffer ws_handshake_buffer_;
+    ws::frame_reader ws_reader_;
+    std::vector<engine::frame> ws_queue_;
+    std::string ws_out_;
+    std::uint32_t mask_state_;
+    bool ws_open_ = false;
     bool ws_writing_ = false;
+    bool ws_processing_ = false;
     bool upgrading_ = false;     // probe answered; waiting for polling to go quiet
     bool probe_open_ = false;
     bool ws_closing_ = false; // a client close is under way on the WebSocket

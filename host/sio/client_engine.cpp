@@ -445,11 +445,11 @@ void client_engine::ws_flush() {
             self->ws_socket_.close(ignored);
             return;
         }
-        if (self->state_ == state::closed)
+        if (self->state_ == state::closed && !self->ws_closing_)
             return;
         if (ec)
             return self->finish("transport error");
-        self->ws_flush();
+        self->ws_flush(); // after a client close: the close packet and frame still go out
     });
 }
 

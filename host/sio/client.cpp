@@ -121,7 +121,7 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
             });
             s->acks.emplace(*id, std::move(p));
         }
-        auto frames = encode_frames("4" + encode_event(nsp, event, m, id), m.attachments);
+        auto frames = encode_frames(encode_event(nsp, event, m, id, "4"), m.attachments);
         if (s->connected)
             send_frames(std::move(frames));
         else
@@ -305,7 +305,7 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
                     if (!self || std::exchange(*used, true))
                         return;
                     asio::dispatch(self->strand, [self, nsp, id, reply = std::move(reply)]() mutable {
-                        self->send_frames(self->encode_frames("4" + encode_ack(nsp, id, reply), reply.attachments));
+                        self->send_frames(self->encode_frames(encode_ack(nsp, id, reply, "4"), reply.attachments));
                     });
                 };
             if (auto it = s->handlers.find(event); it != s->handlers.end())

@@ -2,8 +2,11 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <boost/json/serializer.hpp>
 
+#include <algorithm>
 #include <charconv>
+#include <type_traits>
 #include <cmath>
 #include <limits>
 
@@ -34,10 +37,18 @@ void append_header(std::string& out, packet_type type, std::size_t attachments,
         out += std::to_string(*id);
 }
 
-void append_args(std::string& out, const json::array& args) {
-    for (const auto& a : args) {
-        out += ',';
-        out += json::serialize(a);
+/// Serializes straight into `out`: no string per value on the way.
+template <class T> void append_json(std::string& out, json::serializer& sr, const T& v) {
+    if constexpr (std::is_same_v<T, json::string_view>)
+        sr.reset(v);
+    else
+        sr.reset(&v);
+    while (!sr.done()) {
+        auto at = out.size();
+        auto room = std::max<std::size_t>(256, out.capacity() - at);
+        out.resize(at + room);
+        auto written = sr.read(out.data() + at, room);
+        out.resize(at + written.size());
     }
 }
 
@@ -133,30 +144,32 @@ std::string encode(const packet& p) {
 }
 
 std::string encode_event(std::string_view nsp, std::string_view event, const message& m,
-                         std::optional<std::uint64_t> id) {
+                         std::optional<std::uint64_t> id, std::string_view prefix) {
     std::string out;
+    out.reserve(prefix.size() + 32 + nsp.size() + event.size() + 16 * m.args.size());
+    out += prefix;
     auto type = m.attachments.empty() ? packet_type::event : packet_type::binary_event;
     append_header(out, type, m.attachments.size(), nsp, id);
+    json::serializer sr;
     out += '[';
-    out += json::serialize(json::string_view(event.data(), event.size()));
-    append_args(out, m.args);
+    json::string_view name(event.data(), event.size());
+    append_json(out, sr, name);
+    for (const auto& a : m.args) {
+        out += ',';
+        append_json(out, sr, a);
+    }
     out += ']';
     return out;
 }
 
-std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m) {
+std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m, std::string_view prefix) {
     std::string out;
+    out.reserve(prefix.size() + 32 + nsp.size() + 16 * m.args.size());
+    out += prefix;
     auto type = m.attachments.empty() ? packet_type::ack : packet_type::binary_ack;
     append_header(out, type, m.attachments.size(), nsp, id);
-    out += '[';
-    bool first = true;
-    for (const auto& a : m.args) {
-        if (!first)
-            out += ',';
-        first = false;
-        out += json::serialize(a);
-    }
-    out += ']';
+    json::serializer sr;
+    append_json(out, sr, m.args);
     return out;
 }
 

@@ -70,7 +70,7 @@ void socket::send_encoded(std::shared_ptr<const std::string> text,
 }
 
 void socket::emit(std::string_view event, const message& m) {
-    send("4" + encode_event(nsp_.name(), event, m), m.attachments);
+    send(encode_event(nsp_.name(), event, m, std::nullopt, "4"), m.attachments);
 }
 
 void socket::emit(std::string_view event, const message& m, std::chrono::milliseconds timeout,
@@ -105,7 +105,7 @@ void socket::emit(std::string_view event, const message& m, std::chrono::millise
         });
         acks_.emplace(id, std::move(pending));
     }
-    send("4" + encode_event(nsp_.name(), event, m, id), m.attachments);
+    send(encode_event(nsp_.name(), event, m, id, "4"), m.attachments);
 }
 
 void socket::join(const std::string& room) {
@@ -148,11 +148,11 @@ void socket::disconnect() {
 }
 
 socket::ack_fn socket::make_ack(std::uint64_t id) {
-    return [weak = weak_from_this(), id, used = std::make_shared<bool>(false)](message reply) {
+    return [weak = weak_from_this(), id, used = false](message reply) mutable {
         auto self = weak.lock();
-        if (!self || std::exchange(*used, true))
+        if (!self || std::exchange(used, true))
             return;
-        self->send("4" + encode_ack(self->nsp_.name(), id, reply), reply.attachments);
+        self->send(encode_ack(self->nsp_.name(), id, reply, "4"), reply.attachments);
     };
 }
 

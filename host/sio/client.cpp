@@ -38,14 +38,16 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
     };
 
     client_state(asio::io_context& ioc, client_target t, client_options o)
-        : strand(asio::make_strand(ioc)), target(std::move(t)), options(std::move(o)), reconnect_timer(strand) {}
+        : strand(asio::make_strand(ioc)), target(std::move(t)), options(std::move(o)),
+          reconnect_timer(strand) {}
 
     client_engine::strand_type strand;
     client_target target;
     client_options options;
     std::function<void(const client_event&)> status;
     std::map<std::string, space, std::less<>> spaces;
-    mutable std::mutex mutex; // guards `spaces` as a map (of() may add from another thread), id, connected
+    mutable std::mutex
+        mutex; // guards `spaces` as a map (of() may add from another thread), id, connected
     std::shared_ptr<client_engine> engine;
     asio::steady_timer reconnect_timer;
     unsigned attempts = 0;
@@ -94,7 +96,8 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
             engine->send(std::move(frames));
     }
 
-    std::vector<engine::frame> encode_frames(std::string text, std::vector<std::string>& attachments_out) {
+    std::vector<engine::frame> encode_frames(std::string text,
+                                             std::vector<std::string>& attachments_out) {
         std::vector<engine::frame> frames;
         frames.reserve(1 + attachments_out.size());
         frames.push_back(frame_of(std::move(text)));
@@ -103,7 +106,8 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         return frames;
     }
 
-    void emit(const std::string& nsp, const std::string& event, message m, std::optional<std::chrono::milliseconds> timeout,
+    void emit(const std::string& nsp, const std::string& event, message m,
+              std::optional<std::chrono::milliseconds> timeout,
               client_socket::reply_handler on_reply) {
         auto* s = find(nsp);
         if (!s)
@@ -113,12 +117,13 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
             id = s->next_id++;
             auto p = std::make_unique<pending_ack>(strand, std::move(on_reply));
             p->timer.expires_after(*timeout);
-            p->timer.async_wait([weak = weak_from_this(), nsp, ack = *id](boost::system::error_code ec) {
-                auto self = weak.lock();
-                if (ec || !self)
-                    return;
-                self->resolve_ack(nsp, ack, std::nullopt);
-            });
+            p->timer.async_wait(
+                [weak = weak_from_this(), nsp, ack = *id](boost::system::error_code ec) {
+                    auto self = weak.lock();
+                    if (ec || !self)
+                        return;
+                    self->resolve_ack(nsp, ack, std::nullopt);
+                });
             s->acks.emplace(*id, std::move(p));
         }
         auto frames = encode_frames(encode_event(nsp, event, m, id, "4"), m.attachments);
@@ -145,11 +150,13 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
     std::chrono::milliseconds next_delay() {
         // The JS client's backoff: base * 2^attempt, then jitter of +-randomization_factor,
         // then the cap.
-        double ms = static_cast<double>(options.reconnection_delay.count()) * std::pow(2.0, attempts++);
+        double ms =
+            static_cast<double>(options.reconnection_delay.count()) * std::pow(2.0, attempts++);
         if (options.randomization_factor > 0) {
             double r = std::uniform_real_distribution<double>(0, 1)(random);
             double deviation = std::floor(r * options.randomization_factor * ms);
-            ms = (static_cast<long long>(std::floor(r * 10)) & 1) == 0 ? ms - deviation : ms + deviation;
+            ms = (static_cast<long long>(std::floor(r * 10)) & 1) == 0 ? ms - deviation
+                                                                       : ms + deviation;
         }
         ms = std::min(ms, static_cast<double>(options.reconnection_delay_max.count()));
         return std::chrono::milliseconds(static_cast<long long>(ms));
@@ -193,7 +200,9 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
             send_connect(name, *find(name));
     }
 
-    void on_engine_upgrade() override { report({client_event::kind::upgrade, "", "websocket", 0, {}, {}}); }
+    void on_engine_upgrade() override {
+        report({client_event::kind::upgrade, "", "websocket", 0, {}, {}});
+    }
 
     void on_engine_close(const std::string& reason) override {
         engine.reset();
@@ -300,13 +309,16 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
             message m{std::move(arr), std::move(bins)};
             client_socket::ack_fn ack;
             if (p.id)
-                ack = [weak = weak_from_this(), nsp = p.nsp, id = *p.id, used = std::make_shared<bool>(false)](message reply) {
+                ack = [weak = weak_from_this(), nsp = p.nsp, id = *p.id,
+                       used = std::make_shared<bool>(false)](message reply) {
                     auto self = weak.lock();
                     if (!self || std::exchange(*used, true))
                         return;
-                    asio::dispatch(self->strand, [self, nsp, id, reply = std::move(reply)]() mutable {
-                        self->send_frames(self->encode_frames(encode_ack(nsp, id, reply, "4"), reply.attachments));
-                    });
+                    asio::dispatch(self->strand,
+                                   [self, nsp, id, reply = std::move(reply)]() mutable {
+                                       self->send_frames(self->encode_frames(
+                                           encode_ack(nsp, id, reply, "4"), reply.attachments));
+                                   });
                 };
             if (auto it = s->handlers.find(event); it != s->handlers.end())
                 it->second(m, ack);
@@ -363,7 +375,8 @@ client_target parse_url(const std::string& url, const std::string& path) {
         if (rest.starts_with(scheme))
             rest.remove_prefix(scheme.size());
     if (rest.size() == url.size() && url.find("://") != std::string::npos)
-        throw std::invalid_argument("sio::client: only http:// and ws:// URLs are supported, got " + url);
+        throw std::invalid_argument("sio::client: only http:// and ws:// URLs are supported, got " +
+                                    url);
     rest = rest.substr(0, rest.find('/'));
     auto colon = rest.rfind(':');
     client_target t;
@@ -390,30 +403,35 @@ bool client_socket::connected() const {
 }
 
 void client_socket::on(std::string event, event_handler handler) {
-    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_, event = std::move(event), h = std::move(handler)]() mutable {
+    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_,
+                                    event = std::move(event), h = std::move(handler)]() mutable {
         if (auto* s = st->find(nsp))
             s->handlers[std::move(event)] = std::move(h);
     });
 }
 
 void client_socket::on_any(any_handler handler) {
-    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_, h = std::move(handler)]() mutable {
-        if (auto* s = st->find(nsp))
-            s->any = std::move(h);
-    });
+    asio::dispatch(state_->strand,
+                   [st = state_->shared_from_this(), nsp = nsp_, h = std::move(handler)]() mutable {
+                       if (auto* s = st->find(nsp))
+                           s->any = std::move(h);
+                   });
 }
 
 void client_socket::emit(std::string event, message m) {
-    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_, event = std::move(event), m = std::move(m)]() mutable {
+    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_,
+                                    event = std::move(event), m = std::move(m)]() mutable {
         st->emit(nsp, event, std::move(m), std::nullopt, nullptr);
     });
 }
 
-void client_socket::emit(std::string event, message m, std::chrono::milliseconds timeout, reply_handler on_reply) {
-    asio::dispatch(state_->strand, [st = state_->shared_from_this(), nsp = nsp_, event = std::move(event), m = std::move(m), timeout,
-                                    h = std::move(on_reply)]() mutable {
-        st->emit(nsp, event, std::move(m), timeout, std::move(h));
-    });
+void client_socket::emit(std::string event, message m, std::chrono::milliseconds timeout,
+                         reply_handler on_reply) {
+    asio::dispatch(state_->strand,
+                   [st = state_->shared_from_this(), nsp = nsp_, event = std::move(event),
+                    m = std::move(m), timeout, h = std::move(on_reply)]() mutable {
+                       st->emit(nsp, event, std::move(m), timeout, std::move(h));
+                   });
 }
 
 void client_socket::disconnect() {
@@ -468,7 +486,8 @@ client_socket& client::of(const std::string& nsp, json::value auth) {
 }
 
 void client::on_status(std::function<void(const client_event&)> handler) {
-    asio::dispatch(state_->strand, [st = state_, h = std::move(handler)]() mutable { st->status = std::move(h); });
+    asio::dispatch(state_->strand,
+                   [st = state_, h = std::move(handler)]() mutable { st->status = std::move(h); });
 }
 
 void client::open() {

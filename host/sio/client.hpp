@@ -52,16 +52,16 @@ struct client_options {
 /// What the application hears about the connection's life.
 struct client_event {
     enum class kind {
-        open,               // the Engine.IO connection is up (transport: `reason`)
-        upgrade,            // moved to WebSocket
-        connect,            // namespace `nsp` joined; `reason` holds its socket id
-        connect_error,      // namespace `nsp` refused: `reason` = message, `data` = data
-        disconnect,         // namespace `nsp` left, with `reason`
-        close,              // the Engine.IO connection is gone, with `reason`
-        reconnect_scheduled,// attempt `attempt` starts after `delay`
-        reconnect_attempt,  // attempt `attempt` starts now
-        reconnect,          // connected again after `attempt` attempts
-        reconnect_failed,   // gave up after `attempt` attempts
+        open,                // the Engine.IO connection is up (transport: `reason`)
+        upgrade,             // moved to WebSocket
+        connect,             // namespace `nsp` joined; `reason` holds its socket id
+        connect_error,       // namespace `nsp` refused: `reason` = message, `data` = data
+        disconnect,          // namespace `nsp` left, with `reason`
+        close,               // the Engine.IO connection is gone, with `reason`
+        reconnect_scheduled, // attempt `attempt` starts after `delay`
+        reconnect_attempt,   // attempt `attempt` starts now
+        reconnect,           // connected again after `attempt` attempts
+        reconnect_failed,    // gave up after `attempt` attempts
     };
     kind what;
     std::string nsp;
@@ -79,7 +79,8 @@ class client_socket {
 public:
     using ack_fn = std::function<void(message reply)>;
     using event_handler = std::function<void(message& args, const ack_fn& ack)>;
-    using any_handler = std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
+    using any_handler =
+        std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
     /// Gets the server's ack, or nullopt when it did not come in time.
     using reply_handler = std::function<void(std::optional<message> reply)>;
 
@@ -93,7 +94,8 @@ public:
 
     /// Emits now, or once connected: emits made while disconnected wait in a buffer.
     void emit(std::string event, message m = {});
-    void emit(std::string event, message m, std::chrono::milliseconds timeout, reply_handler on_reply);
+    void emit(std::string event, message m, std::chrono::milliseconds timeout,
+              reply_handler on_reply);
     /// Leaves the namespace (the connection stays for other namespaces).
     void disconnect();
 

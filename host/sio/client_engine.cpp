@@ -31,10 +31,12 @@ engine::frame text(std::string s) {
 }
 } // namespace
 
-client_engine::client_engine(strand_type strand, client_target target, const client_options& opts, listener& l)
-    : strand_(std::move(strand)), target_(std::move(target)), options_(opts), listener_(l), resolver_(strand_),
-      watchdog_(strand_), get_stream_(strand_), post_stream_(strand_), ws_socket_(strand_),
-      ws_reader_(false, max_incoming_message), mask_state_(static_cast<std::uint32_t>(std::random_device{}()) | 1u) {}
+client_engine::client_engine(strand_type strand, client_target target, const client_options& opts,
+                             listener& l)
+    : strand_(std::move(strand)), target_(std::move(target)), options_(opts), listener_(l),
+      resolver_(strand_), watchdog_(strand_), get_stream_(strand_), post_stream_(strand_),
+      ws_socket_(strand_), ws_reader_(false, max_incoming_message),
+      mask_state_(static_cast<std::uint32_t>(std::random_device{}()) | 1u) {}
 
 std::string client_engine::target(const std::string& transport) const {
     std::string t = target_.path + "?EIO=4&transport=" + transport;
@@ -45,19 +47,21 @@ std::string client_engine::target(const std::string& transport) const {
 
 void client_engine::open() {
     arm_watchdog(options_.timeout); // bounds the whole opening
-    resolver_.async_resolve(target_.host, target_.port,
-                            [self = shared_from_this()](beast::error_code ec, asio::ip::tcp::resolver::results_type r) {
-                                if (self->state_ == state::closed)
-                                    return;
-                                if (ec)
-                                    return self->finish("transport error");
-                                self->on_resolved(std::move(r));
-                            });
+    resolver_.async_resolve(
+        target_.host, target_.port,
+        [self = shared_from_this()](beast::error_code ec, asio::ip::tcp::resolver::results_type r) {
+            if (self->state_ == state::closed)
+                return;
+            if (ec)
+                return self->finish("transport error");
+            self->on_resolved(std::move(r));
+        });
 }
 
 void client_engine::on_resolved(asio::ip::tcp::resolver::results_type results) {
     endpoints_ = std::move(results);
-    const auto& first = options_.transports.empty() ? std::string("polling") : options_.transports.front();
+    const auto& first =
+        options_.transports.empty() ? std::string("polling") : options_.transports.front();
     if (first == "websocket") {
         open_websocket(false);
         return;
@@ -167,7 +171,8 @@ void client_engine::poll() {
     if (state_ == state::closed || get_active_ || upgrading_)
         return;
     get_active_ = true;
-    auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, target("polling"), 11);
+    auto req =
+        std::make_shared<http::request<http::empty_body>>(http::verb::get, target("polling"), 11);
     req->set(http::field::host, target_.host);
     auto res = std::make_shared<http::response<http::string_body>>();
     auto self = shared_from_this();
@@ -191,9 +196,10 @@ void client_engine::poll() {
         if (self->upgrading_)
             return self->maybe_finish_upgrade();
         self->poll();
-        if (self->state_ == state::open && self->options_.upgrade && self->server_upgrades_ && !self->probe_open_ &&
-            std::find(self->options_.transports.begin(), self->options_.transports.end(), "websocket") !=
-                self->options_.transports.end())
+        if (self->state_ == state::open && self->options_.upgrade && self->server_upgrades_ &&
+            !self->probe_open_ &&
+            std::find(self->options_.transports.begin(), self->options_.transports.end(),
+                      "websocket") != self->options_.transports.end())
             self->open_websocket(true);
     };
     auto on_written = [self, req, res, on_read](beast::error_code ec, std::size_t) {
@@ -203,21 +209,25 @@ void client_engine::poll() {
             return self->finish("transport error");
         http::async_read(self->get_stream_, self->get_buffer_, *res, on_read);
     };
-    auto write = [self, req, on_written] { http::async_write(self->get_stream_, *req, on_written); };
+    auto write = [self, req, on_written] {
+        http::async_write(self->get_stream_, *req, on_written);
+    };
     if (get_connected_)
         return write();
-    get_stream_.async_connect(endpoints_, [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-        if (self->state_ == state::closed)
-            return;
-        if (ec)
-            return self->finish("transport error");
-        self->get_connected_ = true;
-        write();
-    });
+    get_stream_.async_connect(endpoints_,
+                              [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+                                  if (self->state_ == state::closed)
+                                      return;
+                                  if (ec)
+                                      return self->finish("transport error");
+                                  self->get_connected_ = true;
+                                  write();
+                              });
 }
 
 void client_engine::flush_post() {
-    if (post_active_ || upgrading_ || outbox_.empty() || state_ != state::open || transport_ != "polling")
+    if (post_active_ || upgrading_ || outbox_.empty() || state_ != state::open ||
+        transport_ != "polling")
         return;
     post_active_ = true;
     std::string payload;
@@ -229,7 +239,8 @@ void client_engine::flush_post() {
             engine::append_to_payload(payload, bytes[0], bytes.substr(1), false);
     }
     outbox_.clear();
-    auto req = std::make_shared<http::request<http::string_body>>(http::verb::post, target("polling"), 11);
+    auto req =
+        std::make_shared<http::request<http::string_body>>(http::verb::post, target("polling"), 11);
     req->set(http::field::host, target_.host);
     req->set(http::field::content_type, "text/plain;charset=UTF-8");
     req->body() = std::move(payload);
@@ -253,17 +264,20 @@ void client_engine::flush_post() {
             return self->finish("transport error");
         http::async_read(self->post_stream_, self->post_buffer_, *res, on_read);
     };
-    auto write = [self, req, on_written] { http::async_write(self->post_stream_, *req, on_written); };
+    auto write = [self, req, on_written] {
+        http::async_write(self->post_stream_, *req, on_written);
+    };
     if (post_connected_)
         return write();
-    post_stream_.async_connect(endpoints_, [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-        if (self->state_ == state::closed)
-            return;
-        if (ec)
-            return self->finish("transport error");
-        self->post_connected_ = true;
-        write();
-    });
+    post_stream_.async_connect(endpoints_,
+                               [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
+                                   if (self->state_ == state::closed)
+                                       return;
+                                   if (ec)
+                                       return self->finish("transport error");
+                                   self->post_connected_ = true;
+                                   write();
+                               });
 }
 
 void client_engine::maybe_finish_upgrade() {
@@ -289,44 +303,51 @@ void client_engine::maybe_finish_upgrade() {
 void client_engine::open_websocket(bool probe) {
     probe_open_ = probe;
     auto self = shared_from_this();
-    asio::async_connect(ws_socket_, endpoints_, [self, probe](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-        if (self->state_ == state::closed)
-            return;
-        if (ec)
-            return self->finish(probe ? "probe error" : "transport error");
-        self->ws_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
-        // The opening handshake by hand, so that frames arriving right behind the 101
-        // stay in our buffer instead of a discarded stream's.
-        websocket::detail::sec_ws_key_type key;
-        websocket::detail::make_sec_ws_key(key);
-        auto req = std::make_shared<http::request<http::empty_body>>(http::verb::get, self->target("websocket"), 11);
-        req->set(http::field::host, self->target_.host + ":" + self->target_.port);
-        req->set(http::field::upgrade, "websocket");
-        req->set(http::field::connection, "Upgrade");
-        req->set(http::field::sec_websocket_key, beast::string_view(key.data(), key.size()));
-        req->set(http::field::sec_websocket_version, "13");
-        websocket::detail::sec_ws_accept_type expected;
-        websocket::detail::make_sec_ws_accept(expected, beast::string_view(key.data(), key.size()));
-        auto accept = std::make_shared<std::string>(expected.data(), expected.size());
-        http::async_write(self->ws_socket_, *req, [self, req, accept, probe](beast::error_code ec, std::size_t) {
+    asio::async_connect(
+        ws_socket_, endpoints_,
+        [self, probe](beast::error_code ec, const asio::ip::tcp::endpoint&) {
             if (self->state_ == state::closed)
                 return;
             if (ec)
                 return self->finish(probe ? "probe error" : "transport error");
-            auto parser = std::make_shared<http::response_parser<http::empty_body>>();
-            parser->skip(true); // a 101 has no body
-            http::async_read_header(self->ws_socket_, self->ws_handshake_buffer_, *parser,
-                                    [self, parser, accept, probe](beast::error_code ec, std::size_t) {
-                                        if (self->state_ == state::closed)
-                                            return;
-                                        const auto& res = parser->get();
-                                        if (ec || res.result() != http::status::switching_protocols ||
-                                            res[http::field::sec_websocket_accept] != *accept)
-                                            return self->finish(probe ? "probe error" : "transport error");
-                                        self->on_websocket_open(probe);
-                                    });
+            self->ws_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
+            // The opening handshake by hand, so that frames arriving right behind the 101
+            // stay in our buffer instead of a discarded stream's.
+            websocket::detail::sec_ws_key_type key;
+            websocket::detail::make_sec_ws_key(key);
+            auto req = std::make_shared<http::request<http::empty_body>>(
+                http::verb::get, self->target("websocket"), 11);
+            req->set(http::field::host, self->target_.host + ":" + self->target_.port);
+            req->set(http::field::upgrade, "websocket");
+            req->set(http::field::connection, "Upgrade");
+            req->set(http::field::sec_websocket_key, beast::string_view(key.data(), key.size()));
+            req->set(http::field::sec_websocket_version, "13");
+            websocket::detail::sec_ws_accept_type expected;
+            websocket::detail::make_sec_ws_accept(expected,
+                                                  beast::string_view(key.data(), key.size()));
+            auto accept = std::make_shared<std::string>(expected.data(), expected.size());
+            http::async_write(
+                self->ws_socket_, *req,
+                [self, req, accept, probe](beast::error_code ec, std::size_t) {
+                    if (self->state_ == state::closed)
+                        return;
+                    if (ec)
+                        return self->finish(probe ? "probe error" : "transport error");
+                    auto parser = std::make_shared<http::response_parser<http::empty_body>>();
+                    parser->skip(true); // a 101 has no body
+                    http::async_read_header(
+                        self->ws_socket_, self->ws_handshake_buffer_, *parser,
+                        [self, parser, accept, probe](beast::error_code ec, std::size_t) {
+                            if (self->state_ == state::closed)
+                                return;
+                            const auto& res = parser->get();
+                            if (ec || res.result() != http::status::switching_protocols ||
+                                res[http::field::sec_websocket_accept] != *accept)
+                                return self->finish(probe ? "probe error" : "transport error");
+                            self->on_websocket_open(probe);
+                        });
+                });
         });
-    });
 }
 
 void client_engine::on_websocket_open(bool probe) {
@@ -339,7 +360,8 @@ void client_engine::on_websocket_open(bool probe) {
         transport_ = "websocket";
     // Bytes that came in with the 101 are the first frames.
     if (ws_handshake_buffer_.size()) {
-        std::string early(static_cast<const char*>(ws_handshake_buffer_.cdata().data()), ws_handshake_buffer_.size());
+        std::string early(static_cast<const char*>(ws_handshake_buffer_.cdata().data()),
+                          ws_handshake_buffer_.size());
         ws_handshake_buffer_.clear();
         ws_processing_ = true;
         auto st = ws_reader_.feed(early.data(), early.size(), *this);
@@ -354,7 +376,8 @@ void client_engine::on_websocket_open(bool probe) {
 }
 
 void client_engine::ws_wait() {
-    ws_socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    ws_socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](
+                                                                beast::error_code ec) {
         if (self->state_ == state::closed)
             return;
         if (ec)
@@ -369,7 +392,8 @@ void client_engine::ws_wait() {
                 self->ws_processing_ = false;
                 return self->finish(ec == asio::error::eof ? "transport close" : "transport error");
             }
-            if (self->ws_reader_.feed(read_space.data(), n, *self) != ws::frame_reader::status::ok) {
+            if (self->ws_reader_.feed(read_space.data(), n, *self) !=
+                ws::frame_reader::status::ok) {
                 self->ws_processing_ = false;
                 return self->finish("parse error");
             }
@@ -431,26 +455,30 @@ void client_engine::ws_flush() {
         mask_state_ ^= mask_state_ << 13;
         mask_state_ ^= mask_state_ >> 17;
         mask_state_ ^= mask_state_ << 5;
-        auto op = f.control ? static_cast<ws::opcode>(f.control) : f.binary ? ws::opcode::binary : ws::opcode::text;
+        auto op = f.control  ? static_cast<ws::opcode>(f.control)
+                  : f.binary ? ws::opcode::binary
+                             : ws::opcode::text;
         closing = closing || op == ws::opcode::close;
         ws::append_masked_frame(ws_out_, op, f.bytes(), mask_state_);
     }
     ws_queue_.clear();
     ws_writing_ = true;
-    asio::async_write(ws_socket_, asio::buffer(ws_out_), [self = shared_from_this(), closing](beast::error_code ec, std::size_t) {
-        self->ws_writing_ = false;
-        if (closing) {
-            beast::error_code ignored;
-            self->ws_socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
-            self->ws_socket_.close(ignored);
-            return;
-        }
-        if (self->state_ == state::closed && !self->ws_closing_)
-            return;
-        if (ec)
-            return self->finish("transport error");
-        self->ws_flush(); // after a client close: the close packet and frame still go out
-    });
+    asio::async_write(
+        ws_socket_, asio::buffer(ws_out_),
+        [self = shared_from_this(), closing](beast::error_code ec, std::size_t) {
+            self->ws_writing_ = false;
+            if (closing) {
+                beast::error_code ignored;
+                self->ws_socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+                self->ws_socket_.close(ignored);
+                return;
+            }
+            if (self->state_ == state::closed && !self->ws_closing_)
+                return;
+            if (ec)
+                return self->finish("transport error");
+            self->ws_flush(); // after a client close: the close packet and frame still go out
+        });
 }
 
 void client_engine::close() {
@@ -460,7 +488,8 @@ void client_engine::close() {
     if (transport_ == "websocket" && ws_open_) {
         ws_closing_ = true;
         ws_queue_frame("1", false);
-        ws_queue_frame(std::string("\x03\xe8", 2), true, static_cast<std::uint8_t>(ws::opcode::close));
+        ws_queue_frame(std::string("\x03\xe8", 2), true,
+                       static_cast<std::uint8_t>(ws::opcode::close));
         ws_flush();
     } else if (transport_ == "polling" && state_ == state::open && !post_active_) {
         outbox_.push_back(text("1"));

@@ -28,7 +28,8 @@ struct client_target {
     std::string path; // "/socket.io/"
 };
 
-class client_engine : public std::enable_shared_from_this<client_engine>, private ws::frame_reader::listener {
+class client_engine : public std::enable_shared_from_this<client_engine>,
+                      private ws::frame_reader::listener {
 public:
     using strand_type = engine::session::strand_type;
 
@@ -41,7 +42,8 @@ public:
         virtual void on_engine_close(const std::string& reason) = 0;
     };
 
-    client_engine(strand_type strand, client_target target, const client_options& opts, listener& l);
+    client_engine(strand_type strand, client_target target, const client_options& opts,
+                  listener& l);
 
     void open();
     /// Queues packets: full Engine.IO text ("4...") or binary frames. Call on the strand.
@@ -111,7 +113,7 @@ private:
     bool ws_open_ = false;
     bool ws_writing_ = false;
     bool ws_processing_ = false;
-    bool upgrading_ = false;     // probe answered; waiting for polling to go quiet
+    bool upgrading_ = false; // probe answered; waiting for polling to go quiet
     bool probe_open_ = false;
     bool ws_closing_ = false; // a client close is under way on the WebSocket
 };

@@ -90,7 +90,8 @@ std::size_t broadcast::emit(std::string_view event, const message& m) {
     auto targets = nsp_.select(rooms_, except_rooms_, except_id_);
     if (targets.empty())
         return 0;
-    auto text = std::make_shared<const std::string>(encode_event(nsp_.name(), event, m, std::nullopt, "4"));
+    auto text =
+        std::make_shared<const std::string>(encode_event(nsp_.name(), event, m, std::nullopt, "4"));
     std::vector<std::shared_ptr<const std::string>> attachments;
     attachments.reserve(m.attachments.size());
     for (const auto& a : m.attachments)

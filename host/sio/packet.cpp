@@ -6,9 +6,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <type_traits>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace gleitzeit::sio {
 namespace json = boost::json;
@@ -162,7 +162,8 @@ std::string encode_event(std::string_view nsp, std::string_view event, const mes
     return out;
 }
 
-std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m, std::string_view prefix) {
+std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m,
+                       std::string_view prefix) {
     std::string out;
     out.reserve(prefix.size() + 32 + nsp.size() + 16 * m.args.size());
     out += prefix;

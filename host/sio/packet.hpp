@@ -52,9 +52,11 @@ std::string encode(const packet& p);
 /// The text of an EVENT (or BINARY_EVENT when `m` has attachments): [event, args...].
 /// `prefix` goes in front ("4", the Engine.IO message type), saving a copy on the hot path.
 std::string encode_event(std::string_view nsp, std::string_view event, const message& m,
-                         std::optional<std::uint64_t> id = std::nullopt, std::string_view prefix = {});
+                         std::optional<std::uint64_t> id = std::nullopt,
+                         std::string_view prefix = {});
 /// The text of an ACK (or BINARY_ACK when `m` has attachments): [args...].
-std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m, std::string_view prefix = {});
+std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m,
+                       std::string_view prefix = {});
 
 struct decode_result {
     std::optional<packet> value;

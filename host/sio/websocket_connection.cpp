@@ -28,7 +28,8 @@ websocket_connection::websocket_connection(asio::ip::tcp::socket socket, strand_
                                            std::shared_ptr<engine::session> existing,
                                            std::shared_ptr<server_state> server)
     : strand_(std::move(strand)), socket_(std::move(socket)), endpoint_(std::move(ep)),
-      session_(std::move(existing)), server_(std::move(server)), reader_(true, endpoint_->settings().max_payload) {
+      session_(std::move(existing)), server_(std::move(server)),
+      reader_(true, endpoint_->settings().max_payload) {
     server_->stats.tcp_connections.fetch_add(1, std::memory_order_relaxed);
 }
 
@@ -36,7 +37,8 @@ websocket_connection::~websocket_connection() {
     server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void websocket_connection::accept(beast::http::request<beast::http::string_body> req, beast::flat_buffer) {
+void websocket_connection::accept(beast::http::request<beast::http::string_body> req,
+                                  beast::flat_buffer) {
     // Beast answers the upgrade request; the stream is dropped once the 101 is out.
     using handshake_stream = beast::websocket::stream<asio::ip::tcp::socket&>;
     auto hs = std::make_shared<handshake_stream>(socket_);
@@ -64,11 +66,12 @@ void websocket_connection::start() {
 }
 
 void websocket_connection::wait_readable() {
-    socket_.async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](boost::system::error_code ec) {
-        if (ec)
-            return self->on_peer_gone("transport error");
-        self->on_readable();
-    });
+    socket_.async_wait(asio::ip::tcp::socket::wait_read,
+                       [self = shared_from_this()](boost::system::error_code ec) {
+                           if (ec)
+                               return self->on_peer_gone("transport error");
+                           self->on_readable();
+                       });
 }
 
 void websocket_connection::on_readable() {
@@ -114,7 +117,8 @@ bool websocket_connection::on_control(ws::opcode op, std::string_view payload) {
         return true;
     // Answer with the peer's code, then go: the close handshake is complete. The close
     // frame goes before the session hears of it, so its own close() cannot replace it.
-    auto reply = payload.size() >= 2 ? std::string(payload.substr(0, 2)) : close_payload(close_normal);
+    auto reply =
+        payload.size() >= 2 ? std::string(payload.substr(0, 2)) : close_payload(close_normal);
     if (!closing_) {
         send_control(ws::opcode::close, std::move(reply));
         closing_ = true;
@@ -175,31 +179,35 @@ void websocket_connection::flush() {
     std::size_t at = 0;
     for (const auto& f : sending_) {
         auto bytes = f.bytes();
-        auto op = f.control ? static_cast<ws::opcode>(f.control) : f.binary ? ws::opcode::binary : ws::opcode::text;
+        auto op = f.control  ? static_cast<ws::opcode>(f.control)
+                  : f.binary ? ws::opcode::binary
+                             : ws::opcode::text;
         auto* h = reinterpret_cast<std::uint8_t*>(headers_.data() + at);
         auto n = ws::write_header(h, op, bytes.size());
         buffers.emplace_back(h, n);
         buffers.emplace_back(bytes.data(), bytes.size());
         at += n;
     }
-    asio::async_write(socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-        self->writing_ = false;
-        bool sent_close = false;
-        for (const auto& f : self->sending_)
-            sent_close = sent_close || f.control == static_cast<std::uint8_t>(ws::opcode::close);
-        self->sending_.clear();
-        if (ec)
-            return self->on_peer_gone("transport error");
-        if (sent_close) {
-            // Our close frame is out; the peer closes the TCP connection, and the read
-            // loop sees it. Nothing more is sent.
-            boost::system::error_code ignored;
-            self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-            self->queue_.clear();
-            return;
-        }
-        self->flush();
-    });
+    asio::async_write(
+        socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+            self->writing_ = false;
+            bool sent_close = false;
+            for (const auto& f : self->sending_)
+                sent_close =
+                    sent_close || f.control == static_cast<std::uint8_t>(ws::opcode::close);
+            self->sending_.clear();
+            if (ec)
+                return self->on_peer_gone("transport error");
+            if (sent_close) {
+                // Our close frame is out; the peer closes the TCP connection, and the read
+                // loop sees it. Nothing more is sent.
+                boost::system::error_code ignored;
+                self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+                self->queue_.clear();
+                return;
+            }
+            self->flush();
+        });
 }
 
 void websocket_connection::on_peer_gone(const std::string& reason) {

@@ -29,7 +29,8 @@ public:
 
     /// `existing` is the session being upgraded, or null for a WebSocket-only session.
     websocket_connection(boost::asio::ip::tcp::socket socket, strand_type strand,
-                         std::shared_ptr<engine::endpoint> ep, std::shared_ptr<engine::session> existing,
+                         std::shared_ptr<engine::endpoint> ep,
+                         std::shared_ptr<engine::session> existing,
                          std::shared_ptr<server_state> server);
     ~websocket_connection() override;
 
@@ -58,11 +59,11 @@ private:
     ws::frame_reader reader_;
     std::vector<engine::frame> queue_; // frames waiting for the next gathered write
     std::vector<engine::frame> sending_;
-    std::string headers_;              // the frame headers of `sending_`
-    bool processing_ = false;          // inside on_readable: writes wait for its end
+    std::string headers_;     // the frame headers of `sending_`
+    bool processing_ = false; // inside on_readable: writes wait for its end
     bool writing_ = false;
-    bool closing_ = false;             // a close frame is queued; nothing more goes out
-    bool closed_ = false;              // the peer is gone
+    bool closing_ = false; // a close frame is queued; nothing more goes out
+    bool closed_ = false;  // the peer is gone
 };
 
 } // namespace gleitzeit::sio

@@ -4,7 +4,8 @@
 
 namespace gleitzeit::sio::ws {
 
-parse_status parse_header(std::string_view data, std::uint64_t max_length, frame_header& out, bool masked) {
+parse_status parse_header(std::string_view data, std::uint64_t max_length, frame_header& out,
+                          bool masked) {
     if (data.size() < 2)
         return parse_status::need_more;
     auto b0 = static_cast<std::uint8_t>(data[0]);
@@ -23,7 +24,8 @@ parse_status parse_header(std::string_view data, std::uint64_t max_length, frame
     if (len == 126) {
         if (data.size() < 4)
             return parse_status::need_more;
-        len = static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8 | static_cast<std::uint8_t>(data[3]);
+        len = static_cast<std::uint64_t>(static_cast<std::uint8_t>(data[2])) << 8 |
+              static_cast<std::uint8_t>(data[3]);
         if (len < 126)
             return parse_status::protocol_error; // not the minimal encoding
         pos = 4;
@@ -54,7 +56,8 @@ parse_status parse_header(std::string_view data, std::uint64_t max_length, frame
 
 void unmask(char* payload, std::size_t size, const std::uint8_t mask[4], std::size_t offset) {
     for (std::size_t i = 0; i < size; ++i)
-        payload[i] = static_cast<char>(static_cast<std::uint8_t>(payload[i]) ^ mask[(offset + i) & 3]);
+        payload[i] =
+            static_cast<char>(static_cast<std::uint8_t>(payload[i]) ^ mask[(offset + i) & 3]);
 }
 
 std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t length, bool fin) {
@@ -75,12 +78,14 @@ std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t length, boo
     return 10;
 }
 
-void append_masked_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key) {
+void append_masked_frame(std::string& out, opcode op, std::string_view payload,
+                         std::uint32_t mask_key) {
     std::uint8_t header[14];
     auto n = write_header(header, op, payload.size());
     header[1] |= 0x80;
-    std::uint8_t mask[4] = {static_cast<std::uint8_t>(mask_key >> 24), static_cast<std::uint8_t>(mask_key >> 16),
-                            static_cast<std::uint8_t>(mask_key >> 8), static_cast<std::uint8_t>(mask_key)};
+    std::uint8_t mask[4] = {
+        static_cast<std::uint8_t>(mask_key >> 24), static_cast<std::uint8_t>(mask_key >> 16),
+        static_cast<std::uint8_t>(mask_key >> 8), static_cast<std::uint8_t>(mask_key)};
     out.append(reinterpret_cast<const char*>(header), n);
     out.append(reinterpret_cast<const char*>(mask), 4);
     auto at = out.size();
@@ -106,7 +111,8 @@ frame_reader::status frame_reader::feed(char* data, std::size_t size, listener& 
     return st;
 }
 
-frame_reader::status frame_reader::parse(char* data, std::size_t size, std::size_t& pos, listener& l) {
+frame_reader::status frame_reader::parse(char* data, std::size_t size, std::size_t& pos,
+                                         listener& l) {
     while (pos < size && !stopped_) {
         frame_header h;
         auto room = max_ > message_.size() ? max_ - message_.size() : 0;

@@ -14,7 +14,14 @@
 
 namespace gleitzeit::sio::ws {
 
-enum class opcode : std::uint8_t { continuation = 0, text = 1, binary = 2, close = 8, ping = 9, pong = 10 };
+enum class opcode : std::uint8_t {
+    continuation = 0,
+    text = 1,
+    binary = 2,
+    close = 8,
+    ping = 9,
+    pong = 10
+};
 
 struct frame_header {
     bool fin = false;
@@ -29,7 +36,8 @@ enum class parse_status { complete, need_more, protocol_error, too_big };
 /// Parses one frame header at the start of `data`. A complete result means the header
 /// is there; the payload may still be incomplete (check `data.size()`). Frames from a
 /// client are masked, frames from a server are not: `masked` says which side sent it.
-parse_status parse_header(std::string_view data, std::uint64_t max_length, frame_header& out, bool masked = true);
+parse_status parse_header(std::string_view data, std::uint64_t max_length, frame_header& out,
+                          bool masked = true);
 
 /// XORs `payload` with the frame's mask, in place. `offset` is the payload position of
 /// payload[0], for unmasking in pieces.
@@ -40,7 +48,8 @@ void unmask(char* payload, std::size_t size, const std::uint8_t mask[4], std::si
 std::size_t write_header(std::uint8_t* out, opcode op, std::uint64_t length, bool fin = true);
 
 /// Appends a whole masked client frame (header, mask key, masked payload) to `out`.
-void append_masked_frame(std::string& out, opcode op, std::string_view payload, std::uint32_t mask_key);
+void append_masked_frame(std::string& out, opcode op, std::string_view payload,
+                         std::uint32_t mask_key);
 
 /// Turns the bytes of successive reads into messages and control frames: it keeps a frame
 /// split across reads and a message split across frames, and nothing when idle.

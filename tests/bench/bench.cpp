@@ -45,9 +45,11 @@ struct settings {
     if (!why.empty())
         std::cerr << "gleitzeit-bench: " << why << "\n";
     (why.empty() ? std::cout : std::cerr)
-        << "usage: gleitzeit-bench --url http://127.0.0.1:PORT [--clients N] [--in-flight K] [--payload BYTES]\n"
+        << "usage: gleitzeit-bench --url http://127.0.0.1:PORT [--clients N] [--in-flight K] "
+           "[--payload BYTES]\n"
            "                      [--warmup SECONDS] [--duration SECONDS] [--pid SERVER_PID]\n"
-           "       gleitzeit-bench --connect-only --url http://127.0.0.1:PORT --clients N [--pid SERVER_PID]\n";
+           "       gleitzeit-bench --connect-only --url http://127.0.0.1:PORT --clients N [--pid "
+           "SERVER_PID]\n";
     std::exit(why.empty() ? 0 : 2);
 }
 
@@ -125,7 +127,8 @@ struct fleet {
                             done();
                         else
                             (*next)();
-                    } else if (e.what == sio::client_event::kind::close && e.reason != "io client disconnect") {
+                    } else if (e.what == sio::client_event::kind::close &&
+                               e.reason != "io client disconnect") {
                         ++failed;
                         std::cerr << "a client failed: " << e.reason << "\n";
                         if (connected + failed == n)
@@ -154,7 +157,8 @@ int run_connect_only(const settings& s) {
     });
     ioc.run();
     if (f.failed) {
-        std::cerr << "gleitzeit-bench: " << f.failed << " of " << s.clients << " connections failed\n";
+        std::cerr << "gleitzeit-bench: " << f.failed << " of " << s.clients
+                  << " connections failed\n";
         return 1;
     }
     json::object out{{"mode", "connect"}, {"clients", s.clients}, {"seconds", seconds}};
@@ -165,7 +169,8 @@ int run_connect_only(const settings& s) {
         auto cpu_after = gleitzeit::bench::cpu_us(s.pid);
         out["server_rss_kb_before"] = rss_before;
         out["server_rss_kb_after"] = rss_after;
-        out["rss_per_conn_bytes"] = static_cast<double>(rss_after - rss_before) * 1024.0 / s.clients;
+        out["rss_per_conn_bytes"] =
+            static_cast<double>(rss_after - rss_before) * 1024.0 / s.clients;
         out["server_cpu_us_per_connect"] = static_cast<double>(cpu_after - cpu_before) / s.clients;
     }
     std::cout << json::serialize(out) << std::endl;
@@ -193,16 +198,19 @@ int run_load(const settings& s) {
         sio::message m;
         m.args.emplace_back(json::string(payload));
         auto sent = clock_type::now();
-        sock.emit("echo", std::move(m), std::chrono::seconds(10), [&, sent](std::optional<sio::message> reply) {
-            if (!reply) {
-                ++errors;
-            } else if (measuring) {
-                ++acks;
-                auto us = std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - sent).count();
-                latencies_us.push_back(static_cast<std::uint32_t>(us));
-            }
-            fire(sock);
-        });
+        sock.emit("echo", std::move(m), std::chrono::seconds(10),
+                  [&, sent](std::optional<sio::message> reply) {
+                      if (!reply) {
+                          ++errors;
+                      } else if (measuring) {
+                          ++acks;
+                          auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                                        clock_type::now() - sent)
+                                        .count();
+                          latencies_us.push_back(static_cast<std::uint32_t>(us));
+                      }
+                      fire(sock);
+                  });
     };
 
     boost::asio::steady_timer phase(ioc);
@@ -215,12 +223,14 @@ int run_load(const settings& s) {
         for (auto& c : f.clients)
             for (unsigned k = 0; k < s.in_flight; ++k)
                 fire(c->of("/"));
-        phase.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s.warmup)));
+        phase.expires_after(std::chrono::duration_cast<clock_type::duration>(
+            std::chrono::duration<double>(s.warmup)));
         phase.async_wait([&](boost::system::error_code) {
             measuring = true;
             t_start = clock_type::now();
             cpu_start = s.pid ? gleitzeit::bench::cpu_us(s.pid) : 0;
-            phase.expires_after(std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(s.duration)));
+            phase.expires_after(std::chrono::duration_cast<clock_type::duration>(
+                std::chrono::duration<double>(s.duration)));
             phase.async_wait([&](boost::system::error_code) {
                 measuring = false;
                 stopping = true;
@@ -232,7 +242,8 @@ int run_load(const settings& s) {
     });
     ioc.run();
     if (f.failed) {
-        std::cerr << "gleitzeit-bench: " << f.failed << " of " << s.clients << " connections failed\n";
+        std::cerr << "gleitzeit-bench: " << f.failed << " of " << s.clients
+                  << " connections failed\n";
         return 1;
     }
     if (acks == 0) {
@@ -257,7 +268,8 @@ int run_load(const settings& s) {
                      {"p99_us", pct(0.99)},
                      {"p999_us", pct(0.999)}};
     if (s.pid) {
-        out["server_cpu_us_per_ack"] = static_cast<double>(cpu_end - cpu_start) / static_cast<double>(acks);
+        out["server_cpu_us_per_ack"] =
+            static_cast<double>(cpu_end - cpu_start) / static_cast<double>(acks);
         out["server_rss_kb"] = gleitzeit::bench::rss_kb(s.pid);
     }
     std::cout << json::serialize(out) << std::endl;

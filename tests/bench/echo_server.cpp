@@ -20,7 +20,8 @@ unsigned number(std::string_view flag, std::string_view v, unsigned max) {
     unsigned n = 0;
     auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
     if (ec != std::errc{} || p != v.data() + v.size() || n > max) {
-        std::cerr << "gleitzeit-echo-server: " << flag << " needs a number up to " << max << ", got '" << v << "'\n";
+        std::cerr << "gleitzeit-echo-server: " << flag << " needs a number up to " << max
+                  << ", got '" << v << "'\n";
         std::exit(2);
     }
     return n;

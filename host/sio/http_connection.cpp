@@ -8,6 +8,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
@@ -240,6 +241,21 @@ void http_connection::upgrade(request req) {
             return;
         }
     }
+    // The opening handshake (RFC 6455 §4.2), answered here: the 101 then leaves in one
+    // write with the first frames.
+    auto key = req[http::field::sec_websocket_key];
+    if (key.empty() || key.size() > 64 || req[http::field::sec_websocket_version] != "13") {
+        auto res = make_response(req, 426, "application/json", R"({"code":3,"message":"Bad request"})");
+        res.set(http::field::sec_websocket_version, "13");
+        write(std::move(res));
+        return;
+    }
+    beast::websocket::detail::sec_ws_accept_type accept;
+    beast::websocket::detail::make_sec_ws_accept(accept, key);
+    std::string handshake = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                            "Sec-WebSocket-Accept: ";
+    handshake.append(accept.data(), accept.size());
+    handshake += "\r\n\r\n";
     closed_ = true;
     auto socket = stream_.release_socket();
     stream_.expires_never();
@@ -253,9 +269,7 @@ void http_connection::upgrade(request req) {
         socket = std::move(rebound);
     }
     auto ws = std::make_shared<websocket_connection>(std::move(socket), strand, ep, s, server_);
-    asio::dispatch(strand, [ws, req = std::move(req), buffer = std::move(buffer_)]() mutable {
-        ws->accept(std::move(req), std::move(buffer));
-    });
+    asio::dispatch(strand, [ws, handshake = std::move(handshake)]() mutable { ws->accept(std::move(handshake)); });
 }
 
 void http_connection::on_read_failed() {

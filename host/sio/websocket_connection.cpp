@@ -4,13 +4,11 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/websocket/stream.hpp>
 
 #include <array>
 
 namespace gleitzeit::sio {
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 
 namespace {
 constexpr std::size_t read_space_size = 64 * 1024;
@@ -37,23 +35,8 @@ websocket_connection::~websocket_connection() {
     server_->stats.tcp_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
-void websocket_connection::accept(beast::http::request<beast::http::string_body> req,
-                                  beast::flat_buffer) {
-    // Beast answers the upgrade request; the stream is dropped once the 101 is out.
-    using handshake_stream = beast::websocket::stream<asio::ip::tcp::socket&>;
-    auto hs = std::make_shared<handshake_stream>(socket_);
-    auto request = std::make_shared<beast::http::request<beast::http::string_body>>(std::move(req));
-    hs->async_accept(*request, [self = shared_from_this(), hs, request](beast::error_code ec) {
-        if (ec) {
-            self->closed_ = true;
-            self->session_.reset();
-            return;
-        }
-        asio::post(self->strand_, [self] { self->start(); });
-    });
-}
-
-void websocket_connection::start() {
+void websocket_connection::accept(std::string handshake) {
+    preamble_ = std::move(handshake);
     boost::system::error_code ec;
     socket_.non_blocking(true, ec);
     if (session_) {
@@ -62,6 +45,7 @@ void websocket_connection::start() {
         session_ = endpoint_->create_on(strand_);
         session_->start_websocket(shared_from_this());
     }
+    flush();
     wait_readable();
 }
 
@@ -169,13 +153,15 @@ void websocket_connection::close() {
 }
 
 void websocket_connection::flush() {
-    if (writing_ || queue_.empty() || closed_)
+    if (writing_ || (queue_.empty() && preamble_.empty()) || closed_)
         return;
     writing_ = true;
     sending_.swap(queue_);
     headers_.resize(sending_.size() * 10);
     std::vector<asio::const_buffer> buffers;
-    buffers.reserve(sending_.size() * 2);
+    buffers.reserve(sending_.size() * 2 + 1);
+    if (!preamble_.empty())
+        buffers.emplace_back(preamble_.data(), preamble_.size());
     std::size_t at = 0;
     for (const auto& f : sending_) {
         auto bytes = f.bytes();
@@ -191,6 +177,7 @@ void websocket_connection::flush() {
     asio::async_write(
         socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
             self->writing_ = false;
+            std::string().swap(self->preamble_);
             bool sent_close = false;
             for (const auto& f : self->sending_)
                 sent_close =

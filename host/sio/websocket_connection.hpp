@@ -1,7 +1,7 @@
 #pragma once
 // One WebSocket carrying an Engine.IO session, directly or as the target of an upgrade.
-// It runs on its session's strand. Beast performs the opening handshake; after that the
-// connection frames by itself (ws_frame.hpp): it reads whatever has arrived into a buffer
+// It runs on its session's strand. The HTTP connection checks the opening handshake; after
+// that the connection frames by itself (ws_frame.hpp): it reads whatever has arrived into a buffer
 // shared by the thread's connections, so an idle connection holds no read buffer, and it
 // sends all queued frames with one gathered write. Internal to host/sio.
 
@@ -10,9 +10,6 @@
 #include "sio/ws_frame.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/message.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 #include <memory>
 #include <optional>
@@ -34,14 +31,14 @@ public:
                          std::shared_ptr<server_state> server);
     ~websocket_connection() override;
 
-    void accept(boost::beast::http::request<boost::beast::http::string_body> req,
-                boost::beast::flat_buffer leftover);
+    /// Starts the connection: `handshake` is the 101 response, which leaves in the same
+    /// write as the first frames.
+    void accept(std::string handshake);
 
     void write(std::vector<engine::frame> frames) override;
     void close() override;
 
 private:
-    void start();
     void wait_readable();
     void on_readable();
     bool on_message(ws::opcode op, std::string_view payload) override;
@@ -60,6 +57,7 @@ private:
     std::vector<engine::frame> queue_; // frames waiting for the next gathered write
     std::vector<engine::frame> sending_;
     std::string headers_;     // the frame headers of `sending_`
+    std::string preamble_;    // the 101 response, until it is written
     bool processing_ = false; // inside on_readable: writes wait for its end
     bool writing_ = false;
     bool closing_ = false; // a close frame is queued; nothing more goes out

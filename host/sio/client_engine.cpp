@@ -178,8 +178,11 @@ void client_engine::poll() {
     auto self = shared_from_this();
     auto on_read = [self, res](beast::error_code ec, std::size_t) {
         self->get_active_ = false;
-        if (self->state_ == state::closed)
+        if (self->state_ == state::closed) {
+            if (self->post_closing_)
+                self->watchdog_.cancel(); // the server has let go: close the streams now
             return;
+        }
         if (ec || res->result() != http::status::ok)
             return self->finish("transport error");
         auto packets = engine::decode_payload(res->body());
@@ -226,8 +229,8 @@ void client_engine::poll() {
 }
 
 void client_engine::flush_post() {
-    if (post_active_ || upgrading_ || outbox_.empty() || state_ != state::open ||
-        transport_ != "polling")
+    if (post_active_ || upgrading_ || outbox_.empty() ||
+        (state_ != state::open && !post_closing_) || transport_ != "polling")
         return;
     post_active_ = true;
     std::string payload;
@@ -249,8 +252,11 @@ void client_engine::flush_post() {
     auto self = shared_from_this();
     auto on_read = [self, res](beast::error_code ec, std::size_t) {
         self->post_active_ = false;
-        if (self->state_ == state::closed)
+        if (self->state_ == state::closed) {
+            if (self->post_closing_ && !ec)
+                self->flush_post(); // the close packet queued behind this POST
             return;
+        }
         if (ec || res->result() != http::status::ok)
             return self->finish("transport error");
         if (self->upgrading_)
@@ -258,7 +264,7 @@ void client_engine::flush_post() {
         self->flush_post();
     };
     auto on_written = [self, req, res, on_read](beast::error_code ec, std::size_t) {
-        if (self->state_ == state::closed)
+        if (self->state_ == state::closed && !self->post_closing_)
             return;
         if (ec)
             return self->finish("transport error");
@@ -491,7 +497,8 @@ void client_engine::close() {
         ws_queue_frame(std::string("\x03\xe8", 2), true,
                        static_cast<std::uint8_t>(ws::opcode::close));
         ws_flush();
-    } else if (transport_ == "polling" && state_ == state::open && !post_active_) {
+    } else if (transport_ == "polling" && state_ == state::open) {
+        post_closing_ = true; // sent now, or right behind the POST in flight
         outbox_.push_back(text("1"));
         flush_post();
     }
@@ -505,9 +512,21 @@ void client_engine::finish(const std::string& reason) {
     watchdog_.cancel();
     resolver_.cancel();
     beast::error_code ignored;
-    if (!post_active_)
-        post_stream_.socket().close(ignored);
-    get_stream_.socket().close(ignored);
+    if (post_closing_) {
+        // The close packet is still on its way by POST. Dropping the held GET now would
+        // reach the server first and end the session as a lost connection; the server
+        // answers the GET itself once it reads the close packet. Two seconds bound it.
+        watchdog_.expires_after(std::chrono::seconds(2));
+        watchdog_.async_wait([self = shared_from_this()](beast::error_code) {
+            beast::error_code ignored;
+            self->get_stream_.socket().close(ignored);
+            self->post_stream_.socket().close(ignored);
+        });
+    } else {
+        if (!post_active_)
+            post_stream_.socket().close(ignored);
+        get_stream_.socket().close(ignored);
+    }
     if (!ws_closing_ || !ws_writing_)
         ws_socket_.close(ignored);
     listener_.on_engine_close(reason);

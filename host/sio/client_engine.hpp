@@ -115,7 +115,8 @@ private:
     bool ws_processing_ = false;
     bool upgrading_ = false; // probe answered; waiting for polling to go quiet
     bool probe_open_ = false;
-    bool ws_closing_ = false; // a client close is under way on the WebSocket
+    bool ws_closing_ = false;   // a client close is under way on the WebSocket
+    bool post_closing_ = false; // a client close: the close packet still goes out by POST
 };
 
 } // namespace gleitzeit::sio

@@ -259,6 +259,11 @@ BOOST_AUTO_TEST_CASE(clean_close_ends_the_engine_session) {
                  std::this_thread::sleep_for(50ms))
                 open = sessions(t.server->port());
             BOOST_CHECK_EQUAL(open, 0);
+            // The server heard the close packet itself, not a dropped connection.
+            auto metrics = http_get(t.server->port(), "/metrics");
+            BOOST_TEST(metrics.find("gleitzeit_sessions_closed_total{reason=\"client close\"} 1") !=
+                           std::string::npos,
+                       metrics);
         }
     }
 }

@@ -15,7 +15,6 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>

@@ -12,7 +12,6 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 

@@ -19,9 +19,7 @@ namespace json = boost::json;
 
 struct client_state : std::enable_shared_from_this<client_state>, client_engine::listener {
     struct pending_ack {
-        pending_ack(const client_engine::strand_type& s, client_socket::reply_handler h)
-            : timer(s), handler(std::move(h)) {}
-        asio::steady_timer timer;
+        std::chrono::steady_clock::time_point deadline;
         client_socket::reply_handler handler;
     };
     struct space {
@@ -33,13 +31,13 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         std::map<std::string, client_socket::event_handler, std::less<>> handlers;
         client_socket::any_handler any;
         std::vector<std::vector<engine::frame>> buffer; // emits made while not connected
-        std::map<std::uint64_t, std::unique_ptr<pending_ack>> acks;
+        std::map<std::uint64_t, pending_ack> acks;
         std::uint64_t next_id = 0;
     };
 
     client_state(asio::io_context& ioc, client_target t, client_options o)
         : strand(asio::make_strand(ioc)), target(std::move(t)), options(std::move(o)),
-          reconnect_timer(strand) {}
+          reconnect_timer(strand), ack_timer(strand) {}
 
     client_engine::strand_type strand;
     client_target target;
@@ -50,6 +48,8 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         mutex; // guards `spaces` as a map (of() may add from another thread), id, connected
     std::shared_ptr<client_engine> engine;
     asio::steady_timer reconnect_timer;
+    asio::steady_timer ack_timer;
+    bool ack_timer_armed = false;
     unsigned attempts = 0;
     bool closing = false;
     bool engine_open = false;
@@ -115,16 +115,9 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         std::optional<std::uint64_t> id;
         if (timeout) {
             id = s->next_id++;
-            auto p = std::make_unique<pending_ack>(strand, std::move(on_reply));
-            p->timer.expires_after(*timeout);
-            p->timer.async_wait(
-                [weak = weak_from_this(), nsp, ack = *id](boost::system::error_code ec) {
-                    auto self = weak.lock();
-                    if (ec || !self)
-                        return;
-                    self->resolve_ack(nsp, ack, std::nullopt);
-                });
-            s->acks.emplace(*id, std::move(p));
+            auto deadline = std::chrono::steady_clock::now() + *timeout;
+            s->acks.emplace(*id, pending_ack{deadline, std::move(on_reply)});
+            arm_ack_timer(deadline);
         }
         auto frames = encode_frames(encode_event(nsp, event, m, id, "4"), m.attachments);
         if (s->connected)
@@ -140,11 +133,43 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         auto it = s->acks.find(id);
         if (it == s->acks.end())
             return;
-        auto p = std::move(it->second);
+        auto handler = std::move(it->second.handler);
         s->acks.erase(it);
-        p->timer.cancel();
-        if (p->handler)
-            p->handler(std::move(reply));
+        if (handler)
+            handler(std::move(reply));
+    }
+
+    // One timer for all pending acks, set to the earliest deadline: a timer per emit
+    // would cost a timer-queue update, and often a system call, per ack.
+    void arm_ack_timer(std::chrono::steady_clock::time_point deadline) {
+        if (ack_timer_armed && ack_timer.expiry() <= deadline)
+            return;
+        ack_timer_armed = true;
+        ack_timer.expires_at(deadline);
+        ack_timer.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+            auto self = weak.lock();
+            if (ec == asio::error::operation_aborted || !self)
+                return;
+            self->ack_timer_armed = false;
+            self->expire_acks();
+        });
+    }
+
+    void expire_acks() {
+        auto now = std::chrono::steady_clock::now();
+        std::vector<std::pair<std::string, std::uint64_t>> expired;
+        std::optional<std::chrono::steady_clock::time_point> next;
+        for (auto& [name, s] : spaces)
+            for (auto& [id, p] : s.acks) {
+                if (p.deadline <= now)
+                    expired.emplace_back(name, id);
+                else if (!next || p.deadline < *next)
+                    next = p.deadline;
+            }
+        if (next)
+            arm_ack_timer(*next);
+        for (const auto& [name, id] : expired)
+            resolve_ack(name, id, std::nullopt);
     }
 
     std::chrono::milliseconds next_delay() {
@@ -356,12 +381,12 @@ struct client_state : std::enable_shared_from_this<client_state>, client_engine:
         for (auto& [name, s] : spaces) {
             auto acks = std::move(s.acks);
             s.acks.clear();
-            for (auto& [id, p] : acks) {
-                p->timer.cancel();
-                if (p->handler)
-                    p->handler(std::nullopt);
-            }
+            for (auto& [id, p] : acks)
+                if (p.handler)
+                    p.handler(std::nullopt);
         }
+        ack_timer.cancel();
+        ack_timer_armed = false;
         if (engine)
             engine->close();
     }

@@ -6,6 +6,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startFixture, sleep } from "./harness.mjs";
+import { closeAllPeers, Inbox, Peer, withTimeout } from "./raw_peer.mjs";
 
 // The fixture's settings (tests/fixtures/sio_testserver.cpp).
 const MAX_PAYLOAD = 1000000;
@@ -21,92 +22,6 @@ let server;
 let base; // http://127.0.0.1:PORT
 let sioHttp; // http://127.0.0.1:PORT/socket.io/
 let sioWs; // ws://127.0.0.1:PORT/socket.io/
-const peers = new Set();
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
-/** A queue of received items that a test awaits one at a time. */
-class Inbox {
-  #items = [];
-  #waiters = [];
-  #end = null;
-  push(item) {
-    const w = this.#waiters.shift();
-    if (w) w.resolve(item);
-    else this.#items.push(item);
-  }
-  end(err) {
-    if (this.#end) return;
-    this.#end = err;
-    for (const w of this.#waiters.splice(0)) w.reject(err);
-  }
-  next(ms, what) {
-    if (this.#items.length) return Promise.resolve(this.#items.shift());
-    if (this.#end) return Promise.reject(this.#end);
-    return new Promise((resolve, reject) => {
-      const w = {
-        resolve: (v) => (clearTimeout(timer), resolve(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }, ms);
-      this.#waiters.push(w);
-    });
-  }
-}
-
-/**
- * A raw WebSocket peer. Text frames arrive as strings, binary frames as Buffers; pings are
- * answered and hidden, as a real client does.
- */
-class Peer {
-  constructor(url) {
-    this.ws = new WebSocket(url);
-    this.inbox = new Inbox();
-    this.errors = [];
-    this.ws.on("error", (e) => this.errors.push(e));
-    this.closed = new Promise((resolve) => {
-      this.ws.once("close", (code, reason) => {
-        this.inbox.end(new Error(`WebSocket closed (code ${code}) while a frame was awaited`));
-        resolve({ code, reason: reason.toString() });
-      });
-    });
-    this.ws.on("message", (data, isBinary) => {
-      if (isBinary) return this.inbox.push(Buffer.from(data));
-      const text = data.toString();
-      if (text === "2") this.ws.send("3");
-      else this.inbox.push(text);
-    });
-    peers.add(this);
-  }
-  send(data) {
-    this.ws.send(data);
-  }
-  async text(ms = WAIT) {
-    const m = await this.inbox.next(ms, "a WebSocket frame");
-    assert.equal(typeof m, "string", `expected a text frame, got binary ${m.toString("hex")}`);
-    return m;
-  }
-  async handshake() {
-    const open = await this.text();
-    assert.match(open, /^0\{/, `expected an Engine.IO open packet, got ${JSON.stringify(open)}`);
-    return JSON.parse(open.slice(1));
-  }
-  expectClose(ms = WAIT) {
-    return withTimeout(this.closed, ms, "the WebSocket to close");
-  }
-  close() {
-    this.ws.terminate();
-  }
-}
 
 /**
  * A Socket.IO client over HTTP long-polling, written by hand: a background loop holds a GET
@@ -214,7 +129,7 @@ async function expectStatus(request, status) {
 
 /** A WebSocket upgrade that must be refused with HTTP `status`. */
 async function expectRefused(url, status) {
-  const peer = new Peer(url);
+  const peer = new Peer(url, { autoPong: true });
   let opened = false;
   peer.ws.once("open", () => (opened = true));
   const { code } = await peer.expectClose();
@@ -228,7 +143,7 @@ async function expectRefused(url, status) {
 
 /** A WebSocket Socket.IO session connected to "/". */
 async function wsSession() {
-  const peer = new Peer(`${sioWs}?EIO=4&transport=websocket`);
+  const peer = new Peer(`${sioWs}?EIO=4&transport=websocket`, { autoPong: true });
   await peer.handshake();
   await connectSio(peer);
   return peer;
@@ -253,7 +168,7 @@ describe("bad input against sio-testserver", () => {
 
   after(async () => {
     pollingBystander?.close();
-    for (const p of peers) p.close();
+    closeAllPeers();
     await server?.stop();
   });
 
@@ -358,12 +273,12 @@ describe("bad input against sio-testserver", () => {
     });
 
     it(`a WebSocket message of exactly ${MAX_PAYLOAD} bytes is accepted`, T, async () => {
-      const peer = new Peer(`${base.replace("http", "ws")}/engine.io/?EIO=4&transport=websocket`);
+      const peer = new Peer(`${base.replace("http", "ws")}/engine.io/?EIO=4&transport=websocket`, { autoPong: true });
       await peer.handshake();
       const message = "4" + "z".repeat(MAX_PAYLOAD - 1);
       peer.send(message);
       assert.equal(await peer.text(), message);
-      peer.close();
+      peer.terminate();
     });
   });
 

@@ -7,8 +7,8 @@
 // "message-back" (same arguments) and ack "message-with-ack" with its arguments.
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import WebSocket from "ws";
 import { startFixture } from "./harness.mjs";
+import { closeAllPeers, Peer } from "./raw_peer.mjs";
 
 // The fixture's settings (tests/fixtures/sio_testserver.cpp).
 const CONNECT_TIMEOUT = 1000;
@@ -22,99 +22,6 @@ const PH1 = '{"_placeholder":true,"num":1}';
 
 let server;
 let wsUrl; // ws://127.0.0.1:PORT/socket.io/?EIO=4&transport=websocket
-const peers = new Set();
-
-function withTimeout(promise, ms, what) {
-  let timer;
-  const limit = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
-}
-
-/** A queue of received items that a test awaits one at a time. */
-class Inbox {
-  #items = [];
-  #waiters = [];
-  #end = null;
-  push(item) {
-    const w = this.#waiters.shift();
-    if (w) w.resolve(item);
-    else this.#items.push(item);
-  }
-  end(err) {
-    if (this.#end) return;
-    this.#end = err;
-    for (const w of this.#waiters.splice(0)) w.reject(err);
-  }
-  next(ms, what) {
-    if (this.#items.length) return Promise.resolve(this.#items.shift());
-    if (this.#end) return Promise.reject(this.#end);
-    return new Promise((resolve, reject) => {
-      const w = {
-        resolve: (v) => (clearTimeout(timer), resolve(v)),
-        reject: (e) => (clearTimeout(timer), reject(e)),
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(w), 1);
-        reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
-      }, ms);
-      this.#waiters.push(w);
-    });
-  }
-}
-
-/**
- * A raw WebSocket peer speaking Engine.IO by hand. Text frames arrive as strings, binary
- * frames as Buffers. With autoPong (the default) it answers every ping "2" with "3" and
- * hides it, as a real client does, so slow tests do not die of a ping timeout.
- */
-class Peer {
-  constructor(url, { autoPong = true } = {}) {
-    this.ws = new WebSocket(url);
-    this.inbox = new Inbox();
-    this.errors = [];
-    this.ws.on("error", (e) => this.errors.push(e));
-    this.closed = new Promise((resolve) => {
-      this.ws.once("close", (code, reason) => {
-        this.inbox.end(new Error(`WebSocket closed (code ${code}) while a frame was awaited`));
-        resolve({ code, reason: reason.toString() });
-      });
-    });
-    this.ws.on("message", (data, isBinary) => {
-      if (isBinary) {
-        this.inbox.push(Buffer.from(data));
-        return;
-      }
-      const text = data.toString();
-      if (autoPong && text === "2") this.ws.send("3");
-      else this.inbox.push(text);
-    });
-    peers.add(this);
-  }
-  send(data) {
-    this.ws.send(data);
-  }
-  next(ms = WAIT) {
-    return this.inbox.next(ms, "a WebSocket frame");
-  }
-  async text(ms = WAIT) {
-    const m = await this.next(ms);
-    assert.equal(typeof m, "string", `expected a text frame, got binary ${m.toString("hex")}`);
-    return m;
-  }
-  async handshake() {
-    const open = await this.text();
-    assert.match(open, /^0\{/, `expected an Engine.IO open packet, got ${JSON.stringify(open)}`);
-    return JSON.parse(open.slice(1));
-  }
-  expectClose(ms = WAIT) {
-    return withTimeout(this.closed, ms, "the WebSocket to close");
-  }
-  terminate() {
-    this.ws.terminate();
-  }
-}
 
 /**
  * Asserts that `frame` is a CONNECT reply for `nsp` ("" for "/") carrying exactly {"sid"}.
@@ -131,7 +38,7 @@ function assertConnectReply(frame, nsp = "") {
 
 /** A WebSocket session whose Engine.IO handshake is done. */
 async function engineSession(options) {
-  const peer = new Peer(wsUrl, options);
+  const peer = new Peer(wsUrl, { autoPong: true, ...options });
   await peer.handshake();
   return peer;
 }
@@ -162,7 +69,7 @@ describe("Socket.IO v5 at /socket.io/", () => {
   });
 
   after(async () => {
-    for (const p of peers) p.terminate();
+    closeAllPeers();
     await server?.stop();
   });
 
@@ -200,7 +107,7 @@ describe("Socket.IO v5 at /socket.io/", () => {
     });
 
     it("gives each namespace connection its own sid, distinct from the Engine.IO sid", T, async () => {
-      const peer = new Peer(wsUrl);
+      const peer = new Peer(wsUrl, { autoPong: true });
       const { sid: engineSid } = await peer.handshake();
       peer.send("40");
       const main = assertConnectReply(await peer.text());

@@ -77,12 +77,11 @@ struct client_state;
 /// One namespace of a client. Lives as long as its client.
 class client_socket {
 public:
-    using ack_fn = std::function<void(message reply)>;
-    using event_handler = std::function<void(message& args, const ack_fn& ack)>;
-    using any_handler =
-        std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
-    /// Gets the server's ack, or nullopt when it did not come in time.
-    using reply_handler = std::function<void(std::optional<message> reply)>;
+    // The same shapes as the other side's sockets (packet.hpp).
+    using ack_fn = sio::ack_fn;
+    using event_handler = sio::event_handler;
+    using any_handler = sio::any_handler;
+    using reply_handler = sio::reply_handler;
 
     const std::string& nsp() const { return nsp_; }
     /// The socket id the server gave (empty while not connected).

@@ -9,6 +9,7 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,14 @@ struct message {
     boost::json::array args;
     std::vector<std::string> attachments;
 };
+
+/// The handler shapes the server's sockets and the client's sockets share.
+/// Answers the peer's ack request; empty when the peer asked for none. Call once.
+using ack_fn = std::function<void(message reply)>;
+using event_handler = std::function<void(message& args, const ack_fn& ack)>;
+using any_handler = std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
+/// Gets the peer's ack, or nullopt when it did not come in time or the connection closed.
+using reply_handler = std::function<void(std::optional<message> reply)>;
 
 /// The JSON placeholder that stands for attachment `num`.
 boost::json::value placeholder(std::size_t num);

@@ -29,13 +29,11 @@ class broadcast;
 
 class socket : public std::enable_shared_from_this<socket> {
 public:
-    /// Answers the client's ack request; empty when the client asked for none. Call once.
-    using ack_fn = std::function<void(message reply)>;
-    using event_handler = std::function<void(message& args, const ack_fn& ack)>;
-    using any_handler =
-        std::function<void(std::string_view event, message& args, const ack_fn& ack)>;
-    /// Gets the client's ack, or nullopt when it did not come in time or the socket closed.
-    using reply_handler = std::function<void(std::optional<message> reply)>;
+    // The same shapes as the other side's sockets (packet.hpp).
+    using ack_fn = sio::ack_fn;
+    using event_handler = sio::event_handler;
+    using any_handler = sio::any_handler;
+    using reply_handler = sio::reply_handler;
     using disconnect_handler = std::function<void(const std::string& reason)>;
 
     socket(std::string id, sio::nsp& space, std::weak_ptr<engine::session> session,

@@ -6,7 +6,7 @@ import { describe, it, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startFixture, sleep } from "./harness.mjs";
-import { closeAllPeers, Inbox, Peer, withTimeout } from "./raw_peer.mjs";
+import { closeAllPeers, expectRefused, Inbox, Peer, withTimeout } from "./raw_peer.mjs";
 
 // The fixture's settings (tests/fixtures/sio_testserver.cpp).
 const MAX_PAYLOAD = 1000000;
@@ -127,19 +127,6 @@ async function expectStatus(request, status) {
   return { status: res.status, text };
 }
 
-/** A WebSocket upgrade that must be refused with HTTP `status`. */
-async function expectRefused(url, status) {
-  const peer = new Peer(url, { autoPong: true });
-  let opened = false;
-  peer.ws.once("open", () => (opened = true));
-  const { code } = await peer.expectClose();
-  assert.equal(opened, false, `the upgrade at ${url} was accepted`);
-  assert.equal(code, 1006);
-  assert.deepEqual(
-    peer.errors.map((e) => e.message),
-    [`Unexpected server response: ${status}`],
-  );
-}
 
 /** A WebSocket Socket.IO session connected to "/". */
 async function wsSession() {

@@ -6,7 +6,7 @@ import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
 import { startFixture, sleep } from "./harness.mjs";
-import { closeAllPeers, Peer, withTimeout } from "./raw_peer.mjs";
+import { closeAllPeers, expectRefused, Peer, withTimeout } from "./raw_peer.mjs";
 
 // The fixture's settings (tests/fixtures/sio_testserver.cpp).
 const PING_INTERVAL = 300;
@@ -24,19 +24,6 @@ let server;
 let httpBase; // http://127.0.0.1:PORT/engine.io/
 let wsBase; // ws://127.0.0.1:PORT/engine.io/
 
-/** A WebSocket whose upgrade request must be refused with HTTP `status`. */
-async function expectRefused(url, status) {
-  const peer = new Peer(url);
-  let opened = false;
-  peer.ws.once("open", () => (opened = true));
-  const { code } = await peer.expectClose();
-  assert.equal(opened, false, `the upgrade at ${url} was accepted`);
-  assert.equal(code, 1006);
-  assert.deepEqual(
-    peer.errors.map((e) => e.message),
-    [`Unexpected server response: ${status}`],
-  );
-}
 
 const pollUrl = (sid) => `${httpBase}?EIO=4&transport=polling&sid=${sid}`;
 const poll = (sid, init) => fetch(pollUrl(sid), init);

@@ -113,3 +113,17 @@ export class Peer {
     this.ws.terminate();
   }
 }
+
+/** A WebSocket whose upgrade request must be refused with HTTP `status`. */
+export async function expectRefused(url, status) {
+  const peer = new Peer(url);
+  let opened = false;
+  peer.ws.once("open", () => (opened = true));
+  const { code } = await peer.expectClose();
+  assert.equal(opened, false, `the upgrade at ${url} was accepted`);
+  assert.equal(code, 1006);
+  assert.deepEqual(
+    peer.errors.map((e) => e.message),
+    [`Unexpected server response: ${status}`],
+  );
+}

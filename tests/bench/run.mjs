@@ -327,6 +327,8 @@ ${markdown(rows)}
   much about this machine as about either server; the ratios are the comparison.
 - Benchmarks are not tests: a missed target shows as **no** here, and \`make bench\`
   still succeeds.
+- Why the missed targets are missed, with the profile and what was tried:
+  docs/benchmarks-profile.md.
 `;
   writeFileSync(DOC, text);
   log(`wrote ${DOC}`);

@@ -1,0 +1,1 @@
+// placeholder: the queue, filled in by its author

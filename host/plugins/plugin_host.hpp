@@ -1,0 +1,72 @@
+#pragma once
+// The plugin manager of gleitzeitd (DESIGN §7): the hub's slots and providers, each with its
+// generations; loading, hot swap and unloading. Thread-safe: every call may come from any
+// thread, and every outcome is reported through a callback.
+
+#include <gleitzeit/provider.hpp>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace gleitzeit::plugins {
+
+/// Empty on success, else why the operation was refused.
+using done_fn = std::function<void(const std::string& error)>;
+
+class plugin_host {
+public:
+    struct options {
+        /// Where private copies of plugin files are made; created (mode 0700) if missing.
+        std::filesystem::path private_dir;
+        std::chrono::milliseconds drain_timeout{30000};
+        std::function<void(log_level, const std::string&)> log; // default: standard error
+        std::function<void(std::string_view event, boost::json::object payload)> emit;
+    };
+
+    plugin_host(boost::asio::io_context& ioc, options opts);
+    ~plugin_host();
+
+    /// Loads `file` into a stateful slot, or hot-swaps the slot's plugin for it.
+    void set_slot(slot_kind kind, const std::filesystem::path& file, boost::json::object config,
+                  done_fn done);
+    /// Loads a provider plugin, or hot-swaps the running provider of the same name.
+    void set_provider(const std::filesystem::path& file, boost::json::object config,
+                      done_fn done);
+    /// Loads `file` wherever its descriptor says it belongs: a provider is added or swapped,
+    /// a stateful plugin swaps the slot that runs a plugin of its name. For the drop-in
+    /// directory.
+    void install(const std::filesystem::path& file, boost::json::object config, done_fn done);
+    /// Empties a stateful slot.
+    void unload_slot(slot_kind kind, done_fn done);
+    /// Drains a provider and unloads it.
+    void unload_provider(const std::string& name, done_fn done);
+
+    /// Runs `fn` on the slot's strand with its current instance (null if the slot is empty).
+    void with_slot(slot_kind kind, std::function<void(plugin*)> fn);
+    /// Runs a call on the named provider plugin; `done` runs exactly once.
+    void execute(const std::string& provider, method_call call, provider::done_fn done);
+
+    /// The slots and their generations, for list_plugins and /health.
+    boost::json::array describe() const;
+    /// Plugin gauges in Prometheus text format, for /metrics.
+    std::string metrics_text() const;
+    /// The provider plugins loaded now, by name.
+    std::vector<std::string> providers() const;
+
+private:
+    struct state;
+    std::shared_ptr<state> state_;
+};
+
+} // namespace gleitzeit::plugins

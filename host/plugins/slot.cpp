@@ -1,0 +1,287 @@
+#include "plugins/slot.hpp"
+
+#include <boost/asio/post.hpp>
+
+namespace gleitzeit::plugins {
+
+namespace asio = boost::asio;
+using clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string join(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v)
+        out += (out.empty() ? "" : ", ") + s;
+    return out.empty() ? "none" : out;
+}
+
+std::string what_of(std::exception_ptr e) {
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+        return x.what();
+    } catch (...) {
+        return "a non-standard exception";
+    }
+}
+
+} // namespace
+
+slot::slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain)
+    : name_(std::move(name)), kind_(kind), ctx_(ctx), strand_(asio::make_strand(ctx.ioc)),
+      drain_(drain) {}
+
+std::string slot::log_name(const generation& g) const {
+    return g.lib().info().name + " " + g.lib().info().version + " (generation " +
+           std::to_string(g.number()) + ")";
+}
+
+void slot::refuse(const library& lib, const std::string& why, const done_fn& done) {
+    ctx_.log(log_level::error, "slot " + name_ + ": refused " + lib.info().name + " " +
+                                   lib.info().version + " from " + lib.file().string() + ": " +
+                                   why);
+    done(why);
+}
+
+void slot::install(std::shared_ptr<library> lib, boost::json::object config, done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), lib = std::move(lib),
+                         config = std::move(config), done = std::move(done)] {
+        self->prepare_on_strand(lib, config, done);
+    });
+}
+
+// First strand job: the new generation is created and started while the old one serves.
+void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
+                             const boost::json::object& config, const done_fn& done) {
+    if (swapping_)
+        return refuse(*lib, "another swap of this slot is in progress", done);
+    if (draining_ || !retired_.expired())
+        return refuse(*lib,
+                      "the previous generation is still " +
+                          std::string(draining_ ? "draining" : "being unloaded") +
+                          "; at most two generations of a slot live at once",
+                      done);
+    auto next = std::make_shared<generation>(++generations_, name_, lib, strand_, ctx_);
+    try {
+        next->create(config);
+    } catch (...) {
+        return refuse(*lib, "its constructor threw: " + what_of(std::current_exception()), done);
+    }
+    try {
+        next->instance().start(next->services());
+    } catch (...) {
+        auto why = "start() threw: " + what_of(std::current_exception());
+        next->stop();
+        return refuse(*lib, why, done);
+    }
+    if (!current_) {
+        current_ = std::move(next);
+        publish();
+        ctx_.log(log_level::info, "slot " + name_ + ": loaded " + log_name(*current_) + " from " +
+                                      current_->lib().file().string());
+        return done("");
+    }
+    // The switch is a job of its own: calls queued meanwhile still reach the old
+    // generation, and the pause is only the switch itself.
+    swapping_ = true;
+    asio::post(strand_, [self = shared_from_this(), next = std::move(next), done] {
+        self->switch_on_strand(next, done);
+    });
+}
+
+// Second strand job: the pause. Nothing else of this slot runs until it ends.
+void slot::switch_on_strand(std::shared_ptr<generation> next, const done_fn& done) {
+    swapping_ = false;
+    auto started = clock::now();
+    if (kind_ != slot_kind::provider) {
+        if (auto why = migrate_state(*current_, *next); !why.empty()) {
+            next->stop();
+            auto old_name = log_name(*current_);
+            refuse(next->lib(), why + "; " + old_name + " stays active with its state", done);
+            return;
+        }
+    }
+    auto old = std::exchange(current_, next);
+    if (kind_ == slot_kind::provider) {
+        draining_ = old;
+        if (old->in_flight == 0) {
+            drained(old);
+        } else {
+            drain_timer_ = std::make_unique<asio::steady_timer>(strand_, drain_);
+            drain_timer_->async_wait([self = shared_from_this(),
+                                      weak = std::weak_ptr<generation>(old)](
+                                         boost::system::error_code ec) {
+                auto g = weak.lock();
+                if (ec || !g || g != self->draining_)
+                    return;
+                self->ctx_.log(log_level::warn,
+                               "slot " + self->name_ + ": " + self->log_name(*g) + " still has " +
+                                   std::to_string(g->in_flight) +
+                                   " calls in flight after the drain timeout; cancelling them");
+                auto* p = dynamic_cast<provider*>(&g->instance());
+                for (const auto& id : g->calls)
+                    g->guarded("cancel()", [&] { p->cancel(id); });
+                self->drained(g);
+            });
+        }
+    }
+    publish();
+    if (kind_ != slot_kind::provider)
+        retire(std::move(old));
+    next->swap_pause_ms =
+        std::chrono::duration<double, std::milli>(clock::now() - started).count();
+    publish();
+    ctx_.log(log_level::info, "slot " + name_ + ": swapped in " + log_name(*next) + ", paused " +
+                                  std::to_string(next->swap_pause_ms) + " ms");
+    done("");
+}
+
+std::string slot::migrate_state(generation& from, generation& to) {
+    std::vector<std::string> accepted, offered;
+    try {
+        accepted = to.instance().state_formats();
+        offered = from.instance().state_formats();
+    } catch (...) {
+        return "state_formats() threw: " + what_of(std::current_exception());
+    }
+    if (offered.empty())
+        return ""; // the running generation keeps nothing
+    if (accepted.empty())
+        return "the new generation reads no state, but the running one keeps state (" +
+               join(offered) + "): swapping would lose it";
+    boost::json::object state;
+    try {
+        state = from.instance().export_state(accepted);
+    } catch (...) {
+        return "export_state(" + join(accepted) +
+               ") of the running generation threw: " + what_of(std::current_exception());
+    }
+    try {
+        to.instance().import_state(state);
+    } catch (...) {
+        return "import_state threw: " + what_of(std::current_exception());
+    }
+    return "";
+}
+
+// A stateful slot's old generation stops at once; it is unmapped when the last callback
+// that holds it has run.
+void slot::retire(std::shared_ptr<generation> old) {
+    old->stop();
+    ctx_.log(log_level::info, "slot " + name_ + ": stopped " + log_name(*old));
+    retired_ = old;
+}
+
+void slot::drained(const std::shared_ptr<generation>& old) {
+    if (draining_ != old)
+        return;
+    if (drain_timer_)
+        drain_timer_->cancel();
+    draining_.reset();
+    publish();
+    retire(old);
+}
+
+void slot::unload(done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
+        if (!self->current_)
+            return done("slot " + self->name_ + " is empty");
+        if (self->draining_)
+            return done("slot " + self->name_ + ": the previous generation is still draining");
+        auto old = std::exchange(self->current_, nullptr);
+        if (self->kind_ == slot_kind::provider) {
+            self->draining_ = old;
+            if (old->in_flight == 0)
+                self->drained(old);
+        } else {
+            self->publish();
+            self->retire(std::move(old));
+        }
+        self->publish();
+        done("");
+    });
+}
+
+void slot::with(std::function<void(plugin*)> fn) {
+    asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)] {
+        fn(self->current_ ? &self->current_->instance() : nullptr);
+    });
+}
+
+void slot::execute(method_call call, provider::done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), call = std::move(call),
+                         done = std::move(done)]() mutable {
+        auto gen = self->current_;
+        auto* p = gen ? dynamic_cast<provider*>(&gen->instance()) : nullptr;
+        if (!p) {
+            task_result r;
+            r.task_id = call.task_id;
+            r.error = task_error{error_code::no_provider, "slot " + self->name_ + " is empty", true};
+            return done(std::move(r));
+        }
+        ++gen->in_flight;
+        gen->calls.insert(call.task_id);
+        auto once = std::make_shared<std::atomic<bool>>(false);
+        // The completion may come on any thread; the bookkeeping happens on the strand.
+        provider::done_fn finish = [self, gen, once, id = call.task_id,
+                                    done = std::move(done)](task_result r) {
+            if (once->exchange(true))
+                return;
+            asio::post(self->strand_, [self, gen, id, done, r = std::move(r)]() mutable {
+                --gen->in_flight;
+                if (auto it = gen->calls.find(id); it != gen->calls.end())
+                    gen->calls.erase(it);
+                if (gen == self->draining_ && gen->in_flight == 0)
+                    self->drained(gen);
+                done(std::move(r));
+            });
+        };
+        try {
+            p->execute(std::move(call), finish);
+        } catch (...) {
+            task_result r;
+            r.error = task_error{error_code::plugin_error,
+                                 "execute() threw: " + what_of(std::current_exception()), true};
+            finish(std::move(r));
+        }
+    });
+}
+
+void slot::publish() {
+    std::vector<generation_view> v;
+    for (const auto* g : {current_.get(), draining_.get()}) {
+        if (!g)
+            continue;
+        generation_view gv;
+        gv.number = g->number();
+        gv.name = g->lib().info().name;
+        gv.version = g->lib().info().version;
+        gv.file = g->lib().file().string();
+        gv.mapped = g->lib().mapped_path().string();
+        gv.loaded_at = g->loaded_at();
+        gv.swap_pause_ms = g->swap_pause_ms;
+        gv.draining = g == draining_.get();
+        gv.in_flight = g->in_flight;
+        v.push_back(std::move(gv));
+    }
+    std::lock_guard lock(view_mutex_);
+    view_ = std::move(v);
+    view_current_ = current_;
+}
+
+std::vector<generation_view> slot::view() const {
+    std::lock_guard lock(view_mutex_);
+    return view_;
+}
+
+std::map<std::string, double> slot::gauges() const {
+    std::shared_ptr<generation> g;
+    {
+        std::lock_guard lock(view_mutex_);
+        g = view_current_;
+    }
+    return g ? g->gauges() : std::map<std::string, double>{};
+}
+
+} // namespace gleitzeit::plugins

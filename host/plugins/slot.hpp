@@ -1,0 +1,91 @@
+#pragma once
+// A slot of the hub and its generations (DESIGN §7, "Hot swap"). Every call into the
+// slot's plugin runs on the slot's strand, so a swap, which is one strand job, pauses the
+// slot simply by running: calls that arrive meanwhile wait in the strand's queue and then
+// reach the new generation, in order.
+//
+// Stateful slots swap like Erlang's code_change: create and start the new instance, export
+// the old state in a format the new one reads, import it, then switch. Any failure leaves
+// the old generation current, with its state untouched. Providers swap like nginx workers:
+// new calls go to the new generation at once; the old one finishes its calls in flight, up
+// to the drain timeout, then goes. At most two generations live at once. Internal to
+// host/plugins.
+
+#include "plugins/generation.hpp"
+
+#include <gleitzeit/provider.hpp>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/json/object.hpp>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace gleitzeit::plugins {
+
+/// The outcome of a load, swap or unload: empty on success, else why it was refused.
+using done_fn = std::function<void(const std::string& error)>;
+
+/// A generation as list_plugins and /health show it.
+struct generation_view {
+    std::uint64_t number = 0;
+    std::string name, version, file, mapped;
+    std::chrono::system_clock::time_point loaded_at;
+    double swap_pause_ms = -1; // -1: it was loaded, not swapped in
+    bool draining = false;
+    int in_flight = 0;
+};
+
+class slot : public std::enable_shared_from_this<slot> {
+public:
+    slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain);
+
+    const std::string& name() const noexcept { return name_; }
+    slot_kind kind() const noexcept { return kind_; }
+
+    /// Loads `lib` into the slot, swapping out the current generation if there is one.
+    void install(std::shared_ptr<library> lib, boost::json::object config, done_fn done);
+    /// Stops the current generation (a provider drains first) and empties the slot.
+    void unload(done_fn done);
+    /// Runs `fn` on the slot strand with the current instance, or null if the slot is empty.
+    void with(std::function<void(plugin*)> fn);
+    /// Provider slots: runs `call` on the current generation. `done` runs exactly once.
+    void execute(method_call call, provider::done_fn done);
+
+    /// A snapshot, safe from any thread: the current generation first, then a draining one.
+    std::vector<generation_view> view() const;
+    std::map<std::string, double> gauges() const;
+
+private:
+    void prepare_on_strand(const std::shared_ptr<library>& lib, const boost::json::object& config,
+                           const done_fn& done);
+    void switch_on_strand(std::shared_ptr<generation> next, const done_fn& done);
+    void refuse(const library& lib, const std::string& why, const done_fn& done);
+    std::string migrate_state(generation& from, generation& to);
+    void retire(std::shared_ptr<generation> old);
+    void drained(const std::shared_ptr<generation>& old);
+    void publish();
+    std::string log_name(const generation& g) const;
+
+    std::string name_;
+    slot_kind kind_;
+    host_context& ctx_;
+    strand strand_;
+    std::chrono::milliseconds drain_;
+    std::uint64_t generations_ = 0;
+    // Strand-only state.
+    std::shared_ptr<generation> current_;
+    std::shared_ptr<generation> draining_;   // a provider's previous generation
+    std::weak_ptr<generation> retired_;      // a stateful slot's previous one, until unmapped
+    bool swapping_ = false;                  // between preparing and switching
+    std::shared_ptr<generation> view_current_; // current_ as other threads may see it
+    std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+    // What view() reads from other threads.
+    mutable std::mutex view_mutex_;
+    std::vector<generation_view> view_;
+};
+
+} // namespace gleitzeit::plugins

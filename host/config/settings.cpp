@@ -1,99 +1,19 @@
 #include "config/settings.hpp"
 
-#include <toml++/toml.h>
+#include "config/plugin_sections.hpp"
+#include "config/toml_reader.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
-#include <functional>
-#include <map>
 #include <sstream>
 
 namespace gleitzeit::config {
 namespace {
 
-/// Edit distance, to suggest the key a user most likely meant.
-std::size_t distance(std::string_view a, std::string_view b) {
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j)
-        row[j] = j;
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t prev = row[0]++;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t cur = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1)});
-            prev = cur;
-        }
-    }
-    return row[b.size()];
-}
+using detail::toml_reader;
 
-class reader {
-public:
-    explicit reader(std::string source) : source_(std::move(source)) {}
-
-    [[noreturn]] void fail(const toml::source_region& where, const std::string& why) const {
-        std::ostringstream out;
-        out << source_ << ":" << where.begin.line << ":" << where.begin.column << ": " << why;
-        throw config_error(out.str());
-    }
-
-    using field = std::function<void(const toml::node&)>;
-
-    /// Visits each key of `table` with its handler; any other key is an error.
-    void fields(const toml::table& table, const std::string& where,
-                const std::map<std::string, field>& known) const {
-        for (const auto& [key, node] : table) {
-            auto it = known.find(std::string(key.str()));
-            if (it != known.end()) {
-                it->second(node);
-                continue;
-            }
-            std::string best;
-            std::size_t best_d = 3; // suggest only near misses
-            for (const auto& [name, f] : known)
-                if (auto d = distance(key.str(), name); d < best_d)
-                    best_d = d, best = name;
-            std::string why = "unknown key '" + std::string(key.str()) + "' in " + where;
-            if (!best.empty())
-                why += " (did you mean '" + best + "'?)";
-            fail(key.source(), why);
-        }
-    }
-
-    const toml::table& table(const toml::node& n, const std::string& name) const {
-        if (!n.is_table())
-            fail(n.source(), "'" + name + "' must be a table");
-        return *n.as_table();
-    }
-    std::string string(const toml::node& n, const std::string& name) const {
-        if (!n.is_string())
-            fail(n.source(), "'" + name + "' must be a string");
-        return n.as_string()->get();
-    }
-    std::int64_t integer(const toml::node& n, const std::string& name, std::int64_t min,
-                         std::int64_t max) const {
-        if (!n.is_integer())
-            fail(n.source(), "'" + name + "' must be an integer");
-        auto v = n.as_integer()->get();
-        if (v < min || v > max)
-            fail(n.source(), "'" + name + "' must be between " + std::to_string(min) + " and " +
-                                 std::to_string(max));
-        return v;
-    }
-    std::vector<std::string> strings(const toml::node& n, const std::string& name) const {
-        if (!n.is_array())
-            fail(n.source(), "'" + name + "' must be an array of strings");
-        std::vector<std::string> out;
-        for (const auto& e : *n.as_array())
-            out.push_back(string(e, name + "[]"));
-        return out;
-    }
-
-private:
-    std::string source_;
-};
-
-void read_server(const reader& r, const toml::table& t, server_settings& s) {
+void read_server(const toml_reader& r, const toml::table& t, server_settings& s) {
     auto ms = [&](std::chrono::milliseconds& out, const char* name) {
         return [&r, &out, name](const toml::node& n) {
             out = std::chrono::milliseconds(r.integer(n, name, 1, 3'600'000));
@@ -136,13 +56,11 @@ void read_server(const reader& r, const toml::table& t, server_settings& s) {
              });
 }
 
-void read_auth(const reader& r, const toml::table& t, std::vector<auth_token>& tokens) {
+void read_auth(const toml_reader& r, const toml::table& t, std::vector<auth_token>& tokens) {
     r.fields(
         t, "[auth]",
         {{"tokens", [&](const toml::node& n) {
-              if (!n.is_array_of_tables())
-                  r.fail(n.source(), "'auth.tokens' must be an array of tables ([[auth.tokens]])");
-              for (const auto& e : *n.as_array()) {
+              for (const auto& e : r.tables(n, "auth.tokens", "[[auth.tokens]]")) {
                   auth_token tok;
                   r.fields(
                       *e.as_table(), "[[auth.tokens]]",
@@ -155,9 +73,24 @@ void read_auth(const reader& r, const toml::table& t, std::vector<auth_token>& t
           }}});
 }
 
+void read_log(const toml_reader& r, const toml::table& t, log_settings& log) {
+    r.fields(t, "[log]", {{"level", [&](const toml::node& v) {
+                               log.level = r.string(v, "level");
+                               static const char* levels[] = {"debug", "info", "warn", "error"};
+                               if (std::find(std::begin(levels), std::end(levels), log.level) ==
+                                   std::end(levels))
+                                   r.fail(v.source(),
+                                          "'level' must be one of debug, info, warn, error");
+                           }}});
+}
+
 } // namespace
 
 settings parse(std::string_view text, const std::string& source) {
+    return parse(text, source, parse_options{});
+}
+
+settings parse(std::string_view text, const std::string& source, const parse_options& options) {
     toml::table root;
     try {
         root = toml::parse(text, source);
@@ -167,37 +100,46 @@ settings parse(std::string_view text, const std::string& source) {
             << e.description();
         throw config_error(out.str());
     }
-    reader r(source);
+    toml_reader r(source);
     settings s;
+    auto base = options.base_directory.empty()
+                    ? std::filesystem::path(source).parent_path().string()
+                    : options.base_directory;
+    detail::plugin_sections plugins(r, s, std::move(base));
     r.fields(root, "the top level",
              {
                  {"server",
                   [&](const toml::node& n) { read_server(r, r.table(n, "server"), s.server); }},
                  {"auth", [&](const toml::node& n) { read_auth(r, r.table(n, "auth"), s.tokens); }},
-                 {"log",
-                  [&](const toml::node& n) {
-                      r.fields(
-                          r.table(n, "log"), "[log]",
-                          {{"level", [&](const toml::node& v) {
-                                s.log.level = r.string(v, "level");
-                                static const char* levels[] = {"debug", "info", "warn", "error"};
-                                if (std::find(std::begin(levels), std::end(levels), s.log.level) ==
-                                    std::end(levels))
-                                    r.fail(v.source(),
-                                           "'level' must be one of debug, info, warn, error");
-                            }}});
-                  }},
+                 {"log", [&](const toml::node& n) { read_log(r, r.table(n, "log"), s.log); }},
+                 {"state", [&](const toml::node& n) { plugins.read_state(n); }},
+                 {"plugins", [&](const toml::node& n) { plugins.read_plugins(n); }},
+                 {"slots", [&](const toml::node& n) { plugins.read_slots(n); }},
+                 {"providers", [&](const toml::node& n) { plugins.read_providers(n); }},
              });
+    plugins.finish(options.check_plugin_files);
     return s;
 }
 
 settings load(const std::string& path) {
+    return load(path, parse_options{});
+}
+
+settings load(const std::string& path, const parse_options& options) {
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw config_error(path + ":1:1: cannot open the config file");
     std::ostringstream text;
     text << in.rdbuf();
-    return parse(text.str(), path);
+    auto with_base = options;
+    if (with_base.base_directory.empty()) {
+        // Absolute, so that a path the config names does not change with the working
+        // directory of whoever uses the settings later.
+        std::error_code ec;
+        auto file = std::filesystem::absolute(path, ec);
+        with_base.base_directory = (ec ? std::filesystem::path(path) : file).parent_path().string();
+    }
+    return parse(text.str(), path, with_base);
 }
 
 } // namespace gleitzeit::config

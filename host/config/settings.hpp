@@ -1,6 +1,9 @@
 #pragma once
-// The model of gleitzeit.toml (DESIGN §8) as far as the host uses it today: [server],
-// [auth] and [log]. Loading validates everything and reports file:line:column.
+// The model of gleitzeit.toml (DESIGN §8): [server], [auth], [log] here, and [state],
+// [plugins], [slots.<slot>] and [[providers]] in plugin_settings.hpp. Loading validates
+// everything and reports file:line:column.
+
+#include "config/plugin_settings.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -29,6 +32,8 @@ struct server_settings {
 struct auth_token {
     std::string token;
     std::vector<std::string> roles;
+
+    bool operator==(const auth_token&) const = default;
 };
 
 struct log_settings {
@@ -39,6 +44,10 @@ struct settings {
     server_settings server;
     std::vector<auth_token> tokens; // none: every connection is let in (loopback default)
     log_settings log;
+    state_settings state;
+    plugins_settings plugins;
+    slot_map slots;                           // the slots the file configures
+    std::vector<provider_settings> providers; // in file order
 };
 
 /// A config that cannot be used; what() reads "file:line:column: reason".
@@ -47,9 +56,20 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+struct parse_options {
+    /// Refuse a plugin file that does not exist. `--check-config` on a build machine, which
+    /// has the config but not the plugins, turns it off.
+    bool check_plugin_files = true;
+    /// Relative paths resolve against it. Empty: the directory of the file (load) or of
+    /// `source` (parse).
+    std::string base_directory;
+};
+
 /// Reads and validates a config file. Throws config_error.
 settings load(const std::string& path);
+settings load(const std::string& path, const parse_options& options);
 /// Validates config text; `source` names it in errors. Throws config_error.
 settings parse(std::string_view text, const std::string& source);
+settings parse(std::string_view text, const std::string& source, const parse_options& options);
 
 } // namespace gleitzeit::config

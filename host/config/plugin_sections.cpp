@@ -1,0 +1,235 @@
+#include "config/plugin_sections.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+#include <system_error>
+
+namespace gleitzeit::config::detail {
+namespace {
+
+namespace fs = std::filesystem;
+namespace json = boost::json;
+
+const std::vector<std::string_view> stateful_slots{"queue", "resolver", "registry", "persistence"};
+
+template <class T> json::string iso_text(const T& v) {
+    // toml++ prints dates and times as RFC 3339, which is what a JSON consumer expects.
+    std::ostringstream out;
+    out << v;
+    return json::string(out.str());
+}
+
+/// A plugin's config table as the JSON its factory receives. `name` is the dotted path of
+/// `n`, for errors.
+json::value to_json(const toml_reader& r, const toml::node& n, const std::string& name) {
+    switch (n.type()) {
+    case toml::node_type::table: {
+        json::object o;
+        for (const auto& [key, v] : *n.as_table())
+            o[key.str()] = to_json(r, v, name + "." + std::string(key.str()));
+        return o;
+    }
+    case toml::node_type::array: {
+        json::array a;
+        for (const auto& e : *n.as_array())
+            a.push_back(to_json(r, e, name + "[]"));
+        return a;
+    }
+    case toml::node_type::string:
+        return json::string(n.as_string()->get());
+    case toml::node_type::integer:
+        return n.as_integer()->get();
+    case toml::node_type::floating_point: {
+        double d = n.as_floating_point()->get();
+        if (!std::isfinite(d))
+            r.fail(n.source(), "'" + name + "' must be a finite number (JSON has no inf or nan)");
+        return d;
+    }
+    case toml::node_type::boolean:
+        return n.as_boolean()->get();
+    case toml::node_type::date:
+        return iso_text(n.as_date()->get());
+    case toml::node_type::time:
+        return iso_text(n.as_time()->get());
+    case toml::node_type::date_time:
+        return iso_text(n.as_date_time()->get());
+    case toml::node_type::none:
+        break;
+    }
+    r.fail(n.source(), "'" + name + "' has a value JSON cannot hold");
+}
+
+json::object config_object(const toml_reader& r, const toml::node& n) {
+    return std::move(to_json(r, r.table(n, "config"), "config").as_object());
+}
+
+} // namespace
+
+plugin_sections::plugin_sections(const toml_reader& r, settings& s, std::string base_directory)
+    : r_(r), s_(s), base_(std::move(base_directory)) {}
+
+std::string plugin_sections::plugin_name(const toml::node& n) const {
+    // The name becomes a file name (<name>.so), a log prefix and a metric label: keep it plain.
+    auto name = r_.string(n, "plugin");
+    bool ok = !name.empty();
+    for (char c : name)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.');
+    if (!ok)
+        r_.fail(n.source(), "'plugin' must be a plugin name (letters, digits, '-', '_', '.')");
+    return name;
+}
+
+std::string plugin_sections::resolve(const std::string& path) const {
+    fs::path p(path);
+    if (p.is_relative() && !base_.empty())
+        p = fs::path(base_) / p;
+    return p.lexically_normal().string();
+}
+
+std::string plugin_sections::directory(const toml::node& n, const std::string& name) const {
+    auto dir = r_.string(n, name);
+    if (dir.empty())
+        r_.fail(n.source(), "'" + name + "' must not be empty");
+    return resolve(dir);
+}
+
+void plugin_sections::read_state(const toml::node& n) {
+    r_.fields(r_.table(n, "state"), "[state]", {{"directory", [&](const toml::node& v) {
+                                                     s_.state.directory = directory(v, "directory");
+                                                 }}});
+}
+
+void plugin_sections::read_plugins(const toml::node& n) {
+    auto& p = s_.plugins;
+    r_.fields(
+        r_.table(n, "plugins"), "[plugins]",
+        {
+            {"directory", [&](const toml::node& v) { p.directory = directory(v, "directory"); }},
+            {"dropin", [&](const toml::node& v) { p.dropin = directory(v, "dropin"); }},
+            {"watch", [&](const toml::node& v) { p.watch = r_.boolean(v, "watch"); }},
+            {"drain_timeout",
+             [&](const toml::node& v) {
+                 p.drain_timeout =
+                     std::chrono::milliseconds(r_.integer(v, "drain_timeout", 0, 3'600'000));
+             }},
+        });
+}
+
+void plugin_sections::read_slots(const toml::node& n) {
+    for (const auto& [key, node] : r_.table(n, "slots")) {
+        std::string name(key.str());
+        slot_kind kind{};
+        if (!slot_kind_from_string(name, kind) || kind == slot_kind::provider) {
+            std::string why = "unknown slot '" + name + "' in [slots]";
+            if (name == "provider" || name == "providers")
+                why += " (providers are listed as [[providers]])";
+            else
+                why += did_you_mean(name, stateful_slots);
+            r_.fail(key.source(), why);
+        }
+        read_slot(kind, "[slots." + name + "]", r_.table(node, "slots." + name));
+    }
+}
+
+void plugin_sections::read_slot(slot_kind kind, const std::string& section, const toml::table& t) {
+    slot_settings slot;
+    file_origin origin{section, std::nullopt, {}, t.source()};
+    r_.fields(t, section,
+              {
+                  {"plugin",
+                   [&](const toml::node& v) {
+                       slot.plugin = plugin_name(v);
+                       origin.plugin_where = v.source();
+                   }},
+                  {"file",
+                   [&](const toml::node& v) {
+                       origin.written = r_.string(v, "file");
+                       origin.file_where = v.source();
+                       if (origin.written->empty())
+                           r_.fail(v.source(), "'file' must not be empty");
+                   }},
+                  {"remote", [&](const toml::node& v) { slot.remote = r_.boolean(v, "remote"); }},
+                  {"config", [&](const toml::node& v) { slot.config = config_object(r_, v); }},
+              });
+    if (slot.plugin.empty() && !slot.remote)
+        r_.fail(t.source(), section + " needs a 'plugin' (or remote = true)");
+    s_.slots[kind] = std::move(slot);
+    slot_files_[kind] = std::move(origin);
+}
+
+void plugin_sections::read_providers(const toml::node& n) {
+    for (const auto& e : r_.tables(n, "providers", "[[providers]]")) {
+        const auto& t = *e.as_table();
+        provider_settings p;
+        file_origin origin{"", std::nullopt, {}, t.source()};
+        r_.fields(t, "[[providers]]",
+                  {
+                      {"plugin",
+                       [&](const toml::node& v) {
+                           p.plugin = plugin_name(v);
+                           origin.plugin_where = v.source();
+                       }},
+                      {"file",
+                       [&](const toml::node& v) {
+                           origin.written = r_.string(v, "file");
+                           origin.file_where = v.source();
+                           if (origin.written->empty())
+                               r_.fail(v.source(), "'file' must not be empty");
+                       }},
+                      {"config", [&](const toml::node& v) { p.config = config_object(r_, v); }},
+                  });
+        if (p.plugin.empty())
+            r_.fail(t.source(), "[[providers]] needs a 'plugin'");
+        // Providers are keyed by name in a reload (add, drain, swap); two of one name would
+        // make that ambiguous.
+        for (std::size_t i = 0; i < s_.providers.size(); ++i)
+            if (s_.providers[i].plugin == p.plugin)
+                r_.fail(origin.plugin_where,
+                        "provider '" + p.plugin + "' is listed twice (first at line " +
+                            std::to_string(provider_files_[i].plugin_where.begin.line) + ")");
+        origin.owner = "provider '" + p.plugin + "'";
+        s_.providers.push_back(std::move(p));
+        provider_files_.push_back(std::move(origin));
+    }
+}
+
+std::string plugin_sections::resolve_file(const file_origin& o, const std::string& plugin,
+                                          bool check) const {
+    std::string file =
+        o.written ? resolve(*o.written)
+                  : (fs::path(s_.plugins.directory) / (plugin + ".so")).lexically_normal().string();
+    if (!check)
+        return file;
+    const auto& where = o.written ? o.file_where : o.plugin_where;
+    const std::string what = "plugin file '" + file + "' for " + o.owner;
+    std::error_code ec;
+    auto st = fs::status(file, ec);
+    if (st.type() == fs::file_type::not_found)
+        r_.fail(where, what + " does not exist");
+    if (ec)
+        r_.fail(where, what + " cannot be examined: " + ec.message());
+    if (!fs::is_regular_file(st))
+        r_.fail(where, what + " is not a regular file");
+    return file;
+}
+
+void plugin_sections::finish(bool check_plugin_files) {
+    for (auto& [kind, slot] : s_.slots) {
+        const auto& origin = slot_files_.at(kind);
+        if (slot.remote)
+            slot.file = origin.written ? resolve(*origin.written) : "";
+        else
+            slot.file = resolve_file(origin, slot.plugin, check_plugin_files);
+    }
+    for (std::size_t i = 0; i < s_.providers.size(); ++i)
+        s_.providers[i].file =
+            resolve_file(provider_files_[i], s_.providers[i].plugin, check_plugin_files);
+}
+
+} // namespace gleitzeit::config::detail

@@ -1,0 +1,65 @@
+#pragma once
+// The plugin half of gleitzeit.toml (DESIGN §7, §8): [state], [plugins], [slots.<slot>] and
+// [[providers]]. Paths in the model are resolved: relative ones against the directory of the
+// config file, a plugin's file defaulting to <plugins.directory>/<plugin>.so.
+
+#include "gleitzeit/plugin.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <vector>
+
+// Packaging sets this (cmake -DGLEITZEIT_PLUGINS_DIRECTORY=...) when its plugins live elsewhere.
+#ifndef GLEITZEIT_PLUGINS_DIRECTORY
+#define GLEITZEIT_PLUGINS_DIRECTORY "/usr/lib/gleitzeit/plugins"
+#endif
+
+namespace gleitzeit::config {
+
+inline constexpr const char* default_plugins_directory = GLEITZEIT_PLUGINS_DIRECTORY;
+inline constexpr const char* default_dropin_directory = "/etc/gleitzeit/plugins.d";
+inline constexpr const char* default_state_directory = "/var/lib/gleitzeit";
+
+struct state_settings {
+    std::string directory = default_state_directory; // the SQLite database lives here
+};
+
+struct plugins_settings {
+    std::string directory = default_plugins_directory; // where <plugin>.so files are found
+    std::string dropin = default_dropin_directory;     // a .so dropped here is loaded live
+    bool watch = true; // reload on a change of the config file or the drop-in directory
+    /// How long a replaced provider generation may finish its in-flight calls.
+    std::chrono::milliseconds drain_timeout{30000};
+
+    bool operator==(const plugins_settings&) const = default;
+};
+
+/// [slots.<slot>] of a stateful slot (queue, resolver, registry, persistence).
+struct slot_settings {
+    std::string plugin; // the plugin's name; may be empty for a remote slot
+    /// The resolved .so path. For a remote slot it is only what the file says (resolved), never
+    /// defaulted nor checked, because no library is loaded.
+    std::string file;
+    bool remote = false;        // filled by a remote component that registers for this slot
+    boost::json::object config; // handed to the plugin's factory
+
+    bool operator==(const slot_settings&) const = default;
+};
+
+/// One [[providers]] entry; providers are keyed by plugin name, which is unique in a config.
+struct provider_settings {
+    std::string plugin;
+    std::string file; // the resolved .so path
+    boost::json::object config;
+
+    bool operator==(const provider_settings&) const = default;
+};
+
+/// The slots a config fills. slot_kind::provider never appears: providers are many, and live
+/// in [[providers]].
+using slot_map = std::map<slot_kind, slot_settings>;
+
+} // namespace gleitzeit::config

@@ -1,0 +1,196 @@
+#include "config/reload_plan.hpp"
+
+#include <algorithm>
+#include <type_traits>
+
+namespace gleitzeit::config {
+namespace {
+
+std::string text(const std::string& s) {
+    return s;
+}
+std::string text(bool b) {
+    return b ? "true" : "false";
+}
+std::string text(std::chrono::milliseconds ms) {
+    return std::to_string(ms.count());
+}
+template <class Int>
+requires std::is_integral_v<Int> std::string text(Int v) {
+    return std::to_string(v);
+}
+std::string text(const std::vector<std::string>& list) {
+    std::string out = "[";
+    for (const auto& s : list)
+        out += (out.size() > 1 ? ", \"" : "\"") + s + "\"";
+    return out + "]";
+}
+
+/// Compares one setting at a time and writes what changed into the plan.
+class comparison {
+public:
+    explicit comparison(reload_plan& plan) : plan_(plan) {}
+
+    template <class T> void restart(const char* name, const T& running, const T& next) {
+        if (!(running == next))
+            plan_.restart_needed.push_back(std::string(name) + ": " + text(running) + " -> " +
+                                           text(next) + " (needs a restart)");
+    }
+
+    /// True when the setting changed; `note` says when the new value takes effect.
+    template <class T>
+    bool live(const char* name, const T& running, const T& next, std::string_view note = "") {
+        if (running == next)
+            return false;
+        plan_.live.push_back(std::string(name) + ": " + text(running) + " -> " + text(next) +
+                             std::string(note));
+        return true;
+    }
+
+private:
+    reload_plan& plan_;
+};
+
+void diff_server(comparison& c, reload_plan& plan, const server_settings& a,
+                 const server_settings& b) {
+    c.restart("server.bind", a.bind, b.bind);
+    c.restart("server.port", a.port, b.port);
+    c.restart("server.path", a.path, b.path);
+    c.restart("server.threads", a.threads, b.threads);
+    c.restart("server.max_connections", a.max_connections, b.max_connections);
+
+    constexpr std::string_view sessions = " (applies to new sessions)";
+    bool changed = c.live("server.cors_origins", a.cors_origins, b.cors_origins, sessions);
+    changed |= c.live("server.ping_interval", a.ping_interval, b.ping_interval, sessions);
+    changed |= c.live("server.ping_timeout", a.ping_timeout, b.ping_timeout, sessions);
+    changed |= c.live("server.connect_timeout", a.connect_timeout, b.connect_timeout, sessions);
+    changed |= c.live("server.max_payload", a.max_payload, b.max_payload, sessions);
+    plan.session_settings_changed = changed;
+}
+
+void diff_slots(reload_plan& plan, const slot_map& running, const slot_map& next) {
+    // Both maps are ordered by slot_kind, so one merge yields the actions in slot order.
+    auto a = running.begin();
+    auto b = next.begin();
+    while (a != running.end() || b != next.end()) {
+        slot_action act;
+        if (b == next.end() || (a != running.end() && a->first < b->first)) {
+            act = {a->first, slot_change::unload, a->second, std::nullopt};
+            ++a;
+        } else if (a == running.end() || b->first < a->first) {
+            act = {b->first, slot_change::load, std::nullopt, b->second};
+            ++b;
+        } else {
+            auto change = a->second == b->second ? slot_change::unchanged : slot_change::swap;
+            act = {a->first, change, a->second, b->second};
+            ++a, ++b;
+        }
+        plan.slots.push_back(std::move(act));
+    }
+}
+
+void diff_providers(reload_plan& plan, const std::vector<provider_settings>& running,
+                    const std::vector<provider_settings>& next) {
+    auto find = [](const std::vector<provider_settings>& list, const std::string& plugin) {
+        return std::find_if(list.begin(), list.end(),
+                            [&](const provider_settings& p) { return p.plugin == plugin; });
+    };
+    for (const auto& p : next) {
+        auto old = find(running, p.plugin);
+        if (old == running.end())
+            plan.providers.push_back({p.plugin, provider_change::add, std::nullopt, p});
+        else if (!(*old == p))
+            plan.providers.push_back({p.plugin, provider_change::swap, *old, p});
+    }
+    for (const auto& p : running)
+        if (find(next, p.plugin) == next.end())
+            plan.providers.push_back({p.plugin, provider_change::remove, p, std::nullopt});
+}
+
+std::string label(const slot_settings& s) {
+    return s.remote ? "remote" : s.plugin;
+}
+
+} // namespace
+
+std::string_view to_string(slot_change c) noexcept {
+    switch (c) {
+    case slot_change::unchanged:
+        return "unchanged";
+    case slot_change::load:
+        return "load";
+    case slot_change::swap:
+        return "swap";
+    case slot_change::unload:
+        return "unload";
+    }
+    return "unknown";
+}
+
+std::string_view to_string(provider_change c) noexcept {
+    switch (c) {
+    case provider_change::add:
+        return "add";
+    case provider_change::remove:
+        return "remove";
+    case provider_change::swap:
+        return "swap";
+    }
+    return "unknown";
+}
+
+bool reload_plan::empty() const {
+    return restart_needed.empty() && live.empty() && providers.empty() &&
+           std::all_of(slots.begin(), slots.end(),
+                       [](const slot_action& s) { return s.change == slot_change::unchanged; });
+}
+
+reload_plan diff(const settings& running, const settings& next) {
+    reload_plan plan;
+    comparison c(plan);
+    diff_server(c, plan, running.server, next.server);
+    c.restart("state.directory", running.state.directory, next.state.directory);
+    c.restart("plugins.directory", running.plugins.directory, next.plugins.directory);
+    c.restart("plugins.dropin", running.plugins.dropin, next.plugins.dropin);
+
+    // Tokens are secrets: the log says that they changed, never what they are.
+    if (running.tokens != next.tokens) {
+        plan.tokens_changed = true;
+        plan.live.push_back("auth.tokens: changed");
+    }
+    plan.log_level_changed = c.live("log.level", running.log.level, next.log.level);
+    plan.watch_changed = c.live("plugins.watch", running.plugins.watch, next.plugins.watch);
+    plan.drain_timeout_changed =
+        c.live("plugins.drain_timeout", running.plugins.drain_timeout, next.plugins.drain_timeout);
+
+    diff_slots(plan, running.slots, next.slots);
+    diff_providers(plan, running.providers, next.providers);
+    return plan;
+}
+
+std::vector<std::string> describe(const reload_plan& plan) {
+    std::vector<std::string> lines = plan.restart_needed;
+    lines.insert(lines.end(), plan.live.begin(), plan.live.end());
+    for (const auto& s : plan.slots) {
+        std::string head = "slots." + std::string(gleitzeit::to_string(s.slot)) + ": ";
+        switch (s.change) {
+        case slot_change::unchanged:
+            break;
+        case slot_change::load:
+            lines.push_back(head + "load " + label(*s.next));
+            break;
+        case slot_change::swap:
+            lines.push_back(head + "swap " + label(*s.running) + " -> " + label(*s.next));
+            break;
+        case slot_change::unload:
+            lines.push_back(head + "unload " + label(*s.running));
+            break;
+        }
+    }
+    for (const auto& p : plan.providers)
+        lines.push_back("providers: " + std::string(to_string(p.change)) + " " + p.plugin +
+                        (p.change == provider_change::remove ? " (drain)" : ""));
+    return lines;
+}
+
+} // namespace gleitzeit::config

@@ -1,17 +1,24 @@
 // gleitzeitd: the Gleitzeit event hub. Serves Socket.IO v5 and plain HTTP (/health,
 // /metrics) on one port.
 
+#include "config/directory_watch.hpp"
+#include "config/reloader.hpp"
 #include "config/settings.hpp"
 #include "http/status.hpp"
 #include "hub/hub.hpp"
+#include "plugins/dropin.hpp"
+#include "plugins/plugin_host.hpp"
 #include "sio/http_server.hpp"
 #include "sio/server.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include <charconv>
+#include <filesystem>
+#include <future>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -37,7 +44,11 @@ options:
   --version            print the version and exit
   --help               print this help and exit
 
-Once listening it prints "listening on ADDRESS:PORT" on standard output.
+It loads the plugins the config names ([slots.*], [[providers]]) and those in the drop-in
+directory, then listens, and prints "listening on ADDRESS:PORT" on standard output.
+SIGHUP, a change of the config file (with [plugins] watch) or the admin event reload_config
+reloads the config: changed plugins are hot-swapped and connections stay open; an invalid
+file is rejected with file:line:column and the running config stays.
 SIGINT and SIGTERM stop it; sessions are closed cleanly.
 )";
 
@@ -47,6 +58,39 @@ struct arguments {
     std::optional<std::string> bind;
     std::optional<std::string> check;
 };
+
+/// A folder for the private copies of plugin files (DESIGN §7); the copies are unlinked as
+/// soon as they are mapped, and the folder goes at exit.
+struct private_dir {
+    private_dir() {
+        const char* runtime = std::getenv("RUNTIME_DIRECTORY"); // systemd's, when it has one
+        auto base = runtime ? std::filesystem::path(runtime) : std::filesystem::temp_directory_path();
+        std::string tmpl = (base / "gleitzeitd-plugins-XXXXXX").string();
+        if (::mkdtemp(tmpl.data()))
+            path = tmpl;
+    }
+    ~private_dir() {
+        std::error_code ec;
+        if (!path.empty())
+            std::filesystem::remove_all(path, ec);
+    }
+    std::filesystem::path path;
+};
+
+void log_outcome(const gleitzeit::config::reload_outcome& o) {
+    if (!o.ok) {
+        std::cerr << "gleitzeitd: reload (" << o.trigger << ") rejected, running config kept: "
+                  << o.error << std::endl;
+        return;
+    }
+    std::cerr << "gleitzeitd: reload (" << o.trigger << ") applied"
+              << (o.applied.empty() ? " (no changes)" : ":") << "\n";
+    for (const auto& line : o.applied)
+        std::cerr << "  " << line << "\n";
+    for (const auto& line : o.restart_needed)
+        std::cerr << "  " << line << "\n";
+    std::cerr << std::flush;
+}
 
 [[noreturn]] void usage_error(const std::string& why) {
     std::cerr << "gleitzeitd: " << why << "\n(see gleitzeitd --help)\n";
@@ -105,13 +149,14 @@ int main(int argc, char** argv) {
         }
     }
 
-    gleitzeit::config::settings cfg;
+    gleitzeit::config::settings file_cfg; // as the file says; the reloader diffs against it
     try {
-        cfg = gleitzeit::config::load(args.config);
+        file_cfg = gleitzeit::config::load(args.config);
     } catch (const gleitzeit::config::config_error& e) {
         std::cerr << "gleitzeitd: " << e.what() << "\n";
         return 1;
     }
+    auto cfg = file_cfg;
     if (args.port)
         cfg.server.port = *args.port;
     if (args.bind)
@@ -127,19 +172,97 @@ int main(int argc, char** argv) {
     boost::asio::io_context ioc;
     sio::http_server http(ioc, {s.cors_origins, s.max_connections});
     sio::server io(opts);
-    gleitzeit::hub::hub hub(io, cfg);
+
+    private_dir copies;
+    gleitzeit::plugins::plugin_host plugins(ioc, {copies.path, cfg.plugins.drain_timeout, {}, {}});
+    std::shared_ptr<gleitzeit::config::reloader> reload;
+    gleitzeit::hub::admin_services admin;
+    admin.plugins = &plugins;
+    admin.reload = [&reload](std::string trigger, std::function<void(boost::json::object)> done) {
+        reload->reload(std::move(trigger), [done](const gleitzeit::config::reload_outcome& o) {
+            log_outcome(o);
+            done(o.to_json());
+        });
+    };
+    gleitzeit::hub::hub hub(io, cfg, admin);
+    reload = std::make_shared<gleitzeit::config::reloader>(
+        args.config, gleitzeit::config::parse_options{}, file_cfg, plugins,
+        [&hub](const gleitzeit::config::settings& next) { hub.set_tokens(next.tokens); });
     http.mount(s.path, opts.engine, io);
-    http.set_fallback(gleitzeit::http::status_handler(
-        {GLEITZEIT_VERSION, std::chrono::steady_clock::now(), &http.stats()}));
+    gleitzeit::http::status_info status;
+    status.version = GLEITZEIT_VERSION;
+    status.started = std::chrono::steady_clock::now();
+    status.stats = &http.stats();
+    status.health_extra = [&plugins, &reload] {
+        return boost::json::object{{"slots", plugins.describe()},
+                                   {"last_reload", reload->last().to_json()}};
+    };
+    status.metrics_extra = [&plugins] { return plugins.metrics_text(); };
+    http.set_fallback(gleitzeit::http::status_handler(status));
+
+    // The event loop runs from here on: loading plugins posts to their slots' strands.
+    unsigned threads = s.threads ? s.threads : std::max(1u, std::thread::hardware_concurrency());
+    auto guard = boost::asio::make_work_guard(ioc);
+    std::vector<std::thread> pool;
+    for (unsigned i = 0; i < threads; ++i)
+        pool.emplace_back([&ioc] { ioc.run(); });
+    auto stop_pool = [&] {
+        guard.reset();
+        ioc.stop();
+        for (auto& t : pool)
+            t.join();
+    };
+
+    std::promise<gleitzeit::config::reload_outcome> started;
+    reload->start([&started](const gleitzeit::config::reload_outcome& o) { started.set_value(o); });
+    if (auto o = started.get_future().get(); !o.ok) {
+        std::cerr << "gleitzeitd: cannot load the plugins of " << args.config << ": " << o.error
+                  << "\n";
+        stop_pool();
+        return 1;
+    }
+    std::unique_ptr<gleitzeit::plugins::dropin> dropins;
+    std::unique_ptr<gleitzeit::config::directory_watch> config_watch;
+    try {
+        dropins = std::make_unique<gleitzeit::plugins::dropin>(
+            ioc, cfg.plugins.dropin, cfg.plugins.watch, plugins,
+            [](gleitzeit::log_level, const std::string& line) {
+                std::cerr << "gleitzeitd: " << line << std::endl;
+            });
+        if (cfg.plugins.watch) {
+            auto file = std::filesystem::absolute(args.config);
+            config_watch = std::make_unique<gleitzeit::config::directory_watch>(
+                ioc, file.parent_path().string(),
+                [&reload, name = file.filename().string()](auto change, const std::string& f) {
+                    if (f == name && change == gleitzeit::config::directory_watch::change::written)
+                        reload->reload("file change", log_outcome);
+                });
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "gleitzeitd: " << e.what() << "\n";
+        stop_pool();
+        return 1;
+    }
 
     std::uint16_t port = 0;
     try {
         port = http.listen(s.bind, s.port);
     } catch (const std::exception& e) {
         std::cerr << "gleitzeitd: " << e.what() << "\n";
+        stop_pool();
         return 1;
     }
     std::cout << "listening on " << s.bind << ":" << port << std::endl;
+
+    boost::asio::signal_set hangup(ioc, SIGHUP);
+    std::function<void(boost::system::error_code, int)> on_hangup =
+        [&](boost::system::error_code ec, int) {
+            if (ec)
+                return;
+            reload->reload("SIGHUP", log_outcome);
+            hangup.async_wait(on_hangup);
+        };
+    hangup.async_wait(on_hangup);
 
     boost::asio::signal_set stop_signals(ioc, SIGINT, SIGTERM);
     boost::asio::steady_timer grace(ioc);
@@ -148,16 +271,11 @@ int main(int argc, char** argv) {
             return;
         std::cerr << "gleitzeitd: signal " << sig << ", closing sessions\n";
         http.stop();
+        hangup.cancel();
         // A short grace lets the close packets and WebSocket close frames reach the peers.
         grace.expires_after(std::chrono::milliseconds(200));
         grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
-
-    unsigned threads = s.threads ? s.threads : std::max(1u, std::thread::hardware_concurrency());
-    std::vector<std::thread> pool;
-    for (unsigned i = 1; i < threads; ++i)
-        pool.emplace_back([&ioc] { ioc.run(); });
-    ioc.run();
     for (auto& t : pool)
         t.join();
     return 0;

@@ -70,6 +70,10 @@ json::object config_object(const toml_reader& r, const toml::node& n) {
 
 } // namespace
 
+json::object table_to_json(const toml_reader& r, const toml::table& t, const std::string& name) {
+    return std::move(to_json(r, t, name).as_object());
+}
+
 plugin_sections::plugin_sections(const toml_reader& r, settings& s, std::string base_directory)
     : r_(r), s_(s), base_(std::move(base_directory)) {}
 

@@ -8,6 +8,10 @@
 
 namespace gleitzeit::config::detail {
 
+/// A plugin's config table as the JSON its factory receives; `name` prefixes keys in errors.
+boost::json::object table_to_json(const toml_reader& r, const toml::table& t,
+                                  const std::string& name);
+
 class plugin_sections {
 public:
     /// Relative paths resolve against `base_directory` ("" leaves them relative).

@@ -37,6 +37,9 @@ std::string health_json(const status_info& info) {
         {"uptime_s", uptime.count()},
         {"connections", info.stats->sessions_open.load()},
     };
+    if (info.health_extra)
+        for (auto& [k, v] : info.health_extra())
+            o[k] = std::move(v);
     return boost::json::serialize(o);
 }
 
@@ -73,6 +76,8 @@ std::string metrics_text(const status_info& info) {
     for (const auto& [reason, n] : m.closed_by_reason())
         out << "gleitzeit_sessions_closed_total{reason=\"" << escape_label(reason) << "\"} " << n
             << "\n";
+    if (info.metrics_extra)
+        out << info.metrics_extra();
     return out.str();
 }
 

@@ -4,7 +4,10 @@
 
 #include "sio/http_server.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <chrono>
+#include <functional>
 #include <string>
 
 namespace gleitzeit::http {
@@ -13,6 +16,10 @@ struct status_info {
     std::string version;
     std::chrono::steady_clock::time_point started;
     const sio::metrics* stats = nullptr;
+    /// More members of /health (the slots, the last reload), read at each request.
+    std::function<boost::json::object()> health_extra;
+    /// More lines of /metrics (plugin gauges), in Prometheus text format.
+    std::function<std::string()> metrics_extra;
 };
 
 /// The handler to install as the http_server's fallback.

@@ -2,20 +2,19 @@
 
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+
 namespace gleitzeit::hub {
 namespace json = boost::json;
 
-hub::hub(sio::server& io, const config::settings& cfg) : tokens_(cfg.tokens) {
+hub::hub(sio::server& io, const config::settings& cfg, admin_services admin)
+    : tokens_(cfg.tokens), admin_(std::move(admin)) {
     auto& root = io.of("/");
     root.authorize([this](const json::value& auth) -> std::optional<sio::connect_refusal> {
-        if (tokens_.empty())
-            return std::nullopt; // no tokens configured: a loopback-only default
+        if (roles(auth))
+            return std::nullopt;
         const auto* o = auth.if_object();
         const auto* token = o ? o->if_contains("token") : nullptr;
-        if (token && token->is_string())
-            for (const auto& t : tokens_)
-                if (t.token == token->get_string())
-                    return std::nullopt;
         return sio::connect_refusal{
             "unauthorized",
             json::object{{"code", "unauthorized"},
@@ -24,12 +23,35 @@ hub::hub(sio::server& io, const config::settings& cfg) : tokens_(cfg.tokens) {
     root.on_connection([this](const sio::socket_ptr& s) { on_connection(s); });
 }
 
+void hub::set_tokens(std::vector<config::auth_token> tokens) {
+    std::lock_guard lock(mutex_);
+    tokens_ = std::move(tokens);
+}
+
+std::optional<std::vector<std::string>> hub::roles(const json::value& auth) const {
+    std::lock_guard lock(mutex_);
+    if (tokens_.empty()) // no tokens configured: a loopback-only default
+        return std::vector<std::string>{"client", "component", "observer", "admin"};
+    const auto* o = auth.if_object();
+    const auto* token = o ? o->if_contains("token") : nullptr;
+    if (token && token->is_string())
+        for (const auto& t : tokens_)
+            if (t.token == token->get_string())
+                return t.roles;
+    return std::nullopt;
+}
+
 void hub::on_connection(const sio::socket_ptr& s) {
     // echo(args...) acks with the same arguments, binary included: a cheap end-to-end probe.
     s->on("echo", [](sio::message& m, const sio::socket::ack_fn& ack) {
         if (ack)
             ack(std::move(m));
     });
+    // Roles are fixed at connect: a reload that drops a token does not cut its connections.
+    auto r = roles(s->auth()).value_or(std::vector<std::string>{});
+    bool admin = std::find(r.begin(), r.end(), "admin") != r.end();
+    if (admin_.plugins)
+        install_admin_events(s, admin_, admin);
 }
 
 } // namespace gleitzeit::hub

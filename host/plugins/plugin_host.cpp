@@ -134,6 +134,15 @@ void plugin_host::install(const fs::path& file, boost::json::object config, done
     s->install(std::move(lib), std::move(config), std::move(done));
 }
 
+std::string plugin_host::check(const fs::path& file, std::optional<slot_kind> expected) const {
+    try {
+        library::load(file, state_->opts.private_dir, expected);
+        return "";
+    } catch (const load_error& e) {
+        return e.what();
+    }
+}
+
 void plugin_host::unload_slot(slot_kind kind, done_fn done) {
     auto s = state_->find(std::string(to_string(kind)));
     if (!s)
@@ -218,6 +227,19 @@ std::vector<std::string> plugin_host::providers() const {
     for (const auto& [key, s] : state_->slots)
         if (s->kind() == slot_kind::provider && !s->view().empty())
             out.push_back(key.substr(sizeof("provider:") - 1));
+    return out;
+}
+
+std::vector<std::string> plugin_host::providers_from(const std::string& file) const {
+    std::vector<std::string> out;
+    std::lock_guard lock(state_->mutex);
+    for (const auto& [key, s] : state_->slots) {
+        if (s->kind() != slot_kind::provider)
+            continue;
+        auto view = s->view();
+        if (!view.empty() && !view.front().draining && view.front().file == file)
+            out.push_back(key.substr(sizeof("provider:") - 1));
+    }
     return out;
 }
 

@@ -47,6 +47,9 @@ public:
     /// a stateful plugin swaps the slot that runs a plugin of its name. For the drop-in
     /// directory.
     void install(const std::filesystem::path& file, boost::json::object config, done_fn done);
+    /// Checks a plugin file as loading it would (ownership, ELF, descriptor, slot kind),
+    /// without putting it anywhere. Empty if it would load, else why not.
+    std::string check(const std::filesystem::path& file, std::optional<slot_kind> expected) const;
     /// Empties a stateful slot.
     void unload_slot(slot_kind kind, done_fn done);
     /// Drains a provider and unloads it.
@@ -63,6 +66,8 @@ public:
     std::string metrics_text() const;
     /// The provider plugins loaded now, by name.
     std::vector<std::string> providers() const;
+    /// The providers whose current generation was loaded from `file`.
+    std::vector<std::string> providers_from(const std::string& file) const;
 
 private:
     struct state;

@@ -1,0 +1,258 @@
+#include "config/reloader.hpp"
+
+#include "plugins/plugin_host.hpp"
+
+#include <algorithm>
+#include <ctime>
+
+namespace gleitzeit::config {
+
+namespace {
+
+using step_done = std::function<void(const std::string& error)>;
+
+struct step {
+    std::string what;                       // names it in errors, e.g. "slots.queue"
+    std::function<void(step_done)> run;
+    std::function<void(step_done)> undo;    // empty: nothing to undo
+};
+
+// Runs steps one after another; on the first failure it undoes the finished ones, newest
+// first, and reports the failure (and any undo that failed too).
+class transaction : public std::enable_shared_from_this<transaction> {
+public:
+    transaction(std::vector<step> steps, std::function<void(std::string)> done)
+        : steps_(std::move(steps)), done_(std::move(done)) {}
+
+    void go() {
+        if (next_ == steps_.size())
+            return done_("");
+        steps_[next_].run([self = shared_from_this()](const std::string& error) {
+            if (!error.empty())
+                return self->undo(self->next_, self->steps_[self->next_].what + ": " + error);
+            ++self->next_;
+            self->go();
+        });
+    }
+
+private:
+    void undo(std::size_t finished, std::string why) {
+        if (finished == 0)
+            return done_(why);
+        auto& s = steps_[finished - 1];
+        if (!s.undo)
+            return undo(finished - 1, std::move(why));
+        s.undo([self = shared_from_this(), finished, why](const std::string& error) {
+            auto reason = why;
+            if (!error.empty())
+                reason += " (putting back " + self->steps_[finished - 1].what +
+                          " failed too: " + error + ")";
+            self->undo(finished - 1, reason);
+        });
+    }
+
+    std::vector<step> steps_;
+    std::size_t next_ = 0;
+    std::function<void(std::string)> done_;
+};
+
+std::string slot_key(slot_kind k) { return "slots." + std::string(to_string(k)); }
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+    auto secs = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+// What a reload cannot change keeps its running value, so that the next diff still says
+// it needs a restart.
+settings keep_restart_settings(settings next, const settings& running) {
+    next.server.bind = running.server.bind;
+    next.server.port = running.server.port;
+    next.server.path = running.server.path;
+    next.server.threads = running.server.threads;
+    next.server.max_connections = running.server.max_connections;
+    next.state = running.state;
+    next.plugins.directory = running.plugins.directory;
+    next.plugins.dropin = running.plugins.dropin;
+    return next;
+}
+
+} // namespace
+
+boost::json::object reload_outcome::to_json() const {
+    boost::json::object o{{"at", iso_time(at)}, {"trigger", trigger}, {"ok", ok}};
+    if (!ok)
+        o["error"] = error;
+    boost::json::array a, r;
+    for (const auto& s : applied)
+        a.emplace_back(s);
+    for (const auto& s : restart_needed)
+        r.emplace_back(s);
+    o["applied"] = std::move(a);
+    o["restart_needed"] = std::move(r);
+    return o;
+}
+
+reloader::reloader(std::string path, parse_options options, settings running,
+                   plugins::plugin_host& plugins, std::function<void(const settings&)> apply_live)
+    : path_(std::move(path)), options_(std::move(options)), plugins_(plugins),
+      apply_live_(std::move(apply_live)), running_(std::move(running)) {}
+
+void reloader::start(done_fn done) {
+    // Starting is a reload from an empty config to the running one.
+    settings empty;
+    empty.server = running_.server;
+    empty.tokens = running_.tokens;
+    empty.log = running_.log;
+    empty.state = running_.state;
+    empty.plugins = running_.plugins;
+    auto next = running();
+    {
+        std::lock_guard lock(mutex_);
+        running_ = empty;
+        busy_ = true;
+    }
+    reload_outcome out;
+    out.at = std::chrono::system_clock::now();
+    out.trigger = "start";
+    apply(next, diff(empty, next), std::move(out), std::move(done));
+}
+
+void reloader::reload(std::string trigger, done_fn done) {
+    {
+        std::lock_guard lock(mutex_);
+        if (busy_) {
+            waiting_.emplace_back(std::move(trigger), std::move(done));
+            return;
+        }
+        busy_ = true;
+    }
+    run(std::move(trigger), std::move(done));
+}
+
+void reloader::run(std::string trigger, done_fn done) {
+    reload_outcome out;
+    out.at = std::chrono::system_clock::now();
+    out.trigger = std::move(trigger);
+    settings next;
+    try {
+        next = load(path_, options_);
+    } catch (const config_error& e) {
+        out.error = e.what();
+        return finish(std::move(out), done);
+    }
+    auto plan = diff(running(), next);
+    out.restart_needed = plan.restart_needed;
+    // Every plugin file is checked before anything changes.
+    for (const auto& a : plan.slots)
+        if ((a.change == slot_change::load || a.change == slot_change::swap) && !a.next->remote)
+            if (auto e = plugins_.check(a.next->file, a.slot); !e.empty()) {
+                out.error = slot_key(a.slot) + ": " + e;
+                return finish(std::move(out), done);
+            }
+    for (const auto& a : plan.providers)
+        if (a.change != provider_change::remove)
+            if (auto e = plugins_.check(a.next->file, slot_kind::provider); !e.empty()) {
+                out.error = "providers." + a.plugin + ": " + e;
+                return finish(std::move(out), done);
+            }
+    apply(next, plan, std::move(out), std::move(done));
+}
+
+void reloader::apply(const settings& next, const reload_plan& plan, reload_outcome out,
+                     done_fn done) {
+    auto& p = plugins_;
+    std::vector<step> steps;
+    std::vector<std::function<void(step_done)>> afterwards; // unloads: nothing can fail then
+    auto set_slot = [&p](slot_kind k, const slot_settings& s) {
+        return [&p, k, s](step_done d) {
+            if (s.remote) // a remote component fills it when it registers
+                return p.unload_slot(k, [d](const std::string&) { d(""); });
+            p.set_slot(k, s.file, s.config, std::move(d));
+        };
+    };
+    for (const auto& a : plan.slots) {
+        auto k = a.slot;
+        if (a.change == slot_change::load)
+            steps.push_back({slot_key(k), set_slot(k, *a.next),
+                             [&p, k](step_done d) { p.unload_slot(k, std::move(d)); }});
+        else if (a.change == slot_change::swap)
+            steps.push_back({slot_key(k), set_slot(k, *a.next), set_slot(k, *a.running)});
+        else if (a.change == slot_change::unload)
+            afterwards.push_back([&p, k](step_done d) { p.unload_slot(k, std::move(d)); });
+    }
+    for (const auto& a : plan.providers) {
+        auto name = a.plugin;
+        auto add = [&p](const provider_settings& s) {
+            return [&p, s](step_done d) { p.set_provider(s.file, s.config, std::move(d)); };
+        };
+        if (a.change == provider_change::add)
+            steps.push_back({"providers." + name, add(*a.next),
+                             [&p, name](step_done d) { p.unload_provider(name, std::move(d)); }});
+        else if (a.change == provider_change::swap)
+            steps.push_back({"providers." + name, add(*a.next), add(*a.running)});
+        else
+            afterwards.push_back(
+                [&p, name](step_done d) { p.unload_provider(name, std::move(d)); });
+    }
+    auto lines = describe(plan);
+    std::erase_if(lines, [&](const std::string& l) {
+        return std::find(plan.restart_needed.begin(), plan.restart_needed.end(), l) !=
+               plan.restart_needed.end();
+    });
+    auto self = shared_from_this();
+    auto t = std::make_shared<transaction>(
+        std::move(steps), [self, next, lines, afterwards, out = std::move(out),
+                           done](const std::string& error) mutable {
+            if (!error.empty()) {
+                out.error = error;
+                return self->finish(std::move(out), done);
+            }
+            for (const auto& unload : afterwards)
+                unload([](const std::string&) {});
+            {
+                std::lock_guard lock(self->mutex_);
+                self->running_ = keep_restart_settings(next, self->running_);
+            }
+            if (self->apply_live_)
+                self->apply_live_(next);
+            out.ok = true;
+            out.applied = std::move(lines);
+            self->finish(std::move(out), done);
+        });
+    t->go();
+}
+
+void reloader::finish(reload_outcome outcome, const done_fn& done) {
+    std::pair<std::string, done_fn> again;
+    {
+        std::lock_guard lock(mutex_);
+        last_ = outcome;
+        if (waiting_.empty()) {
+            busy_ = false;
+        } else {
+            again = std::move(waiting_.front());
+            waiting_.erase(waiting_.begin());
+        }
+    }
+    if (done)
+        done(outcome);
+    if (again.second || !again.first.empty())
+        run(std::move(again.first), std::move(again.second));
+}
+
+reload_outcome reloader::last() const {
+    std::lock_guard lock(mutex_);
+    return last_;
+}
+
+settings reloader::running() const {
+    std::lock_guard lock(mutex_);
+    return running_;
+}
+
+} // namespace gleitzeit::config

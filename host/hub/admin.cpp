@@ -1,0 +1,151 @@
+#include "hub/admin.hpp"
+
+#include "plugins/plugin_host.hpp"
+
+#include <gleitzeit/queue.hpp>
+
+#include <boost/json/value_to.hpp>
+
+namespace gleitzeit::hub {
+
+namespace json = boost::json;
+
+namespace {
+
+json::object failure(error_code code, const std::string& message) {
+    return {{"ok", false},
+            {"error", json::object{{"code", to_string(code)}, {"message", message}}}};
+}
+
+void reply(const sio::ack_fn& ack, json::object o) {
+    if (ack)
+        ack(sio::message{json::array{std::move(o)}, {}});
+}
+
+const json::object* first_object(const sio::message& m) {
+    return m.args.empty() ? nullptr : m.args.front().if_object();
+}
+
+std::string text_field(const json::object* o, std::string_view key) {
+    const auto* v = o ? o->if_contains(key) : nullptr;
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::size_t count_field(const json::object* o, std::string_view key, std::size_t fallback) {
+    const auto* v = o ? o->if_contains(key) : nullptr;
+    return v && v->is_int64() && v->get_int64() >= 0 ? static_cast<std::size_t>(v->get_int64())
+                                                      : fallback;
+}
+
+json::array slot_view(plugins::plugin_host& p, const std::string& slot) {
+    for (auto& s : p.describe())
+        if (s.at("slot").as_string() == slot)
+            return std::move(s.at("generations").as_array());
+    return {};
+}
+
+void swap_plugin(const admin_services& svc, const json::object* args, const sio::ack_fn& ack) {
+    auto slot = text_field(args, "slot");
+    auto path = text_field(args, "path");
+    slot_kind kind{};
+    if (path.empty() || !slot_kind_from_string(slot, kind))
+        return reply(ack, failure(error_code::invalid_argument,
+                                  "swap_plugin needs {slot, path}: slot is one of queue, resolver, "
+                                  "registry, persistence or provider, path a plugin file"));
+    auto* plugins = svc.plugins;
+    auto done = [plugins, ack, kind, path](const std::string& error) {
+        if (!error.empty())
+            return reply(ack, failure(error_code::plugin_error, error));
+        // A provider's slot is named after the plugin, which only the file knows.
+        std::string key(to_string(kind));
+        if (kind == slot_kind::provider)
+            for (const auto& p : plugins->providers_from(path))
+                key = "provider:" + p;
+        reply(ack, {{"ok", true}, {"slot", key}, {"generations", slot_view(*plugins, key)}});
+    };
+    if (kind == slot_kind::provider)
+        plugins->set_provider(path, {}, done);
+    else
+        plugins->set_slot(kind, path, {}, done);
+}
+
+void enqueue_tasks(const admin_services& svc, const json::object* args, const sio::ack_fn& ack) {
+    const auto* list = args ? args->if_contains("tasks") : nullptr;
+    if (!list || !list->is_array())
+        return reply(ack, failure(error_code::invalid_argument, "enqueue_tasks needs {tasks: [...]}"));
+    // Every task is read before any is queued: a bad one refuses the whole batch.
+    auto tasks = std::make_shared<std::vector<task>>();
+    try {
+        *tasks = json::value_to<std::vector<task>>(*list);
+    } catch (const std::exception& e) {
+        return reply(ack, failure(error_code::invalid_argument, e.what()));
+    }
+    svc.plugins->with_slot(slot_kind::queue, [tasks, ack](plugin* p) {
+        auto* q = dynamic_cast<queue*>(p);
+        if (!q)
+            return reply(ack, failure(error_code::not_found, "the queue slot is empty"));
+        std::size_t done = 0;
+        try {
+            for (auto& t : *tasks) {
+                q->enqueue(std::move(t));
+                ++done;
+            }
+        } catch (const std::exception& e) {
+            auto r = failure(error_code::invalid_argument, e.what());
+            r["enqueued"] = done;
+            return reply(ack, std::move(r));
+        }
+        reply(ack, {{"ok", true}, {"enqueued", done}});
+    });
+}
+
+void list_queue(const admin_services& svc, const json::object* args, const sio::ack_fn& ack) {
+    auto offset = count_field(args, "offset", 0);
+    auto limit = count_field(args, "limit", 1000);
+    svc.plugins->with_slot(slot_kind::queue, [ack, offset, limit](plugin* p) {
+        auto* q = dynamic_cast<queue*>(p);
+        if (!q)
+            return reply(ack, failure(error_code::not_found, "the queue slot is empty"));
+        json::array ids;
+        for (auto& id : q->list(offset, limit))
+            ids.emplace_back(std::move(id));
+        reply(ack, {{"ok", true}, {"size", q->stats().size}, {"tasks", std::move(ids)}});
+    });
+}
+
+} // namespace
+
+void install_admin_events(const sio::socket_ptr& s, const admin_services& svc, bool is_admin) {
+    using handler = void (*)(const admin_services&, const json::object*, const sio::ack_fn&);
+    const std::pair<const char*, handler> events[] = {
+        {"list_plugins",
+         [](const admin_services& v, const json::object*, const sio::ack_fn& ack) {
+             reply(ack, {{"ok", true}, {"slots", v.plugins->describe()}});
+         }},
+        {"swap_plugin", swap_plugin},
+        {"reload_config",
+         [](const admin_services& v, const json::object*, const sio::ack_fn& ack) {
+             v.reload("reload_config", [ack](json::object outcome) {
+                 if (outcome.at("ok").as_bool())
+                     return reply(ack, {{"ok", true}, {"reload", std::move(outcome)}});
+                 auto r = failure(error_code::invalid_argument,
+                                  std::string(outcome.at("error").as_string()));
+                 r["reload"] = std::move(outcome);
+                 reply(ack, std::move(r));
+             });
+         }},
+        {"enqueue_tasks", enqueue_tasks},
+        {"list_queue", list_queue},
+    };
+    for (const auto& [name, fn] : events) {
+        std::string event = name;
+        s->on(event, [svc, is_admin, event, fn = fn](sio::message& m, const sio::ack_fn& ack) {
+            if (!is_admin)
+                return reply(ack, failure(error_code::unauthorized,
+                                          event + " needs a token with the admin role"));
+            fn(svc, first_object(m), ack);
+        });
+    }
+}
+
+} // namespace gleitzeit::hub

@@ -1,0 +1,100 @@
+#include "plugins/dropin.hpp"
+
+#include "config/sidecar.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+namespace gleitzeit::plugins {
+
+namespace fs = std::filesystem;
+
+namespace {
+bool ends_with(const std::string& s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+} // namespace
+
+dropin::dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
+               plugin_host& plugins, log_fn log)
+    : directory_(std::move(directory)), plugins_(plugins), log_(std::move(log)),
+      providers_(std::make_shared<provider_files>()) {
+    std::error_code ec;
+    if (!fs::is_directory(directory_, ec)) {
+        log_(log_level::warn, "drop-in directory " + directory_ + " does not exist; not watched");
+        return;
+    }
+    if (watch)
+        watch_ = std::make_unique<config::directory_watch>(
+            ioc, directory_,
+            [this](config::directory_watch::change c, const std::string& name) {
+                on_change(c, name);
+            });
+    std::vector<std::string> present;
+    for (const auto& e : fs::directory_iterator(directory_, ec))
+        if (e.is_regular_file() && ends_with(e.path().filename().string(), ".so"))
+            present.push_back(e.path().filename().string());
+    std::sort(present.begin(), present.end());
+    for (const auto& name : present)
+        load(name);
+}
+
+void dropin::on_change(config::directory_watch::change c, const std::string& name) {
+    if (ends_with(name, ".toml")) {
+        // A sidecar changed: reload its plugin with the new table, if the plugin is there.
+        auto so = name.substr(0, name.size() - 5) + ".so";
+        if (c == config::directory_watch::change::written && fs::exists(fs::path(directory_) / so))
+            load(so);
+        return;
+    }
+    if (!ends_with(name, ".so"))
+        return;
+    if (c == config::directory_watch::change::written)
+        return load(name);
+    std::string provider;
+    {
+        std::lock_guard lock(providers_->mutex);
+        auto it = providers_->by_file.find(name);
+        if (it == providers_->by_file.end())
+            return; // a stateful plugin's file: the slot keeps running what it loaded
+        provider = it->second;
+        providers_->by_file.erase(it);
+    }
+    log_(log_level::info, "drop-in " + name + " removed: draining provider " + provider);
+    plugins_.unload_provider(provider, [this, provider](const std::string& error) {
+        if (!error.empty())
+            log_(log_level::error, "unloading provider " + provider + ": " + error);
+    });
+}
+
+void dropin::load(const std::string& name) {
+    auto file = fs::path(directory_) / name;
+    auto sidecar = file;
+    sidecar.replace_extension(".toml");
+    boost::json::object cfg;
+    std::error_code ec;
+    if (fs::exists(sidecar, ec)) {
+        try {
+            cfg = config::load_sidecar(sidecar.string());
+        } catch (const std::exception& e) {
+            log_(log_level::error, "drop-in " + name + " not loaded: " + e.what());
+            return;
+        }
+    }
+    auto providers = providers_;
+    auto& plugins = plugins_;
+    plugins_.install(file, std::move(cfg), [providers, &plugins, name, file,
+                                            log = log_](const std::string& error) {
+        if (!error.empty())
+            return; // plugin_host has logged why
+        // Remember which provider came from this file, so that removing it unloads it.
+        for (const auto& p : plugins.providers_from(file.string())) {
+            std::lock_guard lock(providers->mutex);
+            providers->by_file[name] = p;
+        }
+        log(log_level::info, "drop-in " + name + " loaded");
+    });
+}
+
+} // namespace gleitzeit::plugins

@@ -1,0 +1,43 @@
+#pragma once
+// The drop-in directory ([plugins] dropin, DESIGN §8): a plugin file that appears there is
+// loaded where its descriptor says (a provider is added; a plugin named like the one a slot
+// runs, in another version, replaces it by hot swap), with the table of an optional sidecar
+// NAME.toml as its config. A file still being written is ignored until it is complete.
+// Removing a provider's file drains and unloads that provider.
+
+#include "config/directory_watch.hpp"
+#include "plugins/plugin_host.hpp"
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace gleitzeit::plugins {
+
+class dropin {
+public:
+    using log_fn = std::function<void(log_level, const std::string&)>;
+
+    /// Watches `directory` (when `watch`) and loads what is there now.
+    dropin(boost::asio::io_context& ioc, std::string directory, bool watch, plugin_host& plugins,
+           log_fn log);
+
+private:
+    void on_change(config::directory_watch::change c, const std::string& name);
+    void load(const std::string& name);
+
+    std::string directory_;
+    plugin_host& plugins_;
+    log_fn log_;
+    std::unique_ptr<config::directory_watch> watch_;
+    /// Which provider each file brought, so that removing the file unloads it. Shared with
+    /// load callbacks, which run on other threads.
+    struct provider_files {
+        std::mutex mutex;
+        std::map<std::string, std::string> by_file;
+    };
+    std::shared_ptr<provider_files> providers_;
+};
+
+} // namespace gleitzeit::plugins

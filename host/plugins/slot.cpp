@@ -56,12 +56,27 @@ void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
                              const boost::json::object& config, const done_fn& done) {
     if (swapping_)
         return refuse(*lib, "another swap of this slot is in progress", done);
-    if (draining_ || !retired_.expired())
+    if (draining_)
         return refuse(*lib,
-                      "the previous generation is still " +
-                          std::string(draining_ ? "draining" : "being unloaded") +
-                          "; at most two generations of a slot live at once",
+                      "the previous generation is still draining; at most two generations of a "
+                      "slot live at once",
                       done);
+    if (!retired_.expired()) {
+        // The previous generation is being freed and unmapped, which takes moments, not
+        // seconds: wait for it rather than refuse, so that swaps can follow each other.
+        if (++unload_waits_ > 2000) {
+            unload_waits_ = 0;
+            return refuse(*lib, "the previous generation has not been unloaded after 10 s; "
+                                "at most two generations of a slot live at once", done);
+        }
+        auto timer = std::make_shared<asio::steady_timer>(strand_, std::chrono::milliseconds(5));
+        timer->async_wait([self = shared_from_this(), timer, lib, config,
+                           done](boost::system::error_code) {
+            self->prepare_on_strand(lib, config, done);
+        });
+        return;
+    }
+    unload_waits_ = 0;
     auto next = std::make_shared<generation>(++generations_, name_, lib, strand_, ctx_);
     try {
         next->create(config);
@@ -128,10 +143,13 @@ void slot::switch_on_strand(std::shared_ptr<generation> next, const done_fn& don
     }
     publish();
     if (kind_ != slot_kind::provider)
-        retire(std::move(old));
+        retire(old);
     next->swap_pause_ms =
         std::chrono::duration<double, std::milli>(clock::now() - started).count();
     publish();
+    // Freeing the old state (100,000 tasks take a while) and unmapping the library need not
+    // hold up the slot: the last reference goes on the blocking pool.
+    asio::post(ctx_.blocking, [old = std::move(old)]() mutable { old.reset(); });
     ctx_.log(log_level::info, "slot " + name_ + ": swapped in " + log_name(*next) + ", paused " +
                                   std::to_string(next->swap_pause_ms) + " ms");
     done("");
@@ -167,7 +185,7 @@ std::string slot::migrate_state(generation& from, generation& to) {
 
 // A stateful slot's old generation stops at once; it is unmapped when the last callback
 // that holds it has run.
-void slot::retire(std::shared_ptr<generation> old) {
+void slot::retire(const std::shared_ptr<generation>& old) {
     old->stop();
     ctx_.log(log_level::info, "slot " + name_ + ": stopped " + log_name(*old));
     retired_ = old;

@@ -65,7 +65,7 @@ private:
     void switch_on_strand(std::shared_ptr<generation> next, const done_fn& done);
     void refuse(const library& lib, const std::string& why, const done_fn& done);
     std::string migrate_state(generation& from, generation& to);
-    void retire(std::shared_ptr<generation> old);
+    void retire(const std::shared_ptr<generation>& old);
     void drained(const std::shared_ptr<generation>& old);
     void publish();
     std::string log_name(const generation& g) const;
@@ -81,6 +81,7 @@ private:
     std::shared_ptr<generation> draining_;   // a provider's previous generation
     std::weak_ptr<generation> retired_;      // a stateful slot's previous one, until unmapped
     bool swapping_ = false;                  // between preparing and switching
+    int unload_waits_ = 0;                   // 5 ms waits for the previous generation to go
     std::shared_ptr<generation> view_current_; // current_ as other threads may see it
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
     // What view() reads from other threads.

@@ -20,6 +20,7 @@ import { release, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { swapPauses } from "./swap_pause.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -52,6 +53,9 @@ const BUILD = resolve(opt.build);
 const BENCH = process.env.GLEITZEIT_BENCH_BIN || join(BUILD, "tests/bench/gleitzeit-bench");
 const OURS = process.env.GLEITZEIT_ECHO_SERVER_BIN || join(BUILD, "tests/bench/gleitzeit-echo-server");
 const GLEITZEITD = join(BUILD, "host/gleitzeitd");
+const QUEUE_V1 = join(BUILD, "plugins/queue-memory/queue-memory.so");
+const QUEUE_V2 = join(BUILD, "plugins/queue-memory/v2/queue-memory.so");
+const SWAP_TASKS = 100000;
 const DOC = process.env.GLEITZEIT_BENCH_DOC || join(ROOT, "docs/benchmarks.md");
 const SERVERS = {
   ours: [OURS],
@@ -228,7 +232,7 @@ function fmt(v) {
 }
 
 /** Rows of figure | ours | node | ratio | target | met?, with ratio = ours / node. */
-function table(load, idle, readyMs) {
+function table(load, idle, readyMs, swapMs) {
   // A target is [text, ok(x)] on the ratio, or with `abs` on our own figure.
   const atMost = (v, text, abs = false) => [text, (x) => x <= v, abs];
   const rows = [];
@@ -257,6 +261,9 @@ function table(load, idle, readyMs) {
   row("server CPU µs per connect", C("server_cpu_us_per_connect"), atMost(0.2, "≤ 1/5 of node"));
   const ready = (kind) => (kind === "ours" ? readyMs : undefined);
   row("gleitzeitd start-to-ready ms", ready, atMost(50, "≤ 50 ms", true));
+  const swap = (kind) => (kind === "ours" ? swapMs : undefined);
+  row(`queue hot swap, longest pause ms (${SWAP_TASKS.toLocaleString("en-US")} tasks)`, swap,
+    atMost(10, "≤ 10 ms", true));
   return rows;
 }
 
@@ -307,6 +314,9 @@ Each figure is the median of ${RUNS} run${RUNS > 1 ? "s" : ""}; every run starts
 Loads: 50 clients with 1 and with 8 acked \`echo\` emits in flight per client, ${LOADS[0].payload}-byte
 payloads, ${WARMUP} s warm-up then ${DURATION} s measured. Idle connections: ${IDLE.toLocaleString("en-US")} clients
 connected to a fresh server. Start-to-ready: median of ${READY_RUNS} starts of \`gleitzeitd\`.
+Queue hot swap: \`gleitzeitd\` with queue-memory holding ${SWAP_TASKS.toLocaleString("en-US")} tasks, ten swaps
+1.0.0 ↔ 2.0.0 by \`swap_plugin\` (each one a state export and import); the longest pause as the
+slot measured it (tests/bench/swap_pause.mjs).
 
 ${markdown(rows)}
 
@@ -350,7 +360,7 @@ async function series(args, timeoutS, report) {
 }
 
 async function main() {
-  for (const bin of [BENCH, OURS, GLEITZEITD]) {
+  for (const bin of [BENCH, OURS, GLEITZEITD, QUEUE_V1, QUEUE_V2]) {
     try {
       accessSync(bin, constants.X_OK);
     } catch {
@@ -362,6 +372,10 @@ async function main() {
   for (let i = 0; i < READY_RUNS; i++) times.push(await startToReady());
   const readyMs = median(times);
   log(`gleitzeitd start-to-ready: ${times.map((t) => t.toFixed(1)).join(", ")} ms; median ${readyMs.toFixed(1)}`);
+
+  const pauses = await swapPauses({ gleitzeitd: GLEITZEITD, v1: QUEUE_V1, v2: QUEUE_V2, tasks: SWAP_TASKS });
+  const swapMs = Math.max(...pauses);
+  log(`queue hot swap pauses at ${SWAP_TASKS} tasks: ${pauses.map((p) => p.toFixed(1)).join(", ")} ms`);
 
   const load = {};
   for (const l of LOADS) {
@@ -375,7 +389,7 @@ async function main() {
     log(`${kind} ${IDLE} idle connections run ${r}/${RUNS}: ${fmt(res.rss_per_conn_bytes)} B/conn, ` +
       `${fmt(res.server_cpu_us_per_connect)} µs CPU/connect`));
 
-  const rows = table(load, idle, readyMs);
+  const rows = table(load, idle, readyMs, swapMs);
   const mode = opt.quick ? ", quick mode" : "";
   console.log(`\nGleitzeit (ours) vs npm socket.io (node), median of ${RUNS} run(s)${mode}:\n`);
   printTable(rows);

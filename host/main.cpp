@@ -174,7 +174,12 @@ int main(int argc, char** argv) {
     sio::server io(opts);
 
     private_dir copies;
-    gleitzeit::plugins::plugin_host plugins(ioc, {copies.path, cfg.plugins.drain_timeout, {}, {}});
+    // What a plugin emits reaches the connections in room "plugins" (admins and observers).
+    auto plugin_events = [&io](std::string_view event, boost::json::object payload) {
+        io.of("/").to("plugins").emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
+    };
+    gleitzeit::plugins::plugin_host plugins(
+        ioc, {copies.path, cfg.plugins.drain_timeout, {}, plugin_events});
     std::shared_ptr<gleitzeit::config::reloader> reload;
     gleitzeit::hub::admin_services admin;
     admin.plugins = &plugins;

@@ -49,7 +49,10 @@ void hub::on_connection(const sio::socket_ptr& s) {
     });
     // Roles are fixed at connect: a reload that drops a token does not cut its connections.
     auto r = roles(s->auth()).value_or(std::vector<std::string>{});
-    bool admin = std::find(r.begin(), r.end(), "admin") != r.end();
+    auto has = [&r](std::string_view role) { return std::find(r.begin(), r.end(), role) != r.end(); };
+    bool admin = has("admin");
+    if (admin || has("observer"))
+        s->join("plugins"); // events that plugins emit through their host
     if (admin_.plugins)
         install_admin_events(s, admin_, admin);
 }

@@ -31,6 +31,10 @@ host_fixture::host_fixture(std::chrono::milliseconds drain) : work(ioc.get_execu
         std::lock_guard lock(log_mutex);
         log.push_back(line);
     };
+    o.emit = [this](std::string_view event, boost::json::object payload) {
+        std::lock_guard lock(log_mutex);
+        events.emplace_back(std::string(event), std::move(payload));
+    };
     host = std::make_unique<plugins::plugin_host>(ioc, std::move(o));
     for (int i = 0; i < 2; ++i)
         threads.emplace_back([this] { ioc.run(); });

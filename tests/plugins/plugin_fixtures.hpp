@@ -46,7 +46,8 @@ struct host_fixture {
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work;
     temp_dir private_dir;
     std::vector<std::string> log;
-    std::mutex log_mutex;
+    std::vector<std::pair<std::string, boost::json::object>> events; // what plugins emitted
+    std::mutex log_mutex; // guards log and events
     std::unique_ptr<plugins::plugin_host> host;
     std::vector<std::thread> threads;
 };

@@ -5,6 +5,9 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
 #include <fstream>
 #include <future>
 #include <sys/stat.h>
@@ -195,4 +198,25 @@ BOOST_AUTO_TEST_CASE(calls_to_a_missing_provider_fail_with_no_provider) {
     BOOST_REQUIRE(r.error.has_value());
     BOOST_TEST(r.error->code == error_code::no_provider);
     BOOST_TEST(r.error->message == "no provider plugin 'nobody'");
+}
+
+BOOST_AUTO_TEST_CASE(host_services_reach_the_log_the_hub_and_metrics) {
+    host_fixture f;
+    BOOST_REQUIRE_EQUAL(f.set_provider(SLOW_PROVIDER_V2), "");
+    BOOST_TEST(version_of(run(f, "slow-provider", "a", 1)) == "2.0.0");
+    BOOST_TEST(version_of(run(f, "slow-provider", "b", 1)) == "2.0.0");
+    {
+        std::lock_guard lock(f.log_mutex);
+        BOOST_TEST(std::count(f.log.begin(), f.log.end(),
+                              "provider:slow-provider (slow-provider 2.0.0): started") == 1);
+        BOOST_REQUIRE_EQUAL(f.events.size(), 1u);
+        BOOST_TEST(f.events[0].first == "plugin_started");
+        BOOST_TEST(boost::json::serialize(f.events[0].second) ==
+                   R"({"name":"slow-provider","version":"2.0.0"})");
+    }
+    auto metrics = f.host->metrics_text();
+    BOOST_TEST(contains(metrics, "gleitzeit_plugin_calls{slot=\"provider:slow-provider\"} 2.000000\n"),
+               metrics);
+    BOOST_TEST(contains(metrics, "gleitzeit_slot_generations{slot=\"provider:slow-provider\"} 1\n"),
+               metrics);
 }

@@ -51,7 +51,7 @@ private:
     reload_plan& plan_;
 };
 
-void diff_server(comparison& c, reload_plan& plan, const server_settings& a,
+void diff_server(comparison& c, const server_settings& a,
                  const server_settings& b) {
     c.restart("server.bind", a.bind, b.bind);
     c.restart("server.port", a.port, b.port);
@@ -59,13 +59,13 @@ void diff_server(comparison& c, reload_plan& plan, const server_settings& a,
     c.restart("server.threads", a.threads, b.threads);
     c.restart("server.max_connections", a.max_connections, b.max_connections);
 
-    constexpr std::string_view sessions = " (applies to new sessions)";
-    bool changed = c.live("server.cors_origins", a.cors_origins, b.cors_origins, sessions);
-    changed |= c.live("server.ping_interval", a.ping_interval, b.ping_interval, sessions);
-    changed |= c.live("server.ping_timeout", a.ping_timeout, b.ping_timeout, sessions);
-    changed |= c.live("server.connect_timeout", a.connect_timeout, b.connect_timeout, sessions);
-    changed |= c.live("server.max_payload", a.max_payload, b.max_payload, sessions);
-    plan.session_settings_changed = changed;
+    // Sessions copy these when they open, and the Engine.IO endpoint is built once: a new
+    // value waits for the next start rather than apply to some sessions and not others.
+    c.restart("server.cors_origins", a.cors_origins, b.cors_origins);
+    c.restart("server.ping_interval", a.ping_interval, b.ping_interval);
+    c.restart("server.ping_timeout", a.ping_timeout, b.ping_timeout);
+    c.restart("server.connect_timeout", a.connect_timeout, b.connect_timeout);
+    c.restart("server.max_payload", a.max_payload, b.max_payload);
 }
 
 void diff_slots(reload_plan& plan, const slot_map& running, const slot_map& next) {
@@ -148,7 +148,7 @@ bool reload_plan::empty() const {
 reload_plan diff(const settings& running, const settings& next) {
     reload_plan plan;
     comparison c(plan);
-    diff_server(c, plan, running.server, next.server);
+    diff_server(c, running.server, next.server);
     c.restart("state.directory", running.state.directory, next.state.directory);
     c.restart("plugins.directory", running.plugins.directory, next.plugins.directory);
     c.restart("plugins.dropin", running.plugins.dropin, next.plugins.dropin);
@@ -159,9 +159,9 @@ reload_plan diff(const settings& running, const settings& next) {
         plan.live.push_back("auth.tokens: changed");
     }
     plan.log_level_changed = c.live("log.level", running.log.level, next.log.level);
-    plan.watch_changed = c.live("plugins.watch", running.plugins.watch, next.plugins.watch);
-    plan.drain_timeout_changed =
-        c.live("plugins.drain_timeout", running.plugins.drain_timeout, next.plugins.drain_timeout);
+    // The watches and the plugin host are set up once, at start.
+    c.restart("plugins.watch", running.plugins.watch, next.plugins.watch);
+    c.restart("plugins.drain_timeout", running.plugins.drain_timeout, next.plugins.drain_timeout);
 
     diff_slots(plan, running.slots, next.slots);
     diff_providers(plan, running.providers, next.providers);

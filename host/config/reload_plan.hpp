@@ -48,16 +48,11 @@ struct reload_plan {
     /// running with the old values of these.
     std::vector<std::string> restart_needed;
     /// Every change that applies live, one line each, for the log and the admin reply, e.g.
-    /// "server.ping_interval: 25000 -> 1000 (applies to new sessions)".
+    /// "log.level: info -> debug" or "auth.tokens: changed".
     std::vector<std::string> live;
 
     bool tokens_changed = false;
     bool log_level_changed = false;
-    /// cors_origins, ping_interval, ping_timeout, connect_timeout or max_payload: sessions
-    /// opened after the reload use the new values.
-    bool session_settings_changed = false;
-    bool watch_changed = false;
-    bool drain_timeout_changed = false;
 
     /// One entry per slot configured in either config, in slot order; unchanged ones too, so
     /// that the plan says what happens to every slot.

@@ -70,14 +70,10 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 // What a reload cannot change keeps its running value, so that the next diff still says
 // it needs a restart.
 settings keep_restart_settings(settings next, const settings& running) {
-    next.server.bind = running.server.bind;
-    next.server.port = running.server.port;
-    next.server.path = running.server.path;
-    next.server.threads = running.server.threads;
-    next.server.max_connections = running.server.max_connections;
+    // [server], [state] and [plugins] hold only such settings; slots and providers do not.
+    next.server = running.server;
     next.state = running.state;
-    next.plugins.directory = running.plugins.directory;
-    next.plugins.dropin = running.plugins.dropin;
+    next.plugins = running.plugins;
     return next;
 }
 

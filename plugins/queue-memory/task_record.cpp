@@ -1,0 +1,363 @@
+#include "task_record.hpp"
+
+#include <boost/json/basic_parser_impl.hpp>
+#include <boost/json/monotonic_resource.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <limits>
+
+namespace gleitzeit::queue_memory_detail {
+
+namespace json = boost::json;
+
+namespace {
+
+// The positions of a record's elements, and of the retry policy's inside its array.
+enum field : unsigned {
+    f_id,
+    f_workflow_id,
+    f_name,
+    f_protocol,
+    f_method,
+    f_params,
+    f_dependencies,
+    f_priority,
+    f_timeout,
+    f_retry,
+    f_state,
+    f_attempt,
+    f_due,
+    field_count
+};
+enum retry_field : unsigned {
+    r_max_attempts,
+    r_backoff,
+    r_base_delay,
+    r_max_delay,
+    r_jitter,
+    retry_count
+};
+
+constexpr std::int64_t priority_count = 4;
+constexpr std::int64_t backoff_count = 3;
+constexpr std::int64_t task_state_count = 8;
+constexpr std::int64_t max_unsigned = std::numeric_limits<unsigned>::max();
+
+// A task's params may nest deeper than Boost.JSON's default of 32, and its strings need not
+// be valid UTF-8 (std::string holds any bytes, and the serializer writes them as they are):
+// a record must read back whatever was enqueued.
+json::parse_options record_parse_options() {
+    json::parse_options o;
+    o.max_depth = 4096;
+    o.allow_invalid_utf8 = true;
+    return o;
+}
+
+} // namespace
+
+std::string encode_record(const task& t) {
+    // The record's JSON tree lives in this buffer (or blocks of its resource for big params),
+    // so building it costs no heap allocation of its own.
+    unsigned char buffer[2048];
+    json::monotonic_resource scratch(buffer, sizeof buffer);
+    json::array deps(&scratch);
+    deps.reserve(t.dependencies.size());
+    for (const auto& d : t.dependencies)
+        deps.emplace_back(json::string_view(d));
+    json::array retry(&scratch);
+    retry.reserve(retry_count);
+    retry.emplace_back(t.retry.max_attempts);
+    retry.emplace_back(static_cast<std::int64_t>(t.retry.kind));
+    retry.emplace_back(t.retry.base_delay.count());
+    retry.emplace_back(t.retry.max_delay.count());
+    retry.emplace_back(t.retry.jitter);
+
+    json::array r(&scratch);
+    r.reserve(field_count);
+    r.emplace_back(json::string_view(t.id));
+    r.emplace_back(json::string_view(t.workflow_id));
+    r.emplace_back(json::string_view(t.name));
+    r.emplace_back(json::string_view(t.protocol));
+    r.emplace_back(json::string_view(t.method));
+    r.emplace_back(t.params);
+    r.emplace_back(std::move(deps));
+    r.emplace_back(static_cast<std::int64_t>(t.priority));
+    r.emplace_back(t.timeout.count());
+    r.emplace_back(std::move(retry));
+    r.emplace_back(static_cast<std::int64_t>(t.state));
+    r.emplace_back(t.attempt);
+    r.emplace_back(t.due_ms);
+    return json::serialize(r);
+}
+
+task decode_record(std::string_view record) {
+    json::error_code ec;
+    json::value v = json::parse(record, ec, {}, record_parse_options());
+    if (ec)
+        throw error(error_code::internal,
+                    "queue-memory: a queued task record does not parse: " + ec.message());
+    auto str = [](const json::value& x) {
+        const auto& s = x.as_string();
+        return std::string(s.data(), s.size());
+    };
+    try {
+        auto& r = v.as_array();
+        task t;
+        t.id = str(r.at(f_id));
+        t.workflow_id = str(r.at(f_workflow_id));
+        t.name = str(r.at(f_name));
+        t.protocol = str(r.at(f_protocol));
+        t.method = str(r.at(f_method));
+        t.params = std::move(r.at(f_params).as_object());
+        const auto& deps = r.at(f_dependencies).as_array();
+        t.dependencies.reserve(deps.size());
+        for (const auto& d : deps)
+            t.dependencies.push_back(str(d));
+        t.priority = static_cast<priority>(r.at(f_priority).to_number<int>());
+        t.timeout = std::chrono::milliseconds(r.at(f_timeout).to_number<std::int64_t>());
+        const auto& retry = r.at(f_retry).as_array();
+        t.retry.max_attempts = retry.at(r_max_attempts).to_number<unsigned>();
+        t.retry.kind = static_cast<backoff>(retry.at(r_backoff).to_number<int>());
+        t.retry.base_delay =
+            std::chrono::milliseconds(retry.at(r_base_delay).to_number<std::int64_t>());
+        t.retry.max_delay =
+            std::chrono::milliseconds(retry.at(r_max_delay).to_number<std::int64_t>());
+        t.retry.jitter = retry.at(r_jitter).to_number<double>();
+        t.state = static_cast<task_state>(r.at(f_state).to_number<int>());
+        t.attempt = r.at(f_attempt).to_number<unsigned>();
+        t.due_ms = r.at(f_due).to_number<std::int64_t>();
+        return t;
+    } catch (const std::exception& e) {
+        throw error(error_code::internal,
+                    std::string("queue-memory: a queued task record is malformed: ") + e.what());
+    }
+}
+
+// ---- record_scanner ---------------------------------------------------------------------
+//
+// A SAX handler, so that checking a record costs one pass over its text and no JSON tree:
+// at 100,000 tasks the tree would cost more than the whole budget of a hot swap.
+
+namespace {
+
+const char* const expected[field_count] = {
+    "id: a string",
+    "workflow_id: a string",
+    "name: a string",
+    "protocol: a string",
+    "method: a string",
+    "params: an object",
+    "dependencies: an array of strings",
+    "priority: an integer 0 (urgent) to 3 (low)",
+    "timeout: an integer (ms)",
+    "retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, jitter]",
+    "state: an integer 0 (pending) to 7 (skipped)",
+    "attempt: an unsigned 32-bit integer",
+    "due_ms: an integer",
+};
+
+enum class scalar { string, int64, uint64, floating, other };
+
+struct record_handler {
+    static constexpr std::size_t max_object_size = std::size_t(-1);
+    static constexpr std::size_t max_array_size = std::size_t(-1);
+    static constexpr std::size_t max_key_size = std::size_t(-1);
+    static constexpr std::size_t max_string_size = std::size_t(-1);
+
+    std::string id;       // reused between records, so its capacity stays
+    std::string protocol; // likewise
+    priority level = priority::normal;
+    std::string_view problem;      // set when a callback refuses
+    bool problem_is_field = false; // `problem` says what element `field` must be
+
+    unsigned depth = 0;      // open containers; the record's own array is depth 1
+    unsigned field = f_id;   // the element of the record being read
+    unsigned retry_item = 0; // the element of the retry array being read
+
+    void start() {
+        id.clear();
+        protocol.clear();
+        problem = {};
+        problem_is_field = false;
+        depth = 0;
+        field = f_id;
+        retry_item = 0;
+    }
+
+    bool refuse(json::error_code& ec, std::string_view why) {
+        problem = why;
+        ec = json::error::syntax;
+        return false;
+    }
+    bool refuse_field(json::error_code& ec) {
+        if (field >= field_count)
+            return refuse(ec, "has more than 13 elements");
+        problem_is_field = true;
+        return refuse(ec, expected[field]);
+    }
+
+    // Whether a scalar may stand where the parser is; consumes the position.
+    bool accept(json::error_code& ec, scalar kind, std::int64_t i = 0) {
+        if (depth == 0)
+            return refuse(ec, "is not an array");
+        if (depth > 1) {
+            if (field == f_params)
+                return true;
+            if (field == f_dependencies)
+                return kind == scalar::string || refuse_field(ec);
+            return accept_retry(ec, kind, i);
+        }
+        bool ok = false;
+        switch (field) {
+        case f_id:
+        case f_workflow_id:
+        case f_name:
+        case f_protocol:
+        case f_method:
+            ok = kind == scalar::string;
+            break;
+        case f_priority:
+            ok = kind == scalar::int64 && i >= 0 && i < priority_count;
+            level = static_cast<priority>(i);
+            break;
+        case f_timeout:
+        case f_due:
+            ok = kind == scalar::int64;
+            break;
+        case f_state:
+            ok = kind == scalar::int64 && i >= 0 && i < task_state_count;
+            break;
+        case f_attempt:
+            ok = kind == scalar::int64 && i >= 0 && i <= max_unsigned;
+            break;
+        default:
+            ok = false;
+        }
+        if (!ok)
+            return refuse_field(ec);
+        ++field;
+        return true;
+    }
+
+    bool accept_retry(json::error_code& ec, scalar kind, std::int64_t i) {
+        bool ok = false;
+        switch (retry_item) {
+        case r_max_attempts:
+            ok = kind == scalar::int64 && i >= 0 && i <= max_unsigned;
+            break;
+        case r_backoff:
+            ok = kind == scalar::int64 && i >= 0 && i < backoff_count;
+            break;
+        case r_base_delay:
+        case r_max_delay:
+            ok = kind == scalar::int64;
+            break;
+        case r_jitter:
+            ok = kind == scalar::int64 || kind == scalar::uint64 || kind == scalar::floating;
+            break;
+        default:
+            ok = false;
+        }
+        ++retry_item;
+        return ok || refuse_field(ec);
+    }
+
+    bool on_document_begin(json::error_code&) { return true; }
+    bool on_document_end(json::error_code&) { return true; }
+
+    bool on_array_begin(json::error_code& ec) {
+        if (depth == 1 && field != f_dependencies && field != f_retry)
+            return refuse_field(ec);
+        if (depth > 1 && field != f_params)
+            return refuse_field(ec);
+        ++depth;
+        return true;
+    }
+    bool on_array_end(std::size_t, json::error_code& ec) {
+        if (depth == 1 && field != field_count)
+            return refuse(ec, "has fewer than 13 elements");
+        if (depth == 2 && field == f_retry && retry_item != retry_count)
+            return refuse_field(ec);
+        if (--depth == 1)
+            ++field;
+        return true;
+    }
+    bool on_object_begin(json::error_code& ec) {
+        if (depth == 0)
+            return refuse(ec, "is not an array");
+        if (field != f_params)
+            return refuse_field(ec);
+        ++depth;
+        return true;
+    }
+    bool on_object_end(std::size_t, json::error_code&) {
+        if (--depth == 1)
+            ++field;
+        return true;
+    }
+
+    // The id and the protocol are kept whole; an escaped string may arrive in parts.
+    std::string* kept_string() {
+        if (depth != 1)
+            return nullptr;
+        return field == f_id ? &id : field == f_protocol ? &protocol : nullptr;
+    }
+    bool on_string_part(json::string_view s, std::size_t, json::error_code&) {
+        if (auto* k = kept_string())
+            k->append(s.data(), s.size());
+        return true;
+    }
+    bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
+        if (auto* k = kept_string())
+            k->append(s.data(), s.size());
+        return accept(ec, scalar::string);
+    }
+    bool on_key_part(json::string_view, std::size_t, json::error_code&) { return true; }
+    bool on_key(json::string_view, std::size_t, json::error_code&) { return true; }
+    bool on_number_part(json::string_view, json::error_code&) { return true; }
+    bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) {
+        return accept(ec, scalar::int64, i);
+    }
+    bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) {
+        return accept(ec, scalar::uint64);
+    }
+    bool on_double(double, json::string_view, json::error_code& ec) {
+        return accept(ec, scalar::floating);
+    }
+    bool on_bool(bool, json::error_code& ec) { return accept(ec, scalar::other); }
+    bool on_null(json::error_code& ec) { return accept(ec, scalar::other); }
+    bool on_comment_part(json::string_view, json::error_code&) { return true; }
+    bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+} // namespace
+
+struct record_scanner::parser {
+    json::basic_parser<record_handler> sax{record_parse_options()};
+};
+
+record_scanner::record_scanner() : parser_(std::make_unique<parser>()) {}
+record_scanner::~record_scanner() = default;
+
+record_scanner::fields record_scanner::scan(std::string_view record) {
+    auto& p = parser_->sax;
+    p.reset();
+    auto& h = p.handler();
+    h.start();
+    json::error_code ec;
+    p.write_some(false, record.data(), record.size(), ec);
+    if (ec) {
+        if (h.problem_is_field)
+            throw error(error_code::invalid_argument, "element " + std::to_string(h.field) +
+                                                          " must be " + std::string(h.problem));
+        if (!h.problem.empty())
+            throw error(error_code::invalid_argument, std::string(h.problem));
+        throw error(error_code::invalid_argument, "is not JSON: " + ec.message());
+    }
+    return {h.id, h.protocol, h.level};
+}
+
+} // namespace gleitzeit::queue_memory_detail

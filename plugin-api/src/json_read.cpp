@@ -55,7 +55,12 @@ std::string quote(std::string_view s) {
     constexpr std::size_t longest = 64;
     std::string q = "'";
     if (s.size() > longest) {
-        q += s.substr(0, longest);
+        // Cut before a UTF-8 continuation byte, never inside a character: the message goes
+        // back to the sender as JSON, which must stay valid UTF-8.
+        std::size_t cut = longest;
+        while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80)
+            --cut;
+        q += s.substr(0, cut);
         q += "...";
     } else {
         q += s;

@@ -376,6 +376,12 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_field_and_the_problem) {
     const std::string long_payload = R"({"id": "a", "priority": ")" + long_name + R"("})";
     const std::string long_message = "task.priority: unknown priority '" + std::string(64, 'x') +
                                      "...' (expected urgent, high, normal or low)";
+    // 63 ASCII bytes, then a 2-byte character across the cut at 64: it goes whole.
+    const std::string utf8_name = std::string(63, 'y') + "\xC3\xA9" + "tail";
+    const std::string utf8_payload = R"({"id": "a", "state": ")" + utf8_name + R"("})";
+    const std::string utf8_message = "task.state: unknown task state '" + std::string(63, 'y') +
+                                     "...' (expected pending, ready, executing, completed, "
+                                     "failed, retry_pending, cancelled or skipped)";
     const std::vector<refusal> refusals{
         // task
         {parse_as<task>, "[1]", "task: expected an object, got array"},
@@ -404,6 +410,7 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_field_and_the_problem) {
         {parse_as<task>, R"({"id": "a", "priority": 1})",
          "task.priority: expected a string, got integer"},
         {parse_as<task>, long_payload.c_str(), long_message.c_str()},
+        {parse_as<task>, utf8_payload.c_str(), utf8_message.c_str()},
         {parse_as<task>, R"({"id": "a", "timeout_ms": "30s"})",
          "task.timeout_ms: expected an integer, got string"},
         {parse_as<task>, R"({"id": "a", "timeout_ms": 1.5})",

@@ -3,6 +3,7 @@
 #include <boost/dll/shared_library.hpp>
 
 #include <atomic>
+#include <elf.h>
 #include <cstring>
 #include <fstream>
 #include <sys/stat.h>
@@ -49,11 +50,35 @@ void check_ownership(const fs::path& file) {
     check_owner_only(file, dir.empty() ? fs::path(".") : dir, "its directory");
 }
 
+// The ELF header, and that every loadable segment and the section headers lie inside the
+// file. A truncated library can still pass dlopen, and would then die of SIGBUS the first
+// time code beyond the end of the file runs.
 void check_elf(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
-    char magic[4] = {};
-    if (!in.read(magic, sizeof magic) || std::memcmp(magic, "\x7f" "ELF", 4) != 0)
+    Elf64_Ehdr eh{};
+    if (!in.read(reinterpret_cast<char*>(&eh), 4) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
         refuse(file, "not an ELF shared library");
+    in.seekg(0);
+    if (!in.read(reinterpret_cast<char*>(&eh), sizeof eh) || eh.e_ident[EI_CLASS] != ELFCLASS64 ||
+        eh.e_type != ET_DYN)
+        refuse(file, "not a 64-bit ELF shared library");
+    std::error_code ec;
+    auto size = static_cast<std::uint64_t>(fs::file_size(file, ec));
+    auto incomplete = [&](const std::string& what, std::uint64_t end) {
+        refuse(file, "the file is incomplete (still being written?): " + what + " ends at byte " +
+                         std::to_string(end) + ", the file has " + std::to_string(size));
+    };
+    auto sh_end = eh.e_shoff + std::uint64_t(eh.e_shnum) * eh.e_shentsize;
+    if (sh_end > size)
+        incomplete("the section header table", sh_end);
+    for (unsigned i = 0; i < eh.e_phnum; ++i) {
+        Elf64_Phdr ph{};
+        in.seekg(static_cast<std::streamoff>(eh.e_phoff + std::uint64_t(i) * eh.e_phentsize));
+        if (!in.read(reinterpret_cast<char*>(&ph), sizeof ph))
+            incomplete("the program header table", eh.e_phoff + std::uint64_t(i + 1) * eh.e_phentsize);
+        if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > size)
+            incomplete("loadable segment " + std::to_string(i), ph.p_offset + ph.p_filesz);
+    }
 }
 
 fs::path private_copy(const fs::path& file, const fs::path& dir) {
@@ -76,8 +101,10 @@ std::string quoted(const char* s) { return s ? "'" + std::string(s) + "'" : "(nu
 std::shared_ptr<library> library::load(const fs::path& file, const fs::path& private_dir,
                                        std::optional<slot_kind> expected) {
     std::error_code ec;
+    if (!fs::exists(file, ec))
+        refuse(file, "no such file");
     if (!fs::is_regular_file(file, ec))
-        refuse(file, ec ? ec.message() : "no such file");
+        refuse(file, "not a regular file");
     check_ownership(file);
     check_elf(file);
 

@@ -38,10 +38,10 @@ std::string slot::log_name(const generation& g) const {
 }
 
 void slot::refuse(const library& lib, const std::string& why, const done_fn& done) {
-    ctx_.log(log_level::error, "slot " + name_ + ": refused " + lib.info().name + " " +
-                                   lib.info().version + " from " + lib.file().string() + ": " +
-                                   why);
-    done(why);
+    auto message = "refusing plugin " + lib.file().string() + " (" + lib.info().name + " " +
+                   lib.info().version + "): " + why;
+    ctx_.log(log_level::error, "slot " + name_ + ": " + message);
+    done(message);
 }
 
 void slot::install(std::shared_ptr<library> lib, boost::json::object config, done_fn done) {

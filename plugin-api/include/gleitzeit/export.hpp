@@ -13,6 +13,10 @@
 #include "gleitzeit/plugin.hpp"
 #include "gleitzeit/version.hpp"
 
+// Boost.DLL on std::filesystem, as in the host: a plugin needs no Boost.Filesystem library.
+#ifndef BOOST_DLL_USE_STD_FS
+#define BOOST_DLL_USE_STD_FS
+#endif
 #include <boost/config.hpp>
 #include <boost/dll/alias.hpp>
 #include <boost/json/object.hpp>

@@ -1,5 +1,7 @@
 #include "dispatch_queue.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <cstring>
 #include <new>
 
@@ -134,8 +136,7 @@ dispatch_queue::first(const std::vector<std::string>& protocols) const {
         return nullptr;
     }
     // Several protocols: per level, the head that arrived first among their lanes.
-    std::vector<const lane*> lanes;
-    lanes.reserve(protocols.size());
+    boost::container::small_vector<const lane*, 8> lanes;
     for (const auto& p : protocols)
         if (const lane* l = find_lane(p))
             lanes.push_back(l);

@@ -1,7 +1,5 @@
 #include "queue_memory.hpp"
 
-#include "task_record.hpp"
-
 #include <cmath>
 
 namespace gleitzeit {
@@ -64,7 +62,16 @@ void queue_memory::enqueue(task t) {
         throw error(error_code::invalid_argument,
                     "queue full: " + std::to_string(tasks_->size()) + " tasks (max_size " +
                         std::to_string(max_size_) + "); task '" + t.id + "' refused");
-    tasks_->push(t.id, t.protocol, t.priority, queue_memory_detail::encode_record(t));
+    auto record = queue_memory_detail::encode_record(t);
+    // The check an import applies, so that every record held can be exported, imported and
+    // dequeued; it catches what the checks above leave, such as params nested too deep.
+    try {
+        scanner_.scan(record);
+    } catch (const error& e) {
+        throw error(error_code::invalid_argument,
+                    "queue-memory: task '" + t.id + "' cannot be queued: its record " + e.what());
+    }
+    tasks_->push(t.id, t.protocol, t.priority, record);
     ++enqueued_total_;
 }
 

@@ -40,6 +40,7 @@
 // swap back to 1.x works (Erlang's code_change down).
 
 #include "dispatch_queue.hpp"
+#include "task_record.hpp"
 
 #include "gleitzeit/queue.hpp"
 
@@ -74,6 +75,7 @@ private:
     std::size_t max_size_ = 0; // 0: unlimited
     // Behind a pointer so that import_state can build the new contents aside and swap.
     std::unique_ptr<queue_memory_detail::dispatch_queue> tasks_;
+    queue_memory_detail::record_scanner scanner_; // checks what enqueue writes
     std::uint64_t enqueued_total_ = 0;
     std::uint64_t dequeued_total_ = 0;
 };

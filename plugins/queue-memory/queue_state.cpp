@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string_view>
@@ -48,6 +49,16 @@ void expect_keys(const json::object& o, std::span<const std::string_view> keys,
         for (const auto& kv : o)
             if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
                 refuse(where + "has an unknown key '" + std::string(kv.key()) + "'");
+}
+
+// The records of a queue/2 level; memchr, because a byte loop over megabytes shows up in
+// the pause.
+std::size_t count_lines(std::string_view text) {
+    std::size_t n = 0;
+    for (const char *p = text.data(), *end = p + text.size();
+         (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr; ++p)
+        ++n;
+    return n;
 }
 
 std::uint64_t counter(const json::object& stats, std::string_view key) {
@@ -173,7 +184,7 @@ void queue_memory::import_state(const json::object& state) {
             if (!s)
                 refuse("levels." + std::string(level_names[i]) + " is not a string");
             lines[i] = {s->data(), s->size()};
-            total += std::count(lines[i].begin(), lines[i].end(), '\n');
+            total += count_lines(lines[i]);
         }
         tasks->reserve(total);
         for (std::size_t i = 0; i < level_count; ++i) {

@@ -41,11 +41,6 @@ enum retry_field : unsigned {
     retry_count
 };
 
-constexpr std::int64_t priority_count = 4;
-constexpr std::int64_t backoff_count = 3;
-constexpr std::int64_t task_state_count = 8;
-constexpr std::int64_t max_unsigned = std::numeric_limits<unsigned>::max();
-
 // A task's params may nest deeper than Boost.JSON's default of 32, and its strings need not
 // be valid UTF-8 (std::string holds any bytes, and the serializer writes them as they are):
 // a record must read back whatever was enqueued.
@@ -159,7 +154,43 @@ const char* const expected[field_count] = {
     "due_ms: an integer",
 };
 
-enum class scalar { string, int64, uint64, floating, other };
+// The kinds of scalar the parser reports, as bits, so that a position can allow several.
+enum scalar : unsigned { string = 1, int64 = 2, uint64 = 4, floating = 8, other = 16 };
+
+// What may stand at a position of a record: the kinds of scalar, and for an int64 its range.
+// A position that holds a container allows no scalar.
+struct rule {
+    unsigned kinds;
+    std::int64_t min = std::numeric_limits<std::int64_t>::min();
+    std::int64_t max = std::numeric_limits<std::int64_t>::max();
+};
+constexpr std::int64_t max_unsigned = std::numeric_limits<unsigned>::max();
+constexpr rule field_rules[field_count] = {
+    {string},
+    {string},
+    {string},
+    {string},
+    {string},                 // id .. method
+    {0},                      // params
+    {0},                      // dependencies
+    {int64, 0, 3},            // priority
+    {int64},                  // timeout
+    {0},                      // retry
+    {int64, 0, 7},            // state
+    {int64, 0, max_unsigned}, // attempt
+    {int64},                  // due_ms
+};
+constexpr rule retry_rules[retry_count] = {
+    {int64, 0, max_unsigned},    // max_attempts
+    {int64, 0, 2},               // backoff
+    {int64},                     // base_delay
+    {int64},                     // max_delay
+    {int64 | uint64 | floating}, // jitter
+};
+
+bool fits(const rule& r, scalar kind, std::int64_t i) {
+    return (r.kinds & kind) != 0 && (kind != int64 || (i >= r.min && i <= r.max));
+}
 
 struct record_handler {
     static constexpr std::size_t max_object_size = std::size_t(-1);
@@ -201,68 +232,24 @@ struct record_handler {
 
     // Whether a scalar may stand where the parser is; consumes the position.
     bool accept(json::error_code& ec, scalar kind, std::int64_t i = 0) {
+        if (depth == 1) {
+            if (field >= field_count || !fits(field_rules[field], kind, i))
+                return refuse_field(ec);
+            if (field == f_priority)
+                level = static_cast<priority>(i);
+            ++field;
+            return true;
+        }
         if (depth == 0)
             return refuse(ec, "is not an array");
-        if (depth > 1) {
-            if (field == f_params)
-                return true;
-            if (field == f_dependencies)
-                return kind == scalar::string || refuse_field(ec);
-            return accept_retry(ec, kind, i);
-        }
-        bool ok = false;
-        switch (field) {
-        case f_id:
-        case f_workflow_id:
-        case f_name:
-        case f_protocol:
-        case f_method:
-            ok = kind == scalar::string;
-            break;
-        case f_priority:
-            ok = kind == scalar::int64 && i >= 0 && i < priority_count;
-            level = static_cast<priority>(i);
-            break;
-        case f_timeout:
-        case f_due:
-            ok = kind == scalar::int64;
-            break;
-        case f_state:
-            ok = kind == scalar::int64 && i >= 0 && i < task_state_count;
-            break;
-        case f_attempt:
-            ok = kind == scalar::int64 && i >= 0 && i <= max_unsigned;
-            break;
-        default:
-            ok = false;
-        }
-        if (!ok)
+        if (field == f_params)
+            return true;
+        if (field == f_dependencies)
+            return kind == string || refuse_field(ec);
+        if (retry_item >= retry_count || !fits(retry_rules[retry_item], kind, i))
             return refuse_field(ec);
-        ++field;
-        return true;
-    }
-
-    bool accept_retry(json::error_code& ec, scalar kind, std::int64_t i) {
-        bool ok = false;
-        switch (retry_item) {
-        case r_max_attempts:
-            ok = kind == scalar::int64 && i >= 0 && i <= max_unsigned;
-            break;
-        case r_backoff:
-            ok = kind == scalar::int64 && i >= 0 && i < backoff_count;
-            break;
-        case r_base_delay:
-        case r_max_delay:
-            ok = kind == scalar::int64;
-            break;
-        case r_jitter:
-            ok = kind == scalar::int64 || kind == scalar::uint64 || kind == scalar::floating;
-            break;
-        default:
-            ok = false;
-        }
         ++retry_item;
-        return ok || refuse_field(ec);
+        return true;
     }
 
     bool on_document_begin(json::error_code&) { return true; }
@@ -313,22 +300,20 @@ struct record_handler {
     bool on_string(json::string_view s, std::size_t, json::error_code& ec) {
         if (auto* k = kept_string())
             k->append(s.data(), s.size());
-        return accept(ec, scalar::string);
+        return accept(ec, string);
     }
     bool on_key_part(json::string_view, std::size_t, json::error_code&) { return true; }
     bool on_key(json::string_view, std::size_t, json::error_code&) { return true; }
     bool on_number_part(json::string_view, json::error_code&) { return true; }
     bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) {
-        return accept(ec, scalar::int64, i);
+        return accept(ec, int64, i);
     }
     bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) {
-        return accept(ec, scalar::uint64);
+        return accept(ec, uint64);
     }
-    bool on_double(double, json::string_view, json::error_code& ec) {
-        return accept(ec, scalar::floating);
-    }
-    bool on_bool(bool, json::error_code& ec) { return accept(ec, scalar::other); }
-    bool on_null(json::error_code& ec) { return accept(ec, scalar::other); }
+    bool on_double(double, json::string_view, json::error_code& ec) { return accept(ec, floating); }
+    bool on_bool(bool, json::error_code& ec) { return accept(ec, other); }
+    bool on_null(json::error_code& ec) { return accept(ec, other); }
     bool on_comment_part(json::string_view, json::error_code&) { return true; }
     bool on_comment(json::string_view, json::error_code&) { return true; }
 };

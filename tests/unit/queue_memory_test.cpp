@@ -229,7 +229,12 @@ BOOST_AUTO_TEST_CASE(enqueue_refuses_tasks_a_record_cannot_carry) {
     bad_priority.priority = static_cast<priority>(4);
     auto bad_jitter = make_task("j");
     bad_jitter.retry.jitter = std::numeric_limits<double>::quiet_NaN();
-    for (const auto& t : {no_id, bad_priority, bad_jitter}) {
+    auto too_deep = make_task("d"); // deeper than any importer reads back
+    json::value deep = json::array{};
+    for (int i = 0; i < 5000; ++i)
+        deep = json::array{deep};
+    too_deep.params["deep"] = deep;
+    for (const auto& t : {no_id, bad_priority, bad_jitter, too_deep}) {
         auto e = thrown_by([&] { q.enqueue(t); });
         BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::invalid_argument));
     }

@@ -147,11 +147,13 @@ void queue_memory::import_state(const json::object& state) {
     const auto* name = format ? format->if_string() : nullptr;
     const bool v1 = name && *name == format_v1;
     const bool v2 = name && *name == format_v2 && format_ >= 2;
-    if (!v1 && !v2)
+    if (!name)
         throw error(error_code::state_format,
-                    "queue-memory: cannot read state format " +
-                        (name ? "'" + std::string(*name) + "'" : std::string("(none given)")) +
-                        "; it reads " + join(state_formats()));
+                    "queue-memory: the state names no format; it reads " + join(state_formats()));
+    if (!v1 && !v2)
+        throw error(error_code::state_format, "queue-memory: cannot read state format '" +
+                                                  std::string(*name) + "'; it reads " +
+                                                  join(state_formats()));
 
     // Everything is built aside and swapped in at the end: a bad state changes nothing.
     auto tasks = std::make_unique<dispatch_queue>();

@@ -8,6 +8,8 @@
 #include <boost/json/serialize.hpp>
 #include <boost/test/unit_test.hpp>
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -106,17 +108,21 @@ strings drain(queue_memory& q, const strings& protocols = {}) {
     return out;
 }
 
-/// The error `f` throws; fails the test if it throws none or something else.
-gleitzeit::error thrown_by(const std::function<void()>& f) {
+/// Checks that `f` throws gleitzeit::error with `code` and, unless `message` is empty,
+/// exactly `message`.
+void check_refused(const std::function<void()>& f, error_code code,
+                   const std::string& message = "") {
     try {
         f();
     } catch (const gleitzeit::error& e) {
-        return e;
+        BOOST_TEST(to_string(e.code()) == to_string(code));
+        if (!message.empty())
+            BOOST_TEST(std::string(e.what()) == message);
+        return;
     } catch (const std::exception& e) {
         BOOST_FAIL("threw something other than gleitzeit::error: " << e.what());
     }
     BOOST_FAIL("did not throw");
-    return gleitzeit::error(error_code::internal, "unreachable");
 }
 
 json::object config(const std::string& text) {
@@ -210,9 +216,8 @@ BOOST_AUTO_TEST_CASE(remove_takes_a_queued_task_out_and_reports_an_absent_one) {
 BOOST_AUTO_TEST_CASE(a_queued_id_is_refused_until_it_leaves) {
     queue_memory q({}, 1);
     q.enqueue(make_task("a", priority::low));
-    auto e = thrown_by([&] { q.enqueue(make_task("a", priority::urgent)); });
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::invalid_argument));
-    BOOST_TEST(std::string(e.what()) == "queue-memory: task 'a' is already queued");
+    check_refused([&] { q.enqueue(make_task("a", priority::urgent)); },
+                  error_code::invalid_argument, "queue-memory: task 'a' is already queued");
     BOOST_TEST(ids(q) == strings{"a"}, boost::test_tools::per_element());
     BOOST_TEST(q.stats().by_priority[0] == 0u);
     BOOST_TEST(q.stats().enqueued_total == 1u);
@@ -235,8 +240,7 @@ BOOST_AUTO_TEST_CASE(enqueue_refuses_tasks_a_record_cannot_carry) {
         deep = json::array{deep};
     too_deep.params["deep"] = deep;
     for (const auto& t : {no_id, bad_priority, bad_jitter, too_deep}) {
-        auto e = thrown_by([&] { q.enqueue(t); });
-        BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::invalid_argument));
+        check_refused([&] { q.enqueue(t); }, error_code::invalid_argument);
     }
     BOOST_TEST(q.stats().size == 0u);
 }
@@ -245,9 +249,8 @@ BOOST_AUTO_TEST_CASE(max_size_refuses_beyond_it) {
     queue_memory q(config(R"({"max_size": 2})"), 1);
     q.enqueue(make_task("a"));
     q.enqueue(make_task("b"));
-    auto e = thrown_by([&] { q.enqueue(make_task("c")); });
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::invalid_argument));
-    BOOST_TEST(std::string(e.what()) == "queue full: 2 tasks (max_size 2); task 'c' refused");
+    check_refused([&] { q.enqueue(make_task("c")); }, error_code::invalid_argument,
+                  "queue full: 2 tasks (max_size 2); task 'c' refused");
     BOOST_TEST(ids(q) == (strings{"a", "b"}), boost::test_tools::per_element());
     BOOST_TEST(q.stats().enqueued_total == 2u);
 
@@ -262,15 +265,12 @@ BOOST_AUTO_TEST_CASE(max_size_refuses_beyond_it) {
 }
 
 BOOST_AUTO_TEST_CASE(config_is_checked) {
-    auto e = thrown_by([] { queue_memory q(config(R"({"max_size": 3, "x": 1})"), 1); });
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::invalid_argument));
-    BOOST_TEST(std::string(e.what()) == "queue-memory: unknown config key 'x'");
+    check_refused([] { queue_memory q(config(R"({"max_size": 3, "x": 1})"), 1); },
+                  error_code::invalid_argument, "queue-memory: unknown config key 'x'");
 
     for (auto bad : {R"({"max_size": -1})", R"({"max_size": "10"})", R"({"max_size": 1.5})"}) {
-        auto e2 = thrown_by([&] { queue_memory q(config(bad), 2); });
-        BOOST_TEST(static_cast<int>(e2.code()) == static_cast<int>(error_code::invalid_argument));
-        BOOST_TEST(std::string(e2.what()) ==
-                   "queue-memory: max_size must be an integer >= 0 (0: unlimited)");
+        check_refused([&] { queue_memory q(config(bad), 2); }, error_code::invalid_argument,
+                      "queue-memory: max_size must be an integer >= 0 (0: unlimited)");
     }
 }
 
@@ -317,50 +317,51 @@ BOOST_AUTO_TEST_CASE(the_state_formats_are_the_documented_ones) {
     BOOST_TEST(v2.state_formats() == (strings{"queue/2", "queue/1"}),
                boost::test_tools::per_element());
 
-    auto t = make_task("a", priority::high);
-    t.dependencies = {"z"};
-    v1.enqueue(t);
-    v2.enqueue(t);
-    v2.enqueue(make_task("b", priority::low));
-    v2.dequeue({"nothing/v1"});
+    auto a = make_task("a", priority::high);
+    a.dependencies = {"z"};
+    for (auto* q : {&v1, &v2}) {
+        q->enqueue(make_task("b", priority::low));
+        q->enqueue(a);
+        q->enqueue(make_task("c", priority::urgent));
+        q->dequeue({});
+    }
     const std::string record_a =
         R"(["a","wf-1","step a","echo/v1","echo",{"text":"hello a"},["z"],1,30000,)"
         R"([1,2,1000,60000,1E-1],1,0,0])";
     const std::string record_b =
         R"(["b","wf-1","step b","echo/v1","echo",{"text":"hello b"},[],3,30000,)"
         R"([1,2,1000,60000,1E-1],1,0,0])";
-    BOOST_TEST(json::serialize(v1.export_state({"queue/2", "queue/1"})) ==
-               json::serialize(json::object{{"format", "queue/1"}, {"tasks", {record_a}}}));
+    BOOST_TEST(
+        json::serialize(v1.export_state({"queue/2", "queue/1"})) ==
+        json::serialize(json::object{{"format", "queue/1"}, {"tasks", {record_a, record_b}}}));
     json::object levels{
         {"urgent", ""}, {"high", record_a + "\n"}, {"normal", ""}, {"low", record_b + "\n"}};
     BOOST_TEST(
         json::serialize(v2.export_state({"queue/2", "queue/1"})) ==
         json::serialize(json::object{{"format", "queue/2"},
                                      {"levels", levels},
-                                     {"stats", {{"enqueued_total", 2}, {"dequeued_total", 0}}}}));
+                                     {"stats", {{"enqueued_total", 3}, {"dequeued_total", 1}}}}));
 }
 
+// Between every pair of formats, up and down: what the exporter writes for what the importer
+// reads.
 BOOST_AUTO_TEST_CASE(export_then_import_keeps_every_task_and_the_order) {
-    for (int format : {1, 2}) {
-        BOOST_TEST_CONTEXT("format " << format) {
-            queue_memory from({}, format);
-            std::vector<task> want;
-            // Enqueued out of dispatch order; `want` is in it.
-            const priority ps[] = {priority::low,    priority::urgent, priority::normal,
-                                   priority::urgent, priority::high,   priority::low};
+    const priority ps[] = {priority::low,    priority::urgent, priority::normal,
+                           priority::urgent, priority::high,   priority::low};
+    std::vector<task> want; // in dispatch order
+    for (int i : {1, 3, 4, 2, 0, 5})
+        want.push_back(unusual_task("t" + std::to_string(i), ps[i]));
+    for (auto [from_format, to_format] : {std::pair{1, 1}, {2, 2}, {1, 2}, {2, 1}}) {
+        BOOST_TEST_CONTEXT("format " << from_format << " to " << to_format) {
+            queue_memory from({}, from_format);
             for (int i = 0; i < 6; ++i)
                 from.enqueue(unusual_task("t" + std::to_string(i), ps[i]));
-            for (int i : {1, 3, 4, 2, 0, 5})
-                want.push_back(unusual_task("t" + std::to_string(i), ps[i]));
-            from.dequeue({"other/v1"});
-
-            auto state = from.export_state(from.state_formats());
-            // Through text, as a state written to disk and read back would go.
-            state = state_of(json::serialize(state));
-            queue_memory to({}, format);
-            to.import_state(state);
+            queue_memory to({}, to_format);
+            // Through text, as a state written out and read back would go.
+            to.import_state(state_of(json::serialize(from.export_state(to.state_formats()))));
             BOOST_TEST(to.list(0, all) == from.list(0, all), boost::test_tools::per_element());
-            BOOST_TEST(to.stats().enqueued_total == (format == 2 ? 6u : 0u));
+            // Only queue/2 carries the counters.
+            BOOST_TEST(to.stats().enqueued_total == (to_format == 2 && from_format == 2 ? 6u : 0u));
             for (const auto& w : want) {
                 auto got = to.dequeue({"llm/v2"});
                 BOOST_REQUIRE(got.has_value());
@@ -417,121 +418,120 @@ BOOST_AUTO_TEST_CASE(down_migration_from_format_2_to_format_1) {
 BOOST_AUTO_TEST_CASE(format_1_refuses_format_2) {
     queue_memory v1({}, 1);
     v1.enqueue(make_task("a"));
-    auto e = thrown_by([&] { v1.export_state({"queue/2"}); });
-    BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(error_code::state_format));
-    BOOST_TEST(std::string(e.what()) ==
-               "queue-memory: cannot write any of [queue/2]; it writes [queue/1]");
-    auto none = thrown_by([&] { v1.export_state({}); });
-    BOOST_TEST(static_cast<int>(none.code()) == static_cast<int>(error_code::state_format));
+    check_refused([&] { v1.export_state({"queue/2"}); }, error_code::state_format,
+                  "queue-memory: cannot write any of [queue/2]; it writes [queue/1]");
+    check_refused([&] { v1.export_state({}); }, error_code::state_format,
+                  "queue-memory: cannot write any of []; it writes [queue/1]");
 
     queue_memory v2({}, 2);
     v2.enqueue(make_task("b"));
     auto state = v2.export_state({"queue/2"});
-    auto e2 = thrown_by([&] { v1.import_state(state); });
-    BOOST_TEST(static_cast<int>(e2.code()) == static_cast<int>(error_code::state_format));
-    BOOST_TEST(std::string(e2.what()) ==
-               "queue-memory: cannot read state format 'queue/2'; it reads [queue/1]");
+    check_refused([&] { v1.import_state(state); }, error_code::state_format,
+                  "queue-memory: cannot read state format 'queue/2'; it reads [queue/1]");
     BOOST_TEST(ids(v1) == strings{"a"}, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_state_leaves_the_queue_as_it_was) {
     const std::string good = R"(["g","w","n","echo/v1","m",{},[],2,1,[1,2,3,4,0.5],1,0,0])";
+    // `good` with element `i` replaced by the JSON text `value`.
+    auto good_but = [&](std::size_t i, const std::string& value) {
+        auto r = json::parse(good).as_array();
+        r[i] = json::parse(value);
+        return json::serialize(r);
+    };
+    // A queue/1 state of `good` then `record`.
+    auto v1_with = [&](const std::string& record) {
+        return json::serialize(json::object{{"format", "queue/1"}, {"tasks", {good, record}}});
+    };
+    // A queue/2 state of `good` (priority normal) under normal, and `urgent` under urgent.
+    auto v2_with = [&](const std::string& urgent) {
+        return json::serialize(json::object{
+            {"format", "queue/2"},
+            {"levels", {{"urgent", urgent}, {"high", ""}, {"normal", good + "\n"}, {"low", ""}}},
+            {"stats", {{"enqueued_total", 1}, {"dequeued_total", 0}}}});
+    };
+    const std::string v2_empty = R"({"urgent":"","high":"","normal":"","low":""})";
+    const std::string v2_stats = R"({"enqueued_total":1,"dequeued_total":0})";
+    const std::string task1 = "queue-memory: state tasks[1]";
+    const std::string element = task1 + ": element ";
     struct bad_state {
         std::string name;
         std::string state;
         error_code code;
-        std::string message; // empty: not checked
+        std::string message;
     };
-    auto v1_with = [&](const std::string& record) {
-        return R"({"format":"queue/1","tasks":[)" + json::serialize(json::value(good)) + "," +
-               json::serialize(json::value(record)) + "]}";
-    };
-    // A queue/2 state with `good` (priority normal) under normal, and `urgent` as urgent.
-    auto v2_with = [&](const std::string& urgent) {
-        return R"({"format":"queue/2","levels":{"urgent":)" + json::serialize(json::value(urgent)) +
-               R"(,"high":"","normal":)" + json::serialize(json::value(good + "\n")) +
-               R"(,"low":""},)" + R"("stats":{"enqueued_total":1,"dequeued_total":0}})";
-    };
+    const auto invalid = error_code::invalid_argument;
     const std::vector<bad_state> cases{
         {"empty", "{}", error_code::state_format,
-         "queue-memory: cannot read state format (none given); it reads [queue/2, queue/1]"},
-        {"unknown format", R"({"format":"queue/3","tasks":[]})", error_code::state_format, ""},
-        {"format not a string", R"({"format":1,"tasks":[]})", error_code::state_format, ""},
-        {"no tasks", R"({"format":"queue/1"})", error_code::invalid_argument,
-         "queue-memory: state has no 'tasks'"},
-        {"extra key", R"({"format":"queue/1","tasks":[],"x":1})", error_code::invalid_argument,
+         "queue-memory: the state names no format; it reads [queue/2, queue/1]"},
+        {"format not a string", R"({"format":1,"tasks":[]})", error_code::state_format,
+         "queue-memory: the state names no format; it reads [queue/2, queue/1]"},
+        {"unknown format", R"({"format":"queue/3","tasks":[]})", error_code::state_format,
+         "queue-memory: cannot read state format 'queue/3'; it reads [queue/2, queue/1]"},
+        {"no tasks", R"({"format":"queue/1"})", invalid, "queue-memory: state has no 'tasks'"},
+        {"extra key", R"({"format":"queue/1","tasks":[],"x":1})", invalid,
          "queue-memory: state has an unknown key 'x'"},
-        {"tasks not an array", R"({"format":"queue/1","tasks":{}})", error_code::invalid_argument,
-         ""},
-        {"task not a string", R"({"format":"queue/1","tasks":[[]]})", error_code::invalid_argument,
+        {"tasks not an array", R"({"format":"queue/1","tasks":{}})", invalid,
+         "queue-memory: state tasks is not an array"},
+        {"task not a string", R"({"format":"queue/1","tasks":[[]]})", invalid,
          "queue-memory: state tasks[0] is not a string"},
-        {"not JSON", v1_with("[\"x\","), error_code::invalid_argument, ""},
-        {"not an array", v1_with(R"({"id":"x"})"), error_code::invalid_argument,
-         "queue-memory: state tasks[1]: is not an array"},
-        {"12 elements", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,0])"),
-         error_code::invalid_argument, "queue-memory: state tasks[1]: has fewer than 13 elements"},
+        {"not JSON", v1_with(R"(["x",)"), invalid, task1 + ": is not JSON: incomplete JSON"},
+        {"not an array", v1_with(R"({"id":"x"})"), invalid, task1 + ": is not an array"},
+        {"12 elements", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,0])"), invalid,
+         task1 + ": has fewer than 13 elements"},
         {"14 elements", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,0,0,0])"),
-         error_code::invalid_argument, "queue-memory: state tasks[1]: has more than 13 elements"},
-        {"priority 4", v1_with(R"(["x","w","n","p","m",{},[],4,1,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument,
-         "queue-memory: state tasks[1]: element 7 must be priority: an integer 0 (urgent) to 3 "
-         "(low)"},
-        {"id a number", v1_with(R"([1,"w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument,
-         "queue-memory: state tasks[1]: element 0 must be id: a string"},
-        {"params an array", v1_with(R"(["x","w","n","p","m",[],[],2,1,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument, ""},
-        {"dependency a number", v1_with(R"(["x","w","n","p","m",{},[1],2,1,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument, ""},
-        {"retry short", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4],1,0,0])"),
-         error_code::invalid_argument, ""},
-        {"backoff 3", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,3,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument, ""},
-        {"state 8", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],8,0,0])"),
-         error_code::invalid_argument, ""},
-        {"attempt negative", v1_with(R"(["x","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,-1,0])"),
-         error_code::invalid_argument, ""},
-        {"timeout a float", v1_with(R"(["x","w","n","p","m",{},[],2,1.5,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument, ""},
-        {"empty id", v1_with(R"(["","w","n","p","m",{},[],2,1,[1,2,3,4,0.5],1,0,0])"),
-         error_code::invalid_argument, "queue-memory: state tasks[1] has an empty id"},
-        {"listed twice", v1_with(good), error_code::invalid_argument,
-         "queue-memory: state tasks[1]: task 'g' is listed twice"},
-        {"v2 level mismatch", v2_with(good + "\n"), error_code::invalid_argument,
+         invalid, task1 + ": has more than 13 elements"},
+        {"id a number", v1_with(good_but(0, "1")), invalid, element + "0 must be id: a string"},
+        {"params an array", v1_with(good_but(5, "[]")), invalid,
+         element + "5 must be params: an object"},
+        {"dependency a number", v1_with(good_but(6, "[1]")), invalid,
+         element + "6 must be dependencies: an array of strings"},
+        {"priority 4", v1_with(good_but(7, "4")), invalid,
+         element + "7 must be priority: an integer 0 (urgent) to 3 (low)"},
+        {"timeout a float", v1_with(good_but(8, "1.5")), invalid,
+         element + "8 must be timeout: an integer (ms)"},
+        {"retry short", v1_with(good_but(9, "[1,2,3,4]")), invalid,
+         element + "9 must be retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, "
+                   "jitter]"},
+        {"backoff 3", v1_with(good_but(9, "[1,3,3,4,0.5]")), invalid,
+         element + "9 must be retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, "
+                   "jitter]"},
+        {"state 8", v1_with(good_but(10, "8")), invalid,
+         element + "10 must be state: an integer 0 (pending) to 7 (skipped)"},
+        {"attempt negative", v1_with(good_but(11, "-1")), invalid,
+         element + "11 must be attempt: an unsigned 32-bit integer"},
+        {"empty id", v1_with(good_but(0, R"("")")), invalid, task1 + " has an empty id"},
+        {"listed twice", v1_with(good), invalid, task1 + ": task 'g' is listed twice"},
+        {"v2 level mismatch", v2_with(good + "\n"), invalid,
          "queue-memory: state levels.urgent[0] (task 'g') has another priority than its level"},
-        {"v2 no final newline", v2_with(good), error_code::invalid_argument,
+        {"v2 no final newline", v2_with(good), invalid,
          "queue-memory: state levels.urgent does not end with a newline"},
-        {"v2 empty line", v2_with("\n"), error_code::invalid_argument, ""},
+        {"v2 empty line", v2_with("\n"), invalid,
+         "queue-memory: state levels.urgent[0]: is not JSON: incomplete JSON"},
         {"v2 levels as arrays",
-         R"({"format":"queue/2","levels":{"urgent":[],"high":[],"normal":[],"low":[]},)"
-         R"("stats":{"enqueued_total":1,"dequeued_total":0}})",
-         error_code::invalid_argument, "queue-memory: state levels.urgent is not a string"},
+         R"({"format":"queue/2","levels":{"urgent":[],"high":[],"normal":[],"low":[]},"stats":)" +
+             v2_stats + "}",
+         invalid, "queue-memory: state levels.urgent is not a string"},
         {"v2 missing level",
-         R"({"format":"queue/2","levels":{"urgent":"","high":"","normal":""},)"
-         R"("stats":{"enqueued_total":1,"dequeued_total":0}})",
-         error_code::invalid_argument, "queue-memory: state levels has no 'low'"},
+         R"({"format":"queue/2","levels":{"urgent":"","high":"","normal":""},"stats":)" + v2_stats +
+             "}",
+         invalid, "queue-memory: state levels has no 'low'"},
         {"v2 negative counter",
-         R"({"format":"queue/2","levels":{"urgent":"","high":"","normal":"","low":""},)"
-         R"("stats":{"enqueued_total":-1,"dequeued_total":0}})",
-         error_code::invalid_argument,
-         "queue-memory: state stats.enqueued_total is not an unsigned integer"},
-        {"v2 no stats",
-         R"({"format":"queue/2","levels":{"urgent":"","high":"","normal":"","low":""}})",
-         error_code::invalid_argument, "queue-memory: state has no 'stats'"},
+         R"({"format":"queue/2","levels":)" + v2_empty +
+             R"(,"stats":{"enqueued_total":-1,"dequeued_total":0}})",
+         invalid, "queue-memory: state stats.enqueued_total is not an unsigned integer"},
+        {"v2 no stats", R"({"format":"queue/2","levels":)" + v2_empty + "}", invalid,
+         "queue-memory: state has no 'stats'"},
     };
 
     queue_memory q({}, 2);
     q.enqueue(make_task("keep-low", priority::low));
     q.enqueue(make_task("keep-urgent", priority::urgent));
-    q.dequeue({"none/v1"});
     const strings before = ids(q);
     for (const auto& c : cases) {
         BOOST_TEST_CONTEXT(c.name) {
             auto state = state_of(c.state);
-            auto e = thrown_by([&] { q.import_state(state); });
-            BOOST_TEST(static_cast<int>(e.code()) == static_cast<int>(c.code));
-            if (!c.message.empty())
-                BOOST_TEST(std::string(e.what()) == c.message);
+            check_refused([&] { q.import_state(state); }, c.code, c.message);
             BOOST_TEST(ids(q) == before, boost::test_tools::per_element());
             auto s = q.stats();
             BOOST_TEST(s.size == 2u);
@@ -559,17 +559,28 @@ BOOST_AUTO_TEST_CASE(import_replaces_what_was_queued) {
 
 // The pause of a hot swap: export_state of the old generation plus import_state of the new,
 // with 100,000 queued tasks shaped like a workflow's (ids of 18 characters, two params). Run
-// with --log_level=message to see the figures. The first round touches fresh memory.
+// with --log_level=message to see the figures, with the page faults of each step: memory the
+// process touches for the first time costs more than the work on it in some VMs.
 BOOST_AUTO_TEST_CASE(swap_of_100000_tasks_is_timed) {
     using clock = std::chrono::steady_clock;
-    auto ms = [](clock::duration d) {
-        return std::chrono::duration<double, std::milli>(d).count();
+    struct mark {
+        clock::time_point at = clock::now();
+        long faults = [] {
+            rusage ru{};
+            getrusage(RUSAGE_THREAD, &ru);
+            return ru.ru_minflt + ru.ru_majflt;
+        }();
+    };
+    auto step = [](const mark& a, const mark& b) {
+        std::ostringstream out;
+        out << std::chrono::duration<double, std::milli>(b.at - a.at).count() << " ms ("
+            << b.faults - a.faults << " page faults)";
+        return out.str();
     };
     constexpr std::size_t n = 100000;
     const char* protocols[] = {"echo/v1", "llm/v1", "http/v1"};
     for (int format : {1, 2}) {
         queue_memory from({}, format);
-        strings first_ids;
         for (std::size_t i = 0; i < n; ++i) {
             char wf[16];
             std::snprintf(wf, sizeof wf, "wf-%08x", static_cast<unsigned>(i / 10 * 2654435761u));
@@ -585,18 +596,20 @@ BOOST_AUTO_TEST_CASE(swap_of_100000_tasks_is_timed) {
         const strings tail = from.list(n - 3, 3);
         for (int round = 1; round <= 3; ++round) {
             queue_memory to({}, format);
-            const auto t0 = clock::now();
+            const mark start;
             auto state = from.export_state(to.state_formats());
-            const auto t1 = clock::now();
+            const mark exported;
             to.import_state(state);
-            const auto t2 = clock::now();
+            const mark imported;
             state = {};
-            const auto t3 = clock::now();
+            const mark freed;
+            const double pause =
+                std::chrono::duration<double, std::milli>(imported.at - start.at).count();
             BOOST_TEST_MESSAGE("queue-memory format "
-                               << format << ", " << n << " tasks, round " << round << ": export "
-                               << ms(t1 - t0) << " ms + import " << ms(t2 - t1)
-                               << " ms = " << ms(t2 - t0) << " ms (then freeing the state "
-                               << ms(t3 - t2) << " ms)");
+                               << format << ", " << n << " tasks, round " << round
+                               << ": export + import = " << pause << " ms; export "
+                               << step(start, exported) << ", import " << step(exported, imported)
+                               << ", then freeing the state " << step(imported, freed));
             BOOST_TEST(to.stats().size == n);
             BOOST_TEST(to.stats().by_priority[3] == n / 4);
             BOOST_TEST(to.list(0, 3) == head, boost::test_tools::per_element());

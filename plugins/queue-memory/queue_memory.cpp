@@ -1,5 +1,6 @@
 #include "queue_memory.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gleitzeit {

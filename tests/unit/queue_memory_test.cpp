@@ -11,7 +11,6 @@
 #include <sys/resource.h>
 
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <functional>
 #include <limits>

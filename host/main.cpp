@@ -233,6 +233,17 @@ int main(int argc, char** argv) {
             ioc, cfg.plugins.dropin, cfg.plugins.watch, plugins,
             [](gleitzeit::log_level, const std::string& line) {
                 std::cerr << "gleitzeitd: " << line << std::endl;
+            },
+            [&plugins, &reload](const std::string& provider) {
+                // The config's own provider comes back when a drop-in that replaced it goes.
+                for (const auto& p : reload->running().providers)
+                    if (p.plugin == provider) {
+                        std::cerr << "gleitzeitd: drop-in of provider " << provider
+                                  << " removed: back to " << p.file << std::endl;
+                        plugins.set_provider(p.file, p.config, [](const std::string&) {});
+                        return true;
+                    }
+                return false;
             });
         if (cfg.plugins.watch) {
             auto file = std::filesystem::absolute(args.config);
@@ -249,16 +260,8 @@ int main(int argc, char** argv) {
         return 1;
     }
 
-    std::uint16_t port = 0;
-    try {
-        port = http.listen(s.bind, s.port);
-    } catch (const std::exception& e) {
-        std::cerr << "gleitzeitd: " << e.what() << "\n";
-        stop_pool();
-        return 1;
-    }
-    std::cout << "listening on " << s.bind << ":" << port << std::endl;
-
+    // The signals are ours before "listening" is printed: whoever reads that line may send
+    // one at once.
     boost::asio::signal_set hangup(ioc, SIGHUP);
     std::function<void(boost::system::error_code, int)> on_hangup =
         [&](boost::system::error_code ec, int) {
@@ -281,6 +284,16 @@ int main(int argc, char** argv) {
         grace.expires_after(std::chrono::milliseconds(200));
         grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
     });
+    std::uint16_t port = 0;
+    try {
+        port = http.listen(s.bind, s.port);
+    } catch (const std::exception& e) {
+        std::cerr << "gleitzeitd: " << e.what() << "\n";
+        stop_pool();
+        return 1;
+    }
+    std::cout << "listening on " << s.bind << ":" << port << std::endl;
+
     for (auto& t : pool)
         t.join();
     return 0;

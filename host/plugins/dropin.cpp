@@ -17,8 +17,9 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 } // namespace
 
 dropin::dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
-               plugin_host& plugins, log_fn log)
+               plugin_host& plugins, log_fn log, removed_fn removed)
     : directory_(std::move(directory)), plugins_(plugins), log_(std::move(log)),
+      removed_(std::move(removed)),
       providers_(std::make_shared<provider_files>()) {
     std::error_code ec;
     if (!fs::is_directory(directory_, ec)) {
@@ -61,6 +62,8 @@ void dropin::on_change(config::directory_watch::change c, const std::string& nam
         provider = it->second;
         providers_->by_file.erase(it);
     }
+    if (removed_ && removed_(provider))
+        return;
     log_(log_level::info, "drop-in " + name + " removed: draining provider " + provider);
     plugins_.unload_provider(provider, [this, provider](const std::string& error) {
         if (!error.empty())

@@ -18,10 +18,14 @@ namespace gleitzeit::plugins {
 class dropin {
 public:
     using log_fn = std::function<void(log_level, const std::string&)>;
+    /// Called when the file of a provider is removed. True: it took care of the provider (a
+    /// hub whose config also names it puts the configured one back). False: the drop-in
+    /// drains and unloads it.
+    using removed_fn = std::function<bool(const std::string& provider)>;
 
     /// Watches `directory` (when `watch`) and loads what is there now.
     dropin(boost::asio::io_context& ioc, std::string directory, bool watch, plugin_host& plugins,
-           log_fn log);
+           log_fn log, removed_fn removed = {});
 
 private:
     void on_change(config::directory_watch::change c, const std::string& name);
@@ -30,6 +34,7 @@ private:
     std::string directory_;
     plugin_host& plugins_;
     log_fn log_;
+    removed_fn removed_;
     std::unique_ptr<config::directory_watch> watch_;
     /// Which provider each file brought, so that removing the file unloads it. Shared with
     /// load callbacks, which run on other threads.

@@ -77,7 +77,8 @@ void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
         return;
     }
     unload_waits_ = 0;
-    auto next = std::make_shared<generation>(++generations_, name_, lib, strand_, ctx_);
+    // Numbered when it is created; the number is only used up by a generation that lands.
+    auto next = std::make_shared<generation>(generations_ + 1, name_, lib, strand_, ctx_);
     try {
         next->create(config);
     } catch (...) {
@@ -91,6 +92,7 @@ void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
         return refuse(*lib, why, done);
     }
     if (!current_) {
+        ++generations_;
         current_ = std::move(next);
         publish();
         ctx_.log(log_level::info, "slot " + name_ + ": loaded " + log_name(*current_) + " from " +
@@ -117,6 +119,7 @@ void slot::switch_on_strand(std::shared_ptr<generation> next, const done_fn& don
             return;
         }
     }
+    ++generations_;
     auto old = std::exchange(current_, next);
     if (kind_ == slot_kind::provider) {
         draining_ = old;

@@ -40,15 +40,20 @@ function once(emitter, event, ms = 5000) {
   });
 }
 
-test("/health answers with exactly status, version, uptime_s and connections", async () => {
+test("/health answers with exactly status, version, uptime_s, connections, slots and last_reload", async () => {
   const s = await hub();
   const res = await fetch(`${s.url}/health`);
   assert.equal(res.status, 200);
   const body = await res.json();
-  assert.deepEqual(Object.keys(body).sort(), ["connections", "status", "uptime_s", "version"]);
+  assert.deepEqual(Object.keys(body).sort(),
+    ["connections", "last_reload", "slots", "status", "uptime_s", "version"]);
   assert.equal(body.status, "ok");
   assert.match(body.version, /^\d+\.\d+\.\d+$/);
   assert.equal(body.connections, 0);
+  assert.deepEqual(body.slots, []); // this config names no plugins
+  assert.equal(body.last_reload.trigger, "start");
+  assert.equal(body.last_reload.ok, true);
+  assert.deepEqual(body.last_reload.restart_needed, []);
 
   const c = connect(s.url, { transports: ["websocket"] });
   await once(c, "connect");

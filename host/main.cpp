@@ -189,7 +189,11 @@ int main(int argc, char** argv) {
             done(o.to_json());
         });
     };
-    gleitzeit::hub::hub hub(io, cfg, admin);
+    gleitzeit::hub::pipeline workflows(
+        ioc, plugins, [&io](const std::string& room, std::string_view event, boost::json::object payload) {
+            io.of("/").to(room).emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
+        });
+    gleitzeit::hub::hub hub(io, cfg, admin, &workflows);
     reload = std::make_shared<gleitzeit::config::reloader>(
         args.config, gleitzeit::config::parse_options{}, file_cfg, plugins,
         [&hub](const gleitzeit::config::settings& next) { hub.set_tokens(next.tokens); });

@@ -7,8 +7,8 @@
 namespace gleitzeit::hub {
 namespace json = boost::json;
 
-hub::hub(sio::server& io, const config::settings& cfg, admin_services admin)
-    : tokens_(cfg.tokens), admin_(std::move(admin)) {
+hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, pipeline* workflows)
+    : tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows) {
     auto& root = io.of("/");
     root.authorize([this](const json::value& auth) -> std::optional<sio::connect_refusal> {
         if (roles(auth))
@@ -55,6 +55,33 @@ void hub::on_connection(const sio::socket_ptr& s) {
         s->join("plugins"); // events that plugins emit through their host
     if (admin_.plugins)
         install_admin_events(s, admin_, admin);
+    if (workflows_)
+        install_workflow_events(s);
+}
+
+void hub::install_workflow_events(const sio::socket_ptr& s) {
+    auto answer = [](const sio::ack_fn& ack) {
+        return [ack](json::object reply) {
+            if (ack)
+                ack(sio::message{json::array{std::move(reply)}, {}});
+        };
+    };
+    auto first = [](const sio::message& m) { return m.args.empty() ? json::value() : m.args[0]; };
+    auto* p = workflows_;
+    s->on("submit_workflow", [p, answer, first, weak = std::weak_ptr<sio::socket>(s)](
+                                 sio::message& m, const sio::ack_fn& ack) {
+        // The submitter joins the workflow's room before its first event is sent.
+        p->submit(first(m), [weak](const std::string& room) {
+            if (auto s = weak.lock())
+                s->join(room);
+        }, answer(ack));
+    });
+    s->on("query_status", [p, answer, first](sio::message& m, const sio::ack_fn& ack) {
+        p->status(first(m), answer(ack));
+    });
+    s->on("cancel_workflow", [p, answer, first](sio::message& m, const sio::ack_fn& ack) {
+        p->cancel(first(m), answer(ack));
+    });
 }
 
 } // namespace gleitzeit::hub

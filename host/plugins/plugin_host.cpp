@@ -163,6 +163,12 @@ void plugin_host::with_slot(slot_kind kind, std::function<void(plugin*)> fn) {
     fn(nullptr);
 }
 
+void plugin_host::with_provider(const std::string& name, std::function<void(provider*)> fn) {
+    if (auto s = state_->find("provider:" + name))
+        return s->with([fn = std::move(fn)](plugin* p) { fn(dynamic_cast<provider*>(p)); });
+    fn(nullptr);
+}
+
 void plugin_host::execute(const std::string& provider, method_call call,
                           provider::done_fn done) {
     if (auto s = state_->find("provider:" + provider))

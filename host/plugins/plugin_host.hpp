@@ -57,6 +57,8 @@ public:
 
     /// Runs `fn` on the slot's strand with its current instance (null if the slot is empty).
     void with_slot(slot_kind kind, std::function<void(plugin*)> fn);
+    /// Runs `fn` on the provider's strand with its current instance (null if none).
+    void with_provider(const std::string& name, std::function<void(provider*)> fn);
     /// Runs a call on the named provider plugin; `done` runs exactly once.
     void execute(const std::string& provider, method_call call, provider::done_fn done);
 

@@ -19,6 +19,8 @@ export const PLUGIN_VARS = [
   "IMPORT_THROWS_QUEUE",
   "API_MISMATCH",
   "NO_DESCRIPTOR",
+  "RESOLVER_DAG",
+  "PROVIDER_ECHO",
 ];
 
 const tempDirs = [];

@@ -1,0 +1,185 @@
+// The workflow pipeline end to end in gleitzeitd, with the shipped in-process plugins
+// (queue-memory, resolver-dag, provider-echo) and npm socket.io-client as the submitter:
+// a DAG with ${...} substitution, refusals of invalid workflows, retries, fail_fast and
+// continue, the hub's timeout, and cancelling.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import {
+  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub,
+} from "./plugin_harness.mjs";
+
+let hub;
+let client;
+
+before(async () => {
+  const p = stagePlugins();
+  hub = await startHub(
+    `[plugins]\nwatch = false\n` +
+      `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY_V1)}\n` +
+      `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +
+      `[[providers]]\nplugin = "provider-echo"\nfile = ${q(p.PROVIDER_ECHO)}\n` +
+      `config = { max_concurrency = 4 }\n`,
+  );
+  client = connectClient(hub.url);
+  await connected(client);
+});
+
+after(async () => {
+  client?.close();
+  await hub?.stop();
+  removeTempDirs();
+});
+
+/** Submits `workflow` and resolves with {reply, events} once it ends (completed, failed or cancelled). */
+function run(workflow, { onStarted } = {}) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    let id;
+    const listener = (event, payload) => {
+      if (!payload || (id && payload.workflow_id !== id)) return;
+      events.push([event, payload]);
+      if (event === "task_started" && onStarted) onStarted(payload);
+      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
+        client.offAny(listener);
+        resolve({ id, events, end: payload });
+      }
+    };
+    client.onAny(listener);
+    call(client, "submit_workflow", { workflow }).then((reply) => {
+      if (!reply.ok) {
+        client.offAny(listener);
+        resolve({ reply });
+      }
+      id = reply.workflow_id;
+    }, reject);
+  });
+}
+
+const echo = (id, params, more = {}) => ({ id, protocol: "echo/v1", method: "echo", params, ...more });
+const names = (events, kind) => events.filter(([e]) => e === kind).map(([, p]) => p.task_id).sort();
+
+test("a diamond DAG runs in dependency order with ${...} substitution, keeping JSON types", async () => {
+  const { id, events, end } = await run({
+    name: "diamond",
+    tasks: [
+      echo("a", { n: 21, tag: "hi", list: [{ v: "deep" }] }),
+      echo("b", { doubled: "${a.result.n}", text: "tag=${a.result.tag}" }, { dependencies: ["a"] }),
+      { id: "c", protocol: "echo/v1", method: "delay", params: { ms: 30 }, dependencies: ["a"] },
+      echo("d", { b: "${b.result}", slept: "${c.result.slept_ms}", deep: "${a.result.list[0].v}" },
+        { dependencies: ["b", "c"] }),
+    ],
+  });
+  assert.equal(end.state, "completed");
+  assert.deepEqual(end.results, {
+    a: { n: 21, tag: "hi", list: [{ v: "deep" }] },
+    b: { doubled: 21, text: "tag=hi" },
+    c: { slept_ms: 30 },
+    d: { b: { doubled: 21, text: "tag=hi" }, slept: 30, deep: "deep" },
+  });
+  // Each task started once, and only after every one of its dependencies completed.
+  const at = (kind, task) => events.findIndex(([e, p]) => e === kind && p.task_id === task);
+  for (const [task, deps] of [["b", ["a"]], ["c", ["a"]], ["d", ["b", "c"]]])
+    for (const dep of deps) assert.ok(at("task_completed", dep) < at("task_started", task), `${dep} before ${task}`);
+  assert.deepEqual(names(events, "task_started"), ["a", "b", "c", "d"]);
+  assert.equal(events[0][0], "workflow_started");
+
+  const status = await call(client, "query_status", { workflow_id: id });
+  assert.equal(status.workflow.state, "completed");
+  assert.deepEqual(status.workflow.tasks.d, { state: "completed", attempt: 1, result: end.results.d });
+});
+
+test("invalid workflows are refused whole with the resolver's precise message", async () => {
+  const cases = [
+    [[echo("a", {}, { dependencies: ["b"] }), echo("b", {}, { dependencies: ["a"] })], "dependency cycle: a -> b -> a"],
+    [[echo("a", {}, { dependencies: ["a"] })], "task 'a' depends on itself"],
+    [[echo("a", {}, { dependencies: ["ghost"] })], "task 'a' depends on unknown task 'ghost'"],
+    [[echo("a", {}), echo("a", {})], "duplicate task id 'a'"],
+  ];
+  for (const [tasks, message] of cases) {
+    const { reply } = await run({ id: "refused-wf", tasks });
+    assert.deepEqual(reply, { ok: false, error: { code: "invalid_workflow", message } });
+    // Nothing of it was kept.
+    const status = await call(client, "query_status", { workflow_id: "refused-wf" });
+    assert.deepEqual(status, { ok: false, error: { code: "not_found", message: "no workflow 'refused-wf'" } });
+  }
+  const bad = await call(client, "submit_workflow", { workflow: { tasks: [{ id: "x", timeout_ms: "soon" }] } });
+  assert.deepEqual(bad, {
+    ok: false,
+    error: { code: "invalid_workflow", message: "workflow.tasks[0].timeout_ms: expected an integer, got string" },
+  });
+});
+
+test("a retryable failure is retried up to max_attempts, then the task and the workflow fail", async () => {
+  const retry = { max_attempts: 3, backoff: "fixed", base_delay_ms: 20, max_delay_ms: 20, jitter: 0 };
+  const { events, end } = await run({
+    tasks: [
+      { id: "flaky", protocol: "echo/v1", method: "fail", params: { message: "boom" }, retry },
+      echo("after", {}, { dependencies: ["flaky"] }),
+    ],
+  });
+  assert.equal(end.state, "failed");
+  const retrying = events.filter(([e]) => e === "task_retrying").map(([, p]) => [p.attempt, p.delay_ms]);
+  assert.deepEqual(retrying, [[1, 20], [2, 20]]);
+  assert.deepEqual(events.filter(([e]) => e === "task_started").map(([, p]) => p.attempt), [1, 2, 3]);
+  const failed = events.find(([e]) => e === "task_failed")[1];
+  assert.deepEqual(failed.error, { code: "provider_error", message: "boom", retryable: true });
+  assert.ok(!names(events, "task_started").includes("after"), "a dependent of a failed task never runs");
+});
+
+test("a non-retryable failure is not retried", async () => {
+  const { events, end } = await run({
+    tasks: [{ id: "f", protocol: "echo/v1", method: "fail", params: { message: "no", retryable: false },
+      retry: { max_attempts: 5, base_delay_ms: 10 } }],
+  });
+  assert.equal(end.state, "failed");
+  assert.equal(events.filter(([e]) => e === "task_started").length, 1);
+  assert.equal(events.filter(([e]) => e === "task_retrying").length, 0);
+});
+
+test("on_failure = continue runs the independent branch, skips the failed one's dependents", async () => {
+  const { events, end } = await run({
+    on_failure: "continue",
+    tasks: [
+      { id: "bad", protocol: "echo/v1", method: "fail", params: { message: "x", retryable: false } },
+      echo("child", {}, { dependencies: ["bad"] }),
+      echo("grandchild", {}, { dependencies: ["child"] }),
+      { id: "slow", protocol: "echo/v1", method: "delay", params: { ms: 100 } },
+      echo("other", { ok: true }, { dependencies: ["slow"] }),
+    ],
+  });
+  assert.equal(end.state, "failed");
+  assert.deepEqual(end.results, { slow: { slept_ms: 100 }, other: { ok: true } });
+  assert.deepEqual(names(events, "task_skipped"), ["child", "grandchild"]);
+});
+
+test("the hub enforces a task's timeout", async () => {
+  const t0 = Date.now();
+  const { events, end } = await run({
+    tasks: [{ id: "sleepy", protocol: "echo/v1", method: "delay", params: { ms: 5000 }, timeout_ms: 150 }],
+  });
+  assert.equal(end.state, "failed");
+  const failed = events.find(([e]) => e === "task_failed")[1];
+  assert.deepEqual(failed.error, { code: "timeout", message: "no result within the task's timeout", retryable: true });
+  assert.ok(Date.now() - t0 < 3000, "it did not wait for the provider");
+});
+
+test("cancel_workflow cancels pending and executing tasks", async () => {
+  let resolveStarted;
+  const started = new Promise((r) => (resolveStarted = r));
+  const done = run({
+    tasks: [
+      { id: "long", protocol: "echo/v1", method: "delay", params: { ms: 10000 } },
+      echo("next", {}, { dependencies: ["long"] }),
+    ],
+  }, { onStarted: (p) => resolveStarted(p.workflow_id) });
+  const id = await started;
+  assert.deepEqual(await call(client, "cancel_workflow", { workflow_id: id }), { ok: true, workflow_id: id });
+  const { end } = await done;
+  assert.equal(end.state, "cancelled");
+  const status = await call(client, "query_status", { workflow_id: id });
+  assert.equal(status.workflow.state, "cancelled");
+  assert.equal(status.workflow.tasks.long.state, "cancelled");
+  assert.equal(status.workflow.tasks.next.state, "cancelled");
+  const again = await call(client, "cancel_workflow", { workflow_id: id });
+  assert.deepEqual(again, { ok: false, error: { code: "invalid_argument", message: `workflow '${id}' is cancelled` } });
+});

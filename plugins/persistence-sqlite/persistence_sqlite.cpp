@@ -80,6 +80,9 @@ persistence_sqlite::persistence_sqlite(const json::object& config)
         db_.exec(settings_.synchronous_full ? "PRAGMA synchronous = FULL"
                                             : "PRAGMA synchronous = NORMAL");
         db_.exec("PRAGMA foreign_keys = ON");
+        // 16 MiB of page cache instead of 2: a batch of 10,000 tasks is about 8 MiB of rows
+        // and index pages, and a smaller cache spills them to the WAL before the commit.
+        db_.exec("PRAGMA cache_size = -16384");
         if (db_.query_int("PRAGMA foreign_keys") != 1)
             throw error(error_code::plugin_error, "this SQLite has no foreign key support");
     } catch (const error& e) {

@@ -80,8 +80,7 @@ protocol_spec echo_spec() {
     json::object ms = schema("integer", true, "how long to sleep, in milliseconds");
     ms["minimum"] = 0;
     ms["maximum"] = max_delay_ms;
-    json::object retryable =
-        schema("boolean", false, "whether the hub may retry the failed call");
+    json::object retryable = schema("boolean", false, "whether the hub may retry the failed call");
     retryable["default"] = true;
     return {
         protocol_id,

@@ -18,7 +18,9 @@ using steady_clock = std::chrono::steady_clock;
 namespace {
 
 // Neither cancel nor a refused call gets better by trying again.
-task_error cancelled_error() { return {error_code::cancelled, "cancelled", false}; }
+task_error cancelled_error() {
+    return {error_code::cancelled, "cancelled", false};
+}
 
 } // namespace
 
@@ -68,7 +70,9 @@ void provider_echo::stop() {
         std::rethrow_exception(first);
 }
 
-std::vector<protocol_spec> provider_echo::protocols() const { return {echo_spec()}; }
+std::vector<protocol_spec> provider_echo::protocols() const {
+    return {echo_spec()};
+}
 
 void provider_echo::execute(method_call call, done_fn done) {
     const auto started = steady_clock::now();
@@ -77,9 +81,9 @@ void provider_echo::execute(method_call call, done_fn done) {
     r.provider = plugin_name;
     if (stopped_ || !host_) {
         // Nothing posted now would run (the host drops posts after stop), so answer at once.
-        r.error = stopped_ ? task_error{error_code::cancelled, "provider-echo is stopped", false}
-                           : task_error{error_code::plugin_error,
-                                        "provider-echo is not started", false};
+        r.error = stopped_
+                      ? task_error{error_code::cancelled, "provider-echo is stopped", false}
+                      : task_error{error_code::plugin_error, "provider-echo is not started", false};
         done(std::move(r));
         return;
     }
@@ -127,9 +131,8 @@ void provider_echo::cancel(const std::string& task_id) {
 void provider_echo::open_finished(std::string task_id, done_fn done, task_result result,
                                   steady_clock::time_point started) {
     const std::uint64_t serial = ++next_serial_;
-    auto it = calls_.emplace(std::move(task_id),
-                             open_call{serial, std::move(done), std::nullopt, std::move(result),
-                                       started});
+    auto it = calls_.emplace(std::move(task_id), open_call{serial, std::move(done), std::nullopt,
+                                                           std::move(result), started});
     publish_running();
     post_delivery(it->first, serial);
 }

@@ -31,12 +31,13 @@ constexpr std::string_view format_v1 = "resolver/1";
 template <std::size_t N>
 void expect_keys(const json::object& o, const std::array<std::string_view, N>& keys,
                  std::size_t required, const std::string& where) {
+    const std::string at = where.empty() ? "" : where + " ";
     for (std::size_t i = 0; i < required; ++i)
         if (!o.contains(keys[i]))
-            refuse(where + " has no '" + std::string(keys[i]) + "'");
+            refuse(at + "has no '" + std::string(keys[i]) + "'");
     for (const auto& kv : o)
         if (std::find(keys.begin(), keys.end(), kv.key()) == keys.end())
-            refuse(where + " has an unknown key '" + std::string(kv.key()) + "'");
+            refuse(at + "has an unknown key '" + std::string(kv.key()) + "'");
 }
 
 struct imported_task {
@@ -199,7 +200,7 @@ void resolver_dag::import_state(const json::object& state) {
             specs.push_back(t.spec);
         std::unique_ptr<workflow_graph> g;
         try {
-            g = build_graph(std::string(*id), std::move(specs));
+            g = build_graph(std::string(*id), specs);
         } catch (const error& e) {
             refuse(where + ": " + e.what());
         }

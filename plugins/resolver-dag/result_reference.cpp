@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <array>
 #include <charconv>
 
 namespace gleitzeit::resolver_dag_detail {
@@ -96,6 +97,17 @@ bool visit_value(const json::value& v, const location& where, const reference_vi
     return found;
 }
 
+// The shortest text that reads back as `d`: "1.5", where the JSON serializer writes "1.5E0",
+// which is valid JSON but not what a person expects inside a sentence.
+void append_double(std::string& out, double d) {
+    std::array<char, 32> buffer;
+    const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), d);
+    if (ec == std::errc())
+        out.append(buffer.data(), end);
+    else
+        out += json::serialize(json::value(d));
+}
+
 json::value substitute_string(const json::string& s, const result_lookup& result_of) {
     const std::string_view text(s.data(), s.size());
     const auto refs = parse_references(text);
@@ -117,6 +129,8 @@ json::value substitute_string(const json::string& s, const result_lookup& result
         const json::value* v = value_of(r);
         if (v && v->is_string())
             out.append(v->get_string().data(), v->get_string().size());
+        else if (v && v->is_double())
+            append_double(out, v->get_double());
         else
             out += v ? json::serialize(*v) : std::string("null");
         from = r.end;

@@ -116,7 +116,7 @@ std::optional<std::uint32_t> workflow_graph::find(std::string_view task_id) cons
     return it->second;
 }
 
-std::unique_ptr<workflow_graph> build_graph(std::string workflow_id, std::vector<task> tasks) {
+std::unique_ptr<workflow_graph> build_graph(std::string workflow_id, std::span<const task> tasks) {
     if (tasks.empty())
         refuse("workflow has no tasks");
     if (tasks.size() >= none)
@@ -130,7 +130,7 @@ std::unique_ptr<workflow_graph> build_graph(std::string workflow_id, std::vector
         if (tasks[i].id.empty())
             refuse("tasks[" + std::to_string(i) + "] has an empty id");
         node& n = nodes.emplace_back();
-        n.spec = std::move(tasks[i]);
+        n.spec = tasks[i];
         n.spec.workflow_id = g->id_;
         n.spec.state = task_state::pending;
         if (!g->index_.emplace(n.spec.id, static_cast<std::uint32_t>(i)).second)

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -49,7 +50,7 @@ public:
     std::size_t finished = 0;
 
     friend std::unique_ptr<workflow_graph> build_graph(std::string workflow_id,
-                                                       std::vector<task> tasks);
+                                                       std::span<const task> tasks);
 
 private:
     std::string id_;
@@ -60,6 +61,7 @@ private:
 
 /// Checks `tasks` and builds their graph, every task pending and waiting for all of its
 /// dependencies. Throws error(invalid_workflow) with the messages of resolver_dag.hpp.
-std::unique_ptr<workflow_graph> build_graph(std::string workflow_id, std::vector<task> tasks);
+/// The tasks are copied straight into the graph: one copy of a large workflow, not two.
+std::unique_ptr<workflow_graph> build_graph(std::string workflow_id, std::span<const task> tasks);
 
 } // namespace gleitzeit::resolver_dag_detail

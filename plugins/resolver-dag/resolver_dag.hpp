@@ -30,8 +30,10 @@
 // direct or through others, so that its result exists when the task is released; this is
 // checked by analyze, not at release.
 //   - A string that is exactly one reference becomes the value, with its JSON type.
-//   - Otherwise each reference is rendered into the string: a string as it is, any other
-//     value as compact JSON.
+//   - Otherwise each reference is rendered into the string: a string as it is, a number
+//     that is not an integer in its shortest decimal ("1.5", "30000", "1e+300"), any other
+//     value as compact JSON (Boost.JSON's serializer, so a double inside an object or array
+//     reads "1.5E0").
 //   - A path that does not exist in the result (a missing field, an index out of range, a
 //     field of a non-object) gives JSON null, rendered "null" in text, and the task is still
 //     released: whether null is acceptable is the method's schema's business (the registry

@@ -405,10 +405,16 @@ BOOST_AUTO_TEST_CASE(a_10000_task_dag_is_analyzed_and_driven_to_completion) {
     BOOST_TEST(released == 9999u);
     BOOST_TEST(substituted == 9800u);
     BOOST_TEST(finished_at == 10000u);
+    // Again, on memory the allocator already has: the first run pays the page faults of
+    // fresh memory, which dominate on a virtual machine.
+    r.forget("w");
+    const auto t3 = clock::now();
+    BOOST_TEST(r.analyze(w).execution_order.size() == 10000u);
+    const auto t4 = clock::now();
     using ms = std::chrono::duration<double, std::milli>;
     BOOST_TEST_MESSAGE("resolver-dag 10,000 tasks: analyze "
-                       << ms(t1 - t0).count() << " ms, 10,000 completions " << ms(t2 - t1).count()
-                       << " ms");
+                       << ms(t1 - t0).count() << " ms (again: " << ms(t4 - t3).count()
+                       << " ms), 10,000 completions " << ms(t2 - t1).count() << " ms");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

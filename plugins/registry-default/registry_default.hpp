@@ -11,7 +11,8 @@
 // non-empty and unique, every schema is well formed and every pattern compiles. Registering
 // an id again replaces its spec, which is a no-op when the spec is the same: a provider that
 // reconnects registers its protocol again. Providers are not tied to specs: a provider may
-// register before its protocol's spec, and a protocol without a spec is not validated.
+// register before its protocol's spec. validate_call of a protocol with no spec is not_found;
+// whether such a call is refused is the hub's decision (DESIGN §6).
 //
 // validate_call messages, `where` being "<protocol> <method>":
 //   unknown protocol     not_found "unknown protocol 'echo/v9' (known: echo/v1)", the

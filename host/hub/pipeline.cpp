@@ -5,6 +5,7 @@
 #include "sio/random_id.hpp"
 
 #include <gleitzeit/queue.hpp>
+#include <gleitzeit/registry.hpp>
 #include <gleitzeit/resolver.hpp>
 
 #include <boost/asio/io_context.hpp>
@@ -14,7 +15,10 @@
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
+#include <iostream>
 #include <map>
+#include <mutex>
+#include <set>
 
 namespace gleitzeit::hub {
 
@@ -31,6 +35,28 @@ json::object failure(error_code code, const std::string& message) {
 bool terminal(task_state s) {
     return s == task_state::completed || s == task_state::failed || s == task_state::skipped ||
            s == task_state::cancelled;
+}
+
+bool has_reference(const json::value& v) {
+    if (const auto* str = v.if_string())
+        return std::string_view(*str).find("${") != std::string_view::npos;
+    if (const auto* a = v.if_array()) {
+        for (const auto& e : *a)
+            if (has_reference(e))
+                return true;
+    } else if (const auto* o = v.if_object()) {
+        for (const auto& [k, e] : *o)
+            if (has_reference(e))
+                return true;
+    }
+    return false;
+}
+
+bool has_reference(const json::object& o) {
+    for (const auto& [k, e] : o)
+        if (has_reference(e))
+            return true;
+    return false;
 }
 
 std::string text_field(const json::value& v, std::string_view key) {
@@ -119,22 +145,79 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     }
 
     // ---- dispatch by credits ----------------------------------------------------------
-    void refresh_providers() {
-        for (const auto& name : plugins.providers())
-            plugins.with_provider(name, [self = shared_from_this(), name](provider* p) {
-                if (!p)
-                    return;
-                std::vector<std::string> protocols;
-                for (const auto& spec : p->protocols())
-                    protocols.push_back(spec.id);
-                auto max = p->max_concurrency();
-                self->on_strand([name, protocols, max](state& s) {
-                    auto& e = s.providers[name];
-                    e.protocols = protocols;
-                    e.max_concurrency = max;
+    /// Reads what the provider plugins serve, registers it with the registry slot (if one
+    /// is loaded), and then runs `then` on the strand.
+    void refresh_providers(std::function<void(state&)> then) {
+        struct gathered {
+            std::mutex mutex;
+            std::size_t left = 0;
+            std::map<std::string, std::pair<std::vector<protocol_spec>, std::size_t>> providers;
+        };
+        auto names = plugins.providers();
+        auto g = std::make_shared<gathered>();
+        g->left = names.size();
+        auto register_all = [self = shared_from_this(), g, then = std::move(then)] {
+            self->plugins.with_slot(slot_kind::registry, [self, g, then](plugin* p) {
+                auto refused = std::make_shared<std::vector<std::string>>();
+                auto registered = std::make_shared<std::set<std::string>>();
+                if (auto* r = dynamic_cast<registry*>(p))
+                    for (const auto& [name, entry] : g->providers) {
+                        provider_info info{name, {}, entry.second};
+                        for (const auto& spec : entry.first) {
+                            info.protocols.push_back(spec.id);
+                            try {
+                                r->register_protocol(spec);
+                                registered->insert(spec.id);
+                            } catch (const std::exception& e) {
+                                // Its calls go unchecked; the provider still serves them.
+                                refused->push_back("the registry refused " + spec.id + " of " +
+                                                   name + ": " + e.what());
+                            }
+                        }
+                        r->register_provider(info);
+                    }
+                self->on_strand([g, then, refused, registered](state& s) {
+                    s.checked_protocols = *registered;
+                    for (const auto& why : *refused)
+                        if (s.reported.insert(why).second)
+                            std::cerr << "gleitzeitd: " << why << std::endl;
+                    for (const auto& [name, entry] : g->providers) {
+                        auto& e = s.providers[name];
+                        e.protocols.clear();
+                        for (const auto& spec : entry.first)
+                            e.protocols.push_back(spec.id);
+                        e.max_concurrency = entry.second;
+                    }
                     s.dispatch();
+                    if (then)
+                        then(s);
                 });
             });
+        };
+        if (names.empty())
+            return register_all();
+        for (const auto& name : names)
+            plugins.with_provider(name, [g, name, register_all](provider* p) {
+                bool last;
+                {
+                    std::lock_guard lock(g->mutex);
+                    if (p)
+                        g->providers[name] = {p->protocols(), p->max_concurrency()};
+                    last = --g->left == 0;
+                }
+                if (last)
+                    register_all();
+            });
+    }
+
+    /// True when the registry knows a protocol of the same name as `protocol` ("echo" of
+    /// "echo/v9").
+    bool family_known(const std::string& protocol) const {
+        auto name = protocol.substr(0, protocol.find('/'));
+        for (const auto& id : checked_protocols)
+            if (id.substr(0, id.find('/')) == name)
+                return true;
+        return false;
     }
 
     void dispatch() {
@@ -377,6 +460,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     emit_fn emit;
     std::map<std::string, workflow_entry> workflows;
     std::map<std::string, provider_entry> providers;
+    std::set<std::string> checked_protocols; // what the registry took from the providers
+    std::set<std::string> reported;          // refusals already logged
     bool dispatching = false;
     bool dispatch_again = false;
 };
@@ -405,13 +490,7 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
         t.state = task_state::pending;
         t.attempt = 0;
     }
-    state_->refresh_providers();
-    auto s = state_;
-    state_->on_strand([wf = std::move(wf), join = std::move(join), reply = std::move(reply)](
-                          state& st) mutable {
-        if (st.workflows.count(wf.id))
-            return reply(failure(error_code::invalid_workflow,
-                                 "a workflow with id '" + wf.id + "' exists already"));
+    auto analyze = [join = std::move(join), reply](state& st, workflow wf) mutable {
         st.plugins.with_slot(slot_kind::resolver, [self = st.shared_from_this(), wf = std::move(wf),
                                                    join = std::move(join),
                                                    reply = std::move(reply)](plugin* p) mutable {
@@ -432,6 +511,36 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
                 join(state::room(id));
                 reply({{"ok", true}, {"workflow_id", id}});
                 s.analyzed(std::move(wf), a);
+            });
+        });
+    };
+    // Providers first, so that the registry knows their protocols when the tasks are checked.
+    state_->refresh_providers([wf = std::move(wf), reply = std::move(reply),
+                               analyze = std::move(analyze)](state& st) mutable {
+        if (st.workflows.count(wf.id))
+            return reply(failure(error_code::invalid_workflow,
+                                 "a workflow with id '" + wf.id + "' exists already"));
+        // Checked: tasks of a protocol whose family is known, except those whose params wait
+        // for a ${...} result (their types are known only when they are released).
+        std::vector<const task*> checked;
+        for (const auto& t : wf.tasks)
+            if (st.family_known(t.protocol) &&
+                !(st.checked_protocols.count(t.protocol) && has_reference(t.params)))
+                checked.push_back(&t);
+        st.plugins.with_slot(slot_kind::registry, [self = st.shared_from_this(), wf = std::move(wf),
+                                                   checked, reply = std::move(reply),
+                                                   analyze = std::move(analyze)](plugin* p) mutable {
+            if (auto* r = dynamic_cast<registry*>(p))
+                for (const auto* t : checked) {
+                    try {
+                        r->validate_call(t->protocol, t->method, t->params);
+                    } catch (const gleitzeit::error& e) {
+                        return reply(failure(error_code::invalid_workflow,
+                                             "task '" + t->id + "': " + e.what()));
+                    }
+                }
+            self->on_strand([wf = std::move(wf), analyze = std::move(analyze)](state& s) mutable {
+                analyze(s, std::move(wf));
             });
         });
     });

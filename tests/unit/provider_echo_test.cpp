@@ -446,8 +446,7 @@ BOOST_AUTO_TEST_CASE(protocols_declare_echo_v1_with_its_schemas) {
           "params":{"message":{"type":"string","required":true,
                                "description":"the error message the call fails with"},
                     "retryable":{"type":"boolean","required":false,
-                                 "description":"whether the hub may retry the failed call",
-                                 "default":true}}}]}])";
+                                 "description":"whether the hub may retry the failed call; true when absent"}}}]}])";
     BOOST_TEST(text(json::value_from(p.protocols())) == text(json::parse(expected)));
     BOOST_TEST(p.state_formats().empty());
 }

@@ -21,6 +21,7 @@ export const PLUGIN_VARS = [
   "NO_DESCRIPTOR",
   "RESOLVER_DAG",
   "PROVIDER_ECHO",
+  "REGISTRY_DEFAULT",
 ];
 
 const tempDirs = [];

@@ -17,6 +17,7 @@ before(async () => {
     `[plugins]\nwatch = false\n` +
       `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY_V1)}\n` +
       `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +
+      `[slots.registry]\nplugin = "registry-default"\nfile = ${q(p.REGISTRY_DEFAULT)}\n` +
       `[[providers]]\nplugin = "provider-echo"\nfile = ${q(p.PROVIDER_ECHO)}\n` +
       `config = { max_concurrency = 4 }\n`,
   );
@@ -107,6 +108,25 @@ test("invalid workflows are refused whole with the resolver's precise message", 
     ok: false,
     error: { code: "invalid_workflow", message: "workflow.tasks[0].timeout_ms: expected an integer, got string" },
   });
+});
+
+test("tasks are checked against the registry's schemas of the providers' protocols", async () => {
+  const cases = [
+    [{ id: "w", protocol: "echo/v1", method: "delay", params: { ms: "soon" } }, "task 'w': echo/v1 delay: params.ms: expected an integer, got string"],
+    [{ id: "v", protocol: "echo/v9", method: "echo", params: {} }, "task 'v': unknown protocol 'echo/v9' (known: echo/v1)"],
+    [{ id: "m", protocol: "echo/v1", method: "ech", params: {} }, "task 'm': protocol 'echo/v1' has no method 'ech' (did you mean 'echo'?)"],
+  ];
+  for (const [task, message] of cases) {
+    const { reply } = await run({ id: "checked-wf", tasks: [echo("ok", {}), task] });
+    assert.deepEqual(reply, { ok: false, error: { code: "invalid_workflow", message } });
+  }
+  // A protocol nobody knows may still get a provider later: it is accepted, and waits.
+  const reply = await call(client, "submit_workflow",
+    { workflow: { id: "later-wf", tasks: [{ id: "x", protocol: "other/v1", method: "go" }] } });
+  assert.deepEqual(reply, { ok: true, workflow_id: "later-wf" });
+  const status = await call(client, "query_status", { workflow_id: "later-wf" });
+  assert.equal(status.workflow.tasks.x.state, "ready");
+  assert.deepEqual(await call(client, "cancel_workflow", { workflow_id: "later-wf" }), { ok: true, workflow_id: "later-wf" });
 });
 
 test("a retryable failure is retried up to max_attempts, then the task and the workflow fail", async () => {

@@ -1,5 +1,6 @@
 #include "config/reloader.hpp"
 
+#include "plugins/iso_time.hpp"
 #include "plugins/plugin_host.hpp"
 
 #include <algorithm>
@@ -58,14 +59,6 @@ private:
 
 std::string slot_key(slot_kind k) { return "slots." + std::string(to_string(k)); }
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-    auto secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // What a reload cannot change keeps its running value, so that the next diff still says
 // it needs a restart.
@@ -80,7 +73,7 @@ settings keep_restart_settings(settings next, const settings& running) {
 } // namespace
 
 boost::json::object reload_outcome::to_json() const {
-    boost::json::object o{{"at", iso_time(at)}, {"trigger", trigger}, {"ok", ok}};
+    boost::json::object o{{"at", plugins::iso_time(at)}, {"trigger", trigger}, {"ok", ok}};
     if (!ok)
         o["error"] = error;
     boost::json::array a, r;

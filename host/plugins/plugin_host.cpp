@@ -1,5 +1,6 @@
 #include "plugins/plugin_host.hpp"
 
+#include "plugins/iso_time.hpp"
 #include "plugins/slot.hpp"
 
 #include <boost/asio/thread_pool.hpp>
@@ -50,14 +51,6 @@ const char* level_name(log_level l) {
     return "info";
 }
 
-std::string iso_time(std::chrono::system_clock::time_point t) {
-    auto secs = std::chrono::system_clock::to_time_t(t);
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 } // namespace
 
 plugin_host::plugin_host(boost::asio::io_context& ioc, options opts) {

@@ -35,3 +35,18 @@ function(gleitzeit_add_plugin target)
     set_target_properties(${target} PROPERTIES INSTALL_RPATH "${GLEITZEIT_PLUGIN_API_LIBRARY_DIR}")
   endif()
 endfunction()
+
+# gleitzeit_add_plugin_core(<target> <sources>...)
+#
+# The code of a plugin as a static library, so that unit tests link the same code the plugin
+# ships: position-independent, and with hidden visibility, because it goes into a plugin
+# module that must export nothing of its own. Its folder is on its include path.
+function(gleitzeit_add_plugin_core target)
+  add_library(${target} STATIC ${ARGN})
+  target_include_directories(${target} PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${target} PUBLIC gleitzeit::plugin-api)
+  set_target_properties(${target} PROPERTIES
+    POSITION_INDEPENDENT_CODE ON
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+endfunction()

@@ -141,26 +141,31 @@ void plugin_sections::read_slots(const toml::node& n) {
     }
 }
 
+std::map<std::string, toml_reader::field> plugin_sections::plugin_fields(std::string& plugin,
+                                                                        file_origin& origin) const {
+    return {
+        {"plugin",
+         [this, &plugin, &origin](const toml::node& v) {
+             plugin = plugin_name(v);
+             origin.plugin_where = v.source();
+         }},
+        {"file",
+         [this, &origin](const toml::node& v) {
+             origin.written = r_.string(v, "file");
+             origin.file_where = v.source();
+             if (origin.written->empty())
+                 r_.fail(v.source(), "'file' must not be empty");
+         }},
+    };
+}
+
 void plugin_sections::read_slot(slot_kind kind, const std::string& section, const toml::table& t) {
     slot_settings slot;
     file_origin origin{section, std::nullopt, {}, t.source()};
-    r_.fields(t, section,
-              {
-                  {"plugin",
-                   [&](const toml::node& v) {
-                       slot.plugin = plugin_name(v);
-                       origin.plugin_where = v.source();
-                   }},
-                  {"file",
-                   [&](const toml::node& v) {
-                       origin.written = r_.string(v, "file");
-                       origin.file_where = v.source();
-                       if (origin.written->empty())
-                           r_.fail(v.source(), "'file' must not be empty");
-                   }},
-                  {"remote", [&](const toml::node& v) { slot.remote = r_.boolean(v, "remote"); }},
-                  {"config", [&](const toml::node& v) { slot.config = config_object(r_, v); }},
-              });
+    auto fields = plugin_fields(slot.plugin, origin);
+    fields["remote"] = [&](const toml::node& v) { slot.remote = r_.boolean(v, "remote"); };
+    fields["config"] = [&](const toml::node& v) { slot.config = config_object(r_, v); };
+    r_.fields(t, section, fields);
     if (slot.plugin.empty() && !slot.remote)
         r_.fail(t.source(), section + " needs a 'plugin' (or remote = true)");
     s_.slots[kind] = std::move(slot);
@@ -172,22 +177,9 @@ void plugin_sections::read_providers(const toml::node& n) {
         const auto& t = *e.as_table();
         provider_settings p;
         file_origin origin{"", std::nullopt, {}, t.source()};
-        r_.fields(t, "[[providers]]",
-                  {
-                      {"plugin",
-                       [&](const toml::node& v) {
-                           p.plugin = plugin_name(v);
-                           origin.plugin_where = v.source();
-                       }},
-                      {"file",
-                       [&](const toml::node& v) {
-                           origin.written = r_.string(v, "file");
-                           origin.file_where = v.source();
-                           if (origin.written->empty())
-                               r_.fail(v.source(), "'file' must not be empty");
-                       }},
-                      {"config", [&](const toml::node& v) { p.config = config_object(r_, v); }},
-                  });
+        auto fields = plugin_fields(p.plugin, origin);
+        fields["config"] = [&](const toml::node& v) { p.config = config_object(r_, v); };
+        r_.fields(t, "[[providers]]", fields);
         if (p.plugin.empty())
             r_.fail(t.source(), "[[providers]] needs a 'plugin'");
         // Providers are keyed by name in a reload (add, drain, swap); two of one name would

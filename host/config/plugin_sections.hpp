@@ -37,6 +37,10 @@ private:
     };
 
     std::string plugin_name(const toml::node& n) const;
+    /// The `plugin` and `file` keys that slots and providers share, read into `plugin` and
+    /// `origin`; the caller adds its own keys.
+    std::map<std::string, toml_reader::field> plugin_fields(std::string& plugin,
+                                                            file_origin& origin) const;
     std::string directory(const toml::node& n, const std::string& name) const;
     std::string resolve(const std::string& path) const;
     std::string resolve_file(const file_origin& o, const std::string& plugin, bool check) const;

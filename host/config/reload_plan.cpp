@@ -37,13 +37,11 @@ public:
                                            text(next) + " (needs a restart)");
     }
 
-    /// True when the setting changed; `note` says when the new value takes effect.
-    template <class T>
-    bool live(const char* name, const T& running, const T& next, std::string_view note = "") {
+    /// True when the setting changed.
+    template <class T> bool live(const char* name, const T& running, const T& next) {
         if (running == next)
             return false;
-        plan_.live.push_back(std::string(name) + ": " + text(running) + " -> " + text(next) +
-                             std::string(note));
+        plan_.live.push_back(std::string(name) + ": " + text(running) + " -> " + text(next));
         return true;
     }
 

@@ -1,5 +1,6 @@
 #include "hub/admin.hpp"
 
+#include "hub/reply.hpp"
 #include "plugins/plugin_host.hpp"
 
 #include <gleitzeit/queue.hpp>
@@ -11,16 +12,6 @@ namespace gleitzeit::hub {
 namespace json = boost::json;
 
 namespace {
-
-json::object failure(error_code code, const std::string& message) {
-    return {{"ok", false},
-            {"error", json::object{{"code", to_string(code)}, {"message", message}}}};
-}
-
-void reply(const sio::ack_fn& ack, json::object o) {
-    if (ack)
-        ack(sio::message{json::array{std::move(o)}, {}});
-}
 
 const json::object* first_object(const sio::message& m) {
     return m.args.empty() ? nullptr : m.args.front().if_object();

@@ -1,5 +1,7 @@
 #include "hub/hub.hpp"
 
+#include "hub/reply.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <algorithm>
@@ -61,10 +63,7 @@ void hub::on_connection(const sio::socket_ptr& s) {
 
 void hub::install_workflow_events(const sio::socket_ptr& s) {
     auto answer = [](const sio::ack_fn& ack) {
-        return [ack](json::object reply) {
-            if (ack)
-                ack(sio::message{json::array{std::move(reply)}, {}});
-        };
+        return [ack](json::object o) { reply(ack, std::move(o)); };
     };
     auto first = [](const sio::message& m) { return m.args.empty() ? json::value() : m.args[0]; };
     auto* p = workflows_;

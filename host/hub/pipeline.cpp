@@ -1,6 +1,7 @@
 #include "hub/pipeline.hpp"
 
 #include "hub/backoff.hpp"
+#include "hub/reply.hpp"
 #include "plugins/plugin_host.hpp"
 #include "sio/random_id.hpp"
 
@@ -26,11 +27,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-json::object failure(error_code code, const std::string& message) {
-    return {{"ok", false},
-            {"error", json::object{{"code", to_string(code)}, {"message", message}}}};
-}
 
 bool terminal(task_state s) {
     return s == task_state::completed || s == task_state::failed || s == task_state::skipped ||

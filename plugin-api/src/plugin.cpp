@@ -2,6 +2,7 @@
 // host and every plugin share one typeinfo per interface: dynamic_cast from plugin to
 // queue works across the library boundary, and unloading a plugin leaves no typeinfo behind.
 
+#include "gleitzeit/handoff.hpp"
 #include "gleitzeit/host.hpp"
 #include "gleitzeit/persistence.hpp"
 #include "gleitzeit/provider.hpp"
@@ -21,6 +22,7 @@ resolver::~resolver() = default;
 registry::~registry() = default;
 persistence::~persistence() = default;
 provider::~provider() = default;
+state_handoff::~state_handoff() = default;
 
 void plugin::start(host&) {}
 void plugin::stop() {}

@@ -4,6 +4,7 @@
 // Stateful slots hand their state to the next generation in a hot swap: the host asks the new
 // instance which formats it reads (state_formats), asks the old one to export in the first of
 // those it can write, and imports the result into the new one. Any throw rolls the swap back.
+// A plugin that also derives from state_handoff (handoff.hpp) does this while it serves.
 
 #include "gleitzeit/host.hpp"
 
@@ -39,7 +40,8 @@ public:
     /// none of them.
     virtual boost::json::object export_state(const std::vector<std::string>& accepted);
     /// Takes over `state` from the previous generation. Throws
-    /// gleitzeit::error(state_format) for a format it does not read.
+    /// gleitzeit::error(state_format) for a format it does not read. In a handoff swap
+    /// (handoff.hpp) it runs on a host thread, after start() and before any call.
     virtual void import_state(const boost::json::object& state);
 };
 

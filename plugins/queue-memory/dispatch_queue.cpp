@@ -53,6 +53,7 @@ void destroy_entry(const entry* e) noexcept {
 } // namespace
 
 dispatch_queue::~dispatch_queue() {
+    release_held();
     for (auto& level : levels_)
         for (entry* e = level.head; e;) {
             entry* next = e->in_level.next;
@@ -161,7 +162,28 @@ void dispatch_queue::erase(const entry* ce) noexcept {
     if (--l->size == 0)
         drop_lane(l);
     index_.erase(e->id());
+    if (holding_) {
+        // Out of memory here ends the process (noexcept), which beats a snapshot that reads
+        // a freed entry.
+        held_.push_back(e);
+        return;
+    }
     destroy_entry(e);
+}
+
+dispatch_queue::entry_list dispatch_queue::unordered() const {
+    entry_list out;
+    out.reserve(index_.size());
+    for (const auto& kv : index_)
+        out.push_back(kv.second);
+    return out;
+}
+
+void dispatch_queue::release_held() noexcept {
+    for (auto* e : held_)
+        destroy_entry(e);
+    held_.clear();
+    holding_ = false;
 }
 
 bool dispatch_queue::erase(std::string_view id) noexcept {

@@ -72,6 +72,18 @@ public:
     /// The first task of `level`; the next ones follow entry::in_level.next.
     const entry* front(priority level) const { return levels_[index_of(level)].head; }
 
+    /// Every task, in no order: a scan of the index's flat array, several times faster than
+    /// walking the lists, whose entries lie all over the heap. An entry's level and seq never
+    /// change, so the order can be restored later, on another thread.
+    using entry_list = std::vector<const entry*>;
+    entry_list unordered() const;
+
+    /// While held, an erased task leaves the lists and the index but its memory stays, so
+    /// that a snapshot of entries taken before (a state handoff) can still read their id and
+    /// record from another thread. release_held() frees them and ends the hold.
+    void hold_erased() noexcept { holding_ = true; }
+    void release_held() noexcept;
+
 private:
     struct fifo {
         entry* head = nullptr;
@@ -100,6 +112,8 @@ private:
     lane* last_lane_ = nullptr; // tasks come in runs of one protocol; saves a hash lookup
     boost::unordered_flat_map<std::string_view, entry*> index_; // keys view entries' ids
     std::uint64_t next_seq_ = 0;
+    bool holding_ = false;
+    std::vector<entry*> held_;
 };
 
 } // namespace gleitzeit::queue_memory_detail

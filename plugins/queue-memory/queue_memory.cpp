@@ -74,6 +74,7 @@ void queue_memory::enqueue(task t) {
     }
     tasks_->push(t.id, t.protocol, t.priority, record);
     ++enqueued_total_;
+    journal(true, record);
 }
 
 std::optional<task> queue_memory::dequeue(const std::vector<std::string>& protocols) {
@@ -86,15 +87,20 @@ std::optional<task> queue_memory::dequeue(const std::vector<std::string>& protoc
     } catch (...) {
         // Cannot happen for a record that enqueue wrote or import checked; should it all the
         // same, the task goes, so that one bad record does not block its level for good.
+        journal(false, e->id());
         tasks_->erase(e);
         throw;
     }
+    journal(false, e->id());
     tasks_->erase(e);
     ++dequeued_total_;
     return t;
 }
 
 bool queue_memory::remove(std::string_view task_id) {
+    if (!tasks_->contains(task_id))
+        return false;
+    journal(false, task_id);
     return tasks_->erase(task_id);
 }
 

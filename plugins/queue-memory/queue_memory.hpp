@@ -35,6 +35,14 @@
 // checks every record with one SAX pass rather than building it. Measured at 100,000 tasks
 // in tests/unit/queue_memory_test.cpp.
 //
+// Handoff (gleitzeit/handoff.hpp): begin_handoff notes the tasks' entries, unordered, and
+// holds erased ones; the snapshot puts them in order and writes their records as
+// export_state would, off the strand. Meanwhile every enqueue, dequeue and remove is journaled, and finish_handoff
+// returns the journal in the snapshot's format:
+//   {"format": "queue/1" | "queue/2",
+//    "changes": [["+", <record>] | ["-", <task id>], ...],   in the order they happened
+//    "stats": {...}}                                          queue/2 only, as of the finish
+//
 // Formats by build: format 1 (queue-memory 1.x) reads and writes "queue/1"; format 2
 // (2.x) reads both, prefers "queue/2", and writes "queue/1" when asked for it alone, so a
 // swap back to 1.x works (Erlang's code_change down).
@@ -42,16 +50,19 @@
 #include "dispatch_queue.hpp"
 #include "task_record.hpp"
 
+#include "gleitzeit/handoff.hpp"
 #include "gleitzeit/queue.hpp"
 
 #include <boost/json/object.hpp>
 
+#include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 namespace gleitzeit {
 
-class queue_memory : public queue {
+class queue_memory : public queue, public state_handoff {
 public:
     /// `format`: the newest state format this build reads and writes, 1 or 2.
     queue_memory(const boost::json::object& config, int format);
@@ -67,9 +78,32 @@ public:
     boost::json::object export_state(const std::vector<std::string>& accepted) override;
     void import_state(const boost::json::object& state) override;
 
+    snapshot_fn begin_handoff(const std::vector<std::string>& accepted) override;
+    boost::json::object finish_handoff() override;
+    void abandon_handoff() noexcept override;
+    void import_changes(const boost::json::object& changes) override;
+
 private:
-    boost::json::object export_v1() const;
-    boost::json::object export_v2() const;
+    using entries = std::array<std::vector<const queue_memory_detail::dispatch_queue::entry*>,
+                               queue_memory_detail::level_count>;
+    struct counters {
+        std::uint64_t enqueued_total = 0;
+        std::uint64_t dequeued_total = 0;
+    };
+    struct change {
+        bool added;       // "+": text is the record; "-": text is the task id
+        std::string text;
+    };
+
+    /// The format of `accepted` to write: throws error(state_format) for none.
+    std::string_view format_for(const std::vector<std::string>& accepted) const;
+    /// Every task's entry per level, in FIFO order.
+    entries snapshot() const;
+    /// The same from dispatch_queue::unordered().
+    static entries in_order(const queue_memory_detail::dispatch_queue::entry_list& all);
+    static boost::json::object write_state(std::string_view format, const entries& tasks,
+                                           counters stats);
+    void journal(bool added, std::string_view text);
 
     int format_;
     std::size_t max_size_ = 0; // 0: unlimited
@@ -78,6 +112,10 @@ private:
     queue_memory_detail::record_scanner scanner_; // checks what enqueue writes
     std::uint64_t enqueued_total_ = 0;
     std::uint64_t dequeued_total_ = 0;
+    // Between begin_handoff and finish_handoff / abandon_handoff.
+    std::optional<std::vector<change>> journal_;
+    bool journal_lost_ = false; // a change could not be journaled: finish_handoff refuses
+    std::string handoff_format_;
 };
 
 } // namespace gleitzeit

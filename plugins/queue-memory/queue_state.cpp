@@ -1,7 +1,7 @@
 // queue_memory's state: export_state and import_state in the formats of queue_memory.hpp.
 
 #include "queue_memory.hpp"
-#include "task_record.hpp"
+#include "queue_state.hpp"
 
 #include <boost/json/array.hpp>
 
@@ -15,18 +15,9 @@
 namespace gleitzeit {
 
 namespace json = boost::json;
-using queue_memory_detail::dispatch_queue;
-using queue_memory_detail::level_count;
-using queue_memory_detail::record_scanner;
+using namespace queue_memory_detail;
 
-namespace {
-
-constexpr std::string_view format_v1 = "queue/1";
-constexpr std::string_view format_v2 = "queue/2";
-constexpr std::array<std::string_view, level_count> level_names{"urgent", "high", "normal", "low"};
-constexpr std::array<std::string_view, 2> v1_keys{"format", "tasks"};
-constexpr std::array<std::string_view, 3> v2_keys{"format", "levels", "stats"};
-constexpr std::array<std::string_view, 2> stats_keys{"enqueued_total", "dequeued_total"};
+namespace queue_memory_detail {
 
 std::string join(const std::vector<std::string>& names) {
     std::string out;
@@ -35,11 +26,10 @@ std::string join(const std::vector<std::string>& names) {
     return "[" + out + "]";
 }
 
-[[noreturn]] void refuse(const std::string& why) {
+void refuse(const std::string& why) {
     throw error(error_code::invalid_argument, "queue-memory: state " + why);
 }
 
-// Exactly `keys`, so that a field misspelt by a hand-made state is an error, not ignored.
 void expect_keys(const json::object& o, std::span<const std::string_view> keys,
                  const std::string& where) {
     for (auto k : keys)
@@ -51,16 +41,6 @@ void expect_keys(const json::object& o, std::span<const std::string_view> keys,
                 refuse(where + "has an unknown key '" + std::string(kv.key()) + "'");
 }
 
-// The records of a queue/2 level; memchr, because a byte loop over megabytes shows up in
-// the pause.
-std::size_t count_lines(std::string_view text) {
-    std::size_t n = 0;
-    for (const char *p = text.data(), *end = p + text.size();
-         (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr; ++p)
-        ++n;
-    return n;
-}
-
 std::uint64_t counter(const json::object& stats, std::string_view key) {
     const auto& v = stats.at(key);
     if (v.is_int64() && v.get_int64() >= 0)
@@ -70,8 +50,6 @@ std::uint64_t counter(const json::object& stats, std::string_view key) {
     refuse("stats." + std::string(key) + " is not an unsigned integer");
 }
 
-// Checks one record of an imported state and adds it behind the others of its level.
-// `where` and `i` name it in errors; a record listed under a level must have that priority.
 void import_record(std::string_view record, std::string_view where, std::size_t i,
                    std::optional<priority> level, record_scanner& scanner, dispatch_queue& into) {
     auto at = [&] { return std::string(where) + "[" + std::to_string(i) + "]"; };
@@ -89,6 +67,24 @@ void import_record(std::string_view record, std::string_view where, std::size_t 
         refuse(at() + ": task '" + std::string(f.id) + "' is listed twice");
 }
 
+} // namespace queue_memory_detail
+
+namespace {
+
+constexpr std::array<std::string_view, 2> v1_keys{"format", "tasks"};
+constexpr std::array<std::string_view, 3> v2_keys{"format", "levels", "stats"};
+constexpr std::array<std::string_view, 2> stats_keys{"enqueued_total", "dequeued_total"};
+
+// The records of a queue/2 level; memchr, because a byte loop over megabytes shows up in
+// the pause.
+std::size_t count_lines(std::string_view text) {
+    std::size_t n = 0;
+    for (const char *p = text.data(), *end = p + text.size();
+         (p = static_cast<const char*>(std::memchr(p, '\n', end - p))) != nullptr; ++p)
+        ++n;
+    return n;
+}
+
 } // namespace
 
 std::vector<std::string> queue_memory::state_formats() const {
@@ -97,48 +93,75 @@ std::vector<std::string> queue_memory::state_formats() const {
     return {std::string(format_v1)};
 }
 
-json::object queue_memory::export_state(const std::vector<std::string>& accepted) {
+std::string_view queue_memory::format_for(const std::vector<std::string>& accepted) const {
     for (const auto& f : accepted) {
         if (f == format_v2 && format_ >= 2)
-            return export_v2();
+            return format_v2;
         if (f == format_v1)
-            return export_v1();
+            return format_v1;
     }
     throw error(error_code::state_format, "queue-memory: cannot write any of " + join(accepted) +
                                               "; it writes " + join(state_formats()));
 }
 
-json::object queue_memory::export_v1() const {
-    json::object state;
-    state.reserve(2);
-    state.emplace("format", format_v1);
-    auto& tasks = state["tasks"].emplace_array();
-    tasks.reserve(tasks_->size());
-    for (std::size_t i = 0; i < level_count; ++i)
-        for (auto* e = tasks_->front(static_cast<priority>(i)); e; e = e->in_level.next)
-            tasks.emplace_back(e->record());
-    return state;
+queue_memory::entries queue_memory::snapshot() const {
+    entries out;
+    for (std::size_t i = 0; i < level_count; ++i) {
+        auto level = static_cast<priority>(i);
+        out[i].reserve(tasks_->size(level));
+        for (auto* e = tasks_->front(level); e; e = e->in_level.next)
+            out[i].push_back(e);
+    }
+    return out;
 }
 
-json::object queue_memory::export_v2() const {
+queue_memory::entries queue_memory::in_order(const dispatch_queue::entry_list& all) {
+    entries out;
+    for (const auto* e : all)
+        out[static_cast<std::size_t>(e->level)].push_back(e);
+    for (auto& level : out)
+        std::sort(level.begin(), level.end(),
+                  [](const auto* a, const auto* b) { return a->seq < b->seq; });
+    return out;
+}
+
+json::object queue_memory::export_state(const std::vector<std::string>& accepted) {
+    return write_state(format_for(accepted), snapshot(), {enqueued_total_, dequeued_total_});
+}
+
+// Reads only the entries' ids and records, which never change: it may run while the queue
+// serves (begin_handoff).
+json::object queue_memory::write_state(std::string_view format, const entries& tasks,
+                                       counters stats) {
     json::object state;
     state.reserve(3);
-    state.emplace("format", format_v2);
+    state.emplace("format", format);
+    if (format == format_v1) {
+        auto& records = state["tasks"].emplace_array();
+        std::size_t n = 0;
+        for (const auto& level : tasks)
+            n += level.size();
+        records.reserve(n);
+        for (const auto& level : tasks)
+            for (const auto* e : level)
+                records.emplace_back(e->record());
+        return state;
+    }
     auto& levels = state["levels"].emplace_object();
     levels.reserve(level_count);
     for (std::size_t i = 0; i < level_count; ++i) {
-        auto level = static_cast<priority>(i);
         std::size_t bytes = 0;
-        for (auto* e = tasks_->front(level); e; e = e->in_level.next)
+        for (const auto* e : tasks[i])
             bytes += e->record().size() + 1;
         auto& lines = levels[level_names[i]].emplace_string();
         lines.reserve(bytes);
-        for (auto* e = tasks_->front(level); e; e = e->in_level.next) {
+        for (const auto* e : tasks[i]) {
             lines.append(e->record());
             lines.push_back('\n');
         }
     }
-    state["stats"] = {{"enqueued_total", enqueued_total_}, {"dequeued_total", dequeued_total_}};
+    state["stats"] = {{"enqueued_total", stats.enqueued_total},
+                      {"dequeued_total", stats.dequeued_total}};
     return state;
 }
 

@@ -7,8 +7,6 @@ namespace gleitzeit::plugins {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
-namespace {
-
 std::string join(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v)
@@ -25,8 +23,6 @@ std::string what_of(std::exception_ptr e) {
         return "a non-standard exception";
     }
 }
-
-} // namespace
 
 slot::slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain)
     : name_(std::move(name)), kind_(kind), ctx_(ctx), strand_(asio::make_strand(ctx.ioc)),
@@ -103,22 +99,33 @@ void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
     // generation, and the pause is only the switch itself.
     swapping_ = true;
     asio::post(strand_, [self = shared_from_this(), next = std::move(next), done] {
-        self->switch_on_strand(next, done);
+        if (self->kind_ != slot_kind::provider)
+            self->begin_handoff_on_strand(next, done);
+        else
+            self->switch_on_strand(next, done);
     });
 }
 
-// Second strand job: the pause. Nothing else of this slot runs until it ends.
+// Second strand job: the pause of a swap without handoff. Nothing else of this slot runs
+// until it ends.
 void slot::switch_on_strand(std::shared_ptr<generation> next, const done_fn& done) {
-    swapping_ = false;
     auto started = clock::now();
-    if (kind_ != slot_kind::provider) {
-        if (auto why = migrate_state(*current_, *next); !why.empty()) {
-            next->stop();
-            auto old_name = log_name(*current_);
-            refuse(next->lib(), why + "; " + old_name + " stays active with its state", done);
-            return;
-        }
-    }
+    if (kind_ != slot_kind::provider)
+        if (auto why = migrate_state(*current_, *next); !why.empty())
+            return roll_back(next, why, done);
+    land(std::move(next), started, 0.0, done);
+}
+
+void slot::roll_back(const std::shared_ptr<generation>& next, const std::string& why,
+                     const done_fn& done) {
+    swapping_ = false;
+    next->stop();
+    refuse(next->lib(), why + "; " + log_name(*current_) + " stays active with its state", done);
+}
+
+void slot::land(std::shared_ptr<generation> next, clock::time_point started, double paused_before,
+                const done_fn& done) {
+    swapping_ = false;
     ++generations_;
     auto old = std::exchange(current_, next);
     if (kind_ == slot_kind::provider) {
@@ -148,29 +155,40 @@ void slot::switch_on_strand(std::shared_ptr<generation> next, const done_fn& don
     if (kind_ != slot_kind::provider)
         retire(old);
     next->swap_pause_ms =
-        std::chrono::duration<double, std::milli>(clock::now() - started).count();
+        paused_before + std::chrono::duration<double, std::milli>(clock::now() - started).count();
     publish();
     // Freeing the old state (100,000 tasks take a while) and unmapping the library need not
     // hold up the slot: the last reference goes on the blocking pool.
     asio::post(ctx_.blocking, [old = std::move(old)]() mutable { old.reset(); });
-    ctx_.log(log_level::info, "slot " + name_ + ": swapped in " + log_name(*next) + ", paused " +
-                                  std::to_string(next->swap_pause_ms) + " ms");
+    ctx_.log(log_level::info,
+             "slot " + name_ + ": swapped in " + log_name(*next) + ", paused " +
+                 std::to_string(next->swap_pause_ms) + " ms" +
+                 (paused_before > 0 ? " (" + std::to_string(paused_before) +
+                                          " ms of it before the state was copied)"
+                                    : std::string()));
     done("");
 }
 
-std::string slot::migrate_state(generation& from, generation& to) {
-    std::vector<std::string> accepted, offered;
+std::string slot::negotiate(generation& from, generation& to, std::vector<std::string>& accepted) {
+    std::vector<std::string> offered;
+    accepted.clear();
     try {
-        accepted = to.instance().state_formats();
         offered = from.instance().state_formats();
+        if (!offered.empty())
+            accepted = to.instance().state_formats();
     } catch (...) {
         return "state_formats() threw: " + what_of(std::current_exception());
     }
-    if (offered.empty())
-        return ""; // the running generation keeps nothing
-    if (accepted.empty())
+    if (!offered.empty() && accepted.empty())
         return "the new generation reads no state, but the running one keeps state (" +
                join(offered) + "): swapping would lose it";
+    return "";
+}
+
+std::string slot::migrate_state(generation& from, generation& to) {
+    std::vector<std::string> accepted;
+    if (auto why = negotiate(from, to, accepted); !why.empty() || accepted.empty())
+        return why; // accepted empty: the running generation keeps nothing
     boost::json::object state;
     try {
         state = from.instance().export_state(accepted);
@@ -208,6 +226,8 @@ void slot::unload(done_fn done) {
     asio::post(strand_, [self = shared_from_this(), done = std::move(done)] {
         if (!self->current_)
             return done("slot " + self->name_ + " is empty");
+        if (self->swapping_)
+            return done("slot " + self->name_ + ": a swap is in progress; unload after it");
         if (self->draining_)
             return done("slot " + self->name_ + ": the previous generation is still draining");
         auto old = std::exchange(self->current_, nullptr);

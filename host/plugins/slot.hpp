@@ -5,8 +5,10 @@
 // reach the new generation, in order.
 //
 // Stateful slots swap like Erlang's code_change: create and start the new instance, export
-// the old state in a format the new one reads, import it, then switch. Any failure leaves
-// the old generation current, with its state untouched. Providers swap like nginx workers:
+// the old state in a format the new one reads, import it, then switch. When both generations
+// derive from state_handoff (gleitzeit/handoff.hpp), the export and import run off the strand
+// while the old generation serves, and the pause is only the two strand jobs around them
+// (slot_handoff.cpp). Any failure leaves the old generation current, with its state untouched. Providers swap like nginx workers:
 // new calls go to the new generation at once; the old one finishes its calls in flight, up
 // to the drain timeout, then goes. At most two generations live at once. Internal to
 // host/plugins.
@@ -25,6 +27,11 @@
 #include <vector>
 
 namespace gleitzeit::plugins {
+
+/// "a, b" ("none" for no names), for messages.
+std::string join(const std::vector<std::string>& names);
+/// What a caught exception says.
+std::string what_of(std::exception_ptr e);
 
 /// The outcome of a load, swap or unload: empty on success, else why it was refused.
 using done_fn = std::function<void(const std::string& error)>;
@@ -63,7 +70,20 @@ private:
     void prepare_on_strand(const std::shared_ptr<library>& lib, const boost::json::object& config,
                            const done_fn& done);
     void switch_on_strand(std::shared_ptr<generation> next, const done_fn& done);
+    // slot_handoff.cpp: the swap of two state_handoff generations.
+    void begin_handoff_on_strand(std::shared_ptr<generation> next, const done_fn& done);
+    void finish_handoff_on_strand(std::shared_ptr<generation> next, const std::string& failed,
+                                  double paused_ms, const done_fn& done);
+    /// Makes `next` current; `started` is when this pause began, `paused_before` the ms of
+    /// earlier pauses of the same swap.
+    void land(std::shared_ptr<generation> next, std::chrono::steady_clock::time_point started,
+              double paused_before, const done_fn& done);
+    void roll_back(const std::shared_ptr<generation>& next, const std::string& why,
+                   const done_fn& done);
     void refuse(const library& lib, const std::string& why, const done_fn& done);
+    /// The formats `to` reads, into `accepted`; empty when `from` keeps no state. Non-empty
+    /// return: why the swap cannot go on.
+    std::string negotiate(generation& from, generation& to, std::vector<std::string>& accepted);
     std::string migrate_state(generation& from, generation& to);
     void retire(const std::shared_ptr<generation>& old);
     void drained(const std::shared_ptr<generation>& old);

@@ -72,6 +72,47 @@ BOOST_AUTO_TEST_CASE(stateful_swap_keeps_every_task_in_order_and_unmaps_the_old_
     BOOST_TEST(gen.at("swap_pause_ms").to_number<double>() >= 0.0);
 }
 
+// A handoff swap (gleitzeit/handoff.hpp) copies the state while the queue serves: what a
+// client changes meanwhile must reach the new generation through the journal, in order.
+BOOST_AUTO_TEST_CASE(changes_during_a_handoff_swap_reach_the_new_generation) {
+    host_fixture f;
+    BOOST_REQUIRE_EQUAL(f.set_slot(slot_kind::queue, QUEUE_MEMORY_V1), "");
+    f.enqueue(test::make_tasks(100000)); // a copy that takes long enough to change things in
+    std::vector<std::string> expected = f.queue_ids();
+    std::atomic<bool> swapped{false};
+    std::size_t changes_during_swap = 0;
+    std::thread client([&] {
+        // Each round waits for its strand job, so `expected` follows the queue step by step.
+        for (int round = 0; !swapped || round < 10; ++round) {
+            std::promise<std::string> took;
+            auto id = "late-" + std::to_string(round);
+            f.host->with_slot(slot_kind::queue, [&](plugin* p) {
+                auto* q = dynamic_cast<queue*>(p);
+                auto late = test::make_tasks(1, id + "-").front();
+                late.priority = priority::low; // behind every task queued
+                q->enqueue(std::move(late));
+                q->remove("t" + std::to_string(round * 7));
+                took.set_value(q->dequeue({})->id);
+            });
+            auto first = took.get_future().get();
+            if (!swapped)
+                ++changes_during_swap;
+            expected.push_back(id + "-0");
+            std::erase(expected, "t" + std::to_string(round * 7));
+            BOOST_TEST(first == expected.front());
+            std::erase(expected, first);
+        }
+    });
+    auto error = f.set_slot(slot_kind::queue, QUEUE_MEMORY_V2);
+    swapped = true;
+    client.join();
+    BOOST_REQUIRE_EQUAL(error, "");
+    BOOST_TEST(f.versions("queue") == std::vector<std::string>{"2.0.0"});
+    BOOST_TEST(changes_during_swap > 0u);
+    BOOST_TEST(f.queue_ids() == expected);
+    BOOST_TEST_MESSAGE(changes_during_swap << " rounds of changes ran during the swap");
+}
+
 BOOST_AUTO_TEST_CASE(bad_plugins_are_refused_and_the_running_queue_keeps_serving) {
     host_fixture f;
     BOOST_REQUIRE_EQUAL(f.set_slot(slot_kind::queue, QUEUE_MEMORY_V1), "");
@@ -100,6 +141,9 @@ BOOST_AUTO_TEST_CASE(bad_plugins_are_refused_and_the_running_queue_keeps_serving
         {THROWING_QUEUE, "its constructor threw: throwing-queue refuses to be constructed"},
         {IMPORT_THROWS_QUEUE, "import_state threw: import-throws-queue cannot import on purpose; "
                               "queue-memory 1.0.0 (generation 1) stays active with its state"},
+        {CHANGES_THROW_QUEUE,
+         "import_changes threw: changes-throw-queue cannot replay on purpose; "
+         "queue-memory 1.0.0 (generation 1) stays active with its state"},
         {world_writable.string(), "the file is writable by other users (mode 0666)"},
         {truncated.string(), "the file is incomplete (still being written?)"},
         {(dir / "missing.so").string(), "no such file"},

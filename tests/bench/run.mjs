@@ -315,8 +315,9 @@ Loads: 50 clients with 1 and with 8 acked \`echo\` emits in flight per client, $
 payloads, ${WARMUP} s warm-up then ${DURATION} s measured. Idle connections: ${IDLE.toLocaleString("en-US")} clients
 connected to a fresh server. Start-to-ready: median of ${READY_RUNS} starts of \`gleitzeitd\`.
 Queue hot swap: \`gleitzeitd\` with queue-memory holding ${SWAP_TASKS.toLocaleString("en-US")} tasks, ten swaps
-1.0.0 ↔ 2.0.0 by \`swap_plugin\` (each one a state export and import); the longest pause as the
-slot measured it (tests/bench/swap_pause.mjs).
+1.0.0 ↔ 2.0.0 by \`swap_plugin\` (each one a state handoff: the copy runs while the queue serves);
+the longest pause, the two strand steps of a swap together, as the slot measured it
+(tests/bench/swap_pause.mjs).
 
 ${markdown(rows)}
 

@@ -1,0 +1,130 @@
+// gleitzeit: the command-line client of gleitzeitd. Submits and follows workflows, and shows
+// and changes what the hub runs. The options and commands are defined here; what each
+// command does is in commands.hpp.
+
+#include "commands.hpp"
+#include "workflow_file.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cmath>
+#include <functional>
+#include <iostream>
+
+#ifndef GLEITZEIT_VERSION
+#define GLEITZEIT_VERSION "0.0.0"
+#endif
+
+namespace {
+
+using namespace gleitzeit::cli;
+
+constexpr const char* global_footer =
+    "\nThe global options --url, --token, --json and --timeout may also follow the command.";
+
+constexpr const char* main_footer = R"(
+Workflow files are TOML (.toml) or JSON (.json, or - for JSON on standard input).
+Exit codes: 0 done; 1 the hub refused, or the workflow did not complete; 2 bad usage or a
+workflow file refused before sending; 3 no connection, or no reply in time.
+docs/cli.md has the details.)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+    global_options g;
+    std::function<int()> action;
+
+    CLI::App app{"gleitzeit: submit and follow workflows on a Gleitzeit hub (gleitzeitd), and see "
+                 "and change the plugins it runs.",
+                 "gleitzeit"};
+    app.set_version_flag("--version", GLEITZEIT_VERSION);
+    app.footer(main_footer);
+    app.require_subcommand(1);
+    app.fallthrough(); // global options after the command, as in `gleitzeit run --json x.toml`
+
+    double timeout_s = 10;
+    app.add_option("--url", g.url, "the hub's address, http://HOST:PORT")
+        ->envname("GLEITZEIT_URL")
+        ->capture_default_str();
+    app.add_option("--token", g.token,
+                   "a token of the hub's [[auth.tokens]], sent in the Socket.IO auth payload")
+        ->envname("GLEITZEIT_TOKEN");
+    app.add_flag("--json", g.json,
+                 "print the hub's replies as JSON, one object per line, for scripts");
+    app.add_option("--timeout", timeout_s,
+                   "seconds to wait for the connection and for each reply (a running workflow "
+                   "is waited for without limit)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+
+    auto command = [&](const char* name, const char* about) {
+        auto* c = app.add_subcommand(name, about);
+        c->footer(global_footer);
+        return c;
+    };
+    std::string file, id, slot, path;
+
+    auto* run = command("run", "Submit the workflow in FILE, show its progress live, then each "
+                               "task's result. Exits 0 only if the workflow completed.");
+    run->add_option("FILE", file, "workflow file: .toml, .json, or - for JSON on standard input")
+        ->required();
+    run->callback([&] { action = [&] { return run_command(g, file); }; });
+
+    auto* submit = command("submit", "Submit the workflow in FILE and print its id; does not wait.");
+    submit->add_option("FILE", file, "workflow file: .toml, .json, or - for JSON on standard input")
+        ->required();
+    submit->callback([&] { action = [&] { return submit_command(g, file); }; });
+
+    auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
+    status->add_option("ID", id, "the workflow id that run or submit printed");
+    status->callback([&] { action = [&] { return status_command(g, id); }; });
+
+    auto* results = command("results", "Show each task of workflow ID with its result, or its "
+                                       "error if it failed.");
+    results->add_option("ID", id, "the workflow id that run or submit printed")->required();
+    results->callback([&] { action = [&] { return results_command(g, id); }; });
+
+    auto* cancel = command("cancel", "Cancel workflow ID: queued tasks are dropped, running ones "
+                                     "are told to stop.");
+    cancel->add_option("ID", id, "the workflow id that run or submit printed")->required();
+    cancel->callback([&] { action = [&] { return cancel_command(g, id); }; });
+
+    auto* components = command("components", "List the components the hub knows: in-process "
+                                             "providers and connected remote components.");
+    components->callback([&] { action = [&] { return components_command(g); }; });
+
+    auto* plugins = command("plugins", "List the plugins of each slot, with generation, version "
+                                       "and state (admin role).");
+    plugins->callback([&] { action = [&] { return plugins_command(g); }; });
+
+    auto* swap = command("swap", "Hot-swap SLOT to the plugin file PATH while the hub keeps "
+                                 "serving (admin role).");
+    swap->add_option("SLOT", slot, "queue, resolver, registry, persistence or provider")
+        ->required();
+    swap->add_option("PATH", path, "the plugin's .so file, as the hub's host sees it")->required();
+    swap->callback([&] { action = [&] { return swap_command(g, slot, path); }; });
+
+    auto* reload = command("reload", "Make the hub reload its config file and apply what changed "
+                                     "(admin role).");
+    reload->callback([&] { action = [&] { return reload_command(g); }; });
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int code = app.exit(e);
+        return code == 0 ? exit_code::ok : exit_code::usage;
+    }
+    g.timeout = std::chrono::milliseconds(static_cast<long long>(std::ceil(timeout_s * 1000)));
+
+    try {
+        return action();
+    } catch (const command_error& e) {
+        if (g.json && e.reply())
+            print_json(*e.reply());
+        std::cerr << "gleitzeit: " << e.what() << '\n';
+        return e.exit();
+    } catch (const std::exception& e) {
+        std::cerr << "gleitzeit: " << e.what() << '\n';
+        return exit_code::failed;
+    }
+}

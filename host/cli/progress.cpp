@@ -1,0 +1,185 @@
+#include "progress.hpp"
+
+#include "report.hpp"
+#include "terminal.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace gleitzeit::cli {
+namespace {
+
+namespace json = boost::json;
+
+// The order in which counts are shown: where tasks are headed, then where they ended.
+constexpr const char* states[] = {"completed", "failed",  "skipped", "cancelled",
+                                  "executing", "retrying", "pending"};
+
+std::string text(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+std::int64_t integer(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64()) : 0;
+}
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, s < 10 ? "%.1f s" : "%.0f s", s);
+    return buf;
+}
+
+bool terminal_state(const std::string& s) {
+    return s == "completed" || s == "failed" || s == "skipped" || s == "cancelled";
+}
+
+} // namespace
+
+progress::progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns)
+    : out_(out), columns_(columns), order_(std::move(tasks)) {
+    for (const auto& id : order_)
+        tasks_[id];
+}
+
+progress::task_view& progress::task(const json::object& payload) {
+    auto id = text(payload, "task_id");
+    if (!tasks_.count(id))
+        order_.push_back(id);
+    return tasks_[id];
+}
+
+std::size_t progress::finished() const {
+    std::size_t n = 0;
+    for (const auto& [id, t] : tasks_)
+        n += terminal_state(t.state);
+    return n;
+}
+
+std::string progress::counts(const char* separator) const {
+    std::map<std::string, std::size_t> n;
+    for (const auto& [id, t] : tasks_)
+        ++n[t.state];
+    std::string line;
+    for (const char* s : states)
+        if (auto it = n.find(s); it != n.end() && it->second)
+            line += (line.empty() ? "" : separator) + std::string(s) + " " + std::to_string(it->second);
+    return line;
+}
+
+void progress::on_event(const std::string& event, const json::object& payload) {
+    std::string line;
+    if (event == "workflow_started") {
+        name_ = text(payload, "name");
+        line = "workflow " + text(payload, "workflow_id") + (name_.empty() ? "" : " (" + name_ + ")") +
+               " started: " + std::to_string(integer(payload, "tasks")) + " tasks";
+    } else if (event == "task_started") {
+        auto& t = task(payload);
+        t.state = "executing";
+        t.attempt = integer(payload, "attempt");
+        line = text(payload, "task_id") + " started";
+        if (auto p = text(payload, "provider"); !p.empty())
+            line += " on " + p;
+        if (t.attempt > 1)
+            line += " (attempt " + std::to_string(t.attempt) + ")";
+    } else if (event == "task_completed") {
+        auto& t = task(payload);
+        t.state = "completed";
+        if (const auto* r = payload.if_contains("result"))
+            t.result = *r;
+        line = text(payload, "task_id") + " completed";
+    } else if (event == "task_retrying") {
+        auto& t = task(payload);
+        t.state = "retrying";
+        line = text(payload, "task_id") + " attempt " + std::to_string(integer(payload, "attempt")) +
+               " failed, retrying in " + seconds(static_cast<double>(integer(payload, "delay_ms")) / 1000);
+        if (const auto* e = payload.if_contains("error"))
+            line += ": " + error_text(*e);
+    } else if (event == "task_failed") {
+        auto& t = task(payload);
+        t.state = "failed";
+        line = text(payload, "task_id") + " failed";
+        if (const auto* e = payload.if_contains("error")) {
+            t.error = *e;
+            line += ": " + error_text(*e);
+        }
+    } else if (event == "task_skipped") {
+        task(payload).state = "skipped";
+        line = text(payload, "task_id") + " skipped: a dependency failed";
+    } else if (event == "workflow_completed" || event == "workflow_failed" ||
+               event == "workflow_cancelled") {
+        ended_ = true;
+        end_ = payload;
+        for (auto& [id, t] : tasks_)
+            if (!terminal_state(t.state))
+                t.state = "cancelled";
+        if (const auto* r = payload.if_contains("results"); r && r->is_object())
+            for (const auto& [id, result] : r->get_object())
+                tasks_[std::string(id)].result = result;
+        line = "workflow " + text(payload, "state");
+        if (auto reason = text(payload, "reason"); !reason.empty())
+            line += ": " + reason;
+    } else {
+        return; // not a progress event
+    }
+    // A terminal shows the counts in the bar and only what needs reading as lines.
+    bool noteworthy = event == "task_retrying" || event == "task_failed" ||
+                      event == "task_skipped" || ended_;
+    if (columns_ == 0)
+        say(line + "  (" + std::to_string(finished()) + "/" + std::to_string(tasks_.size()) +
+            " done: " + counts(", ") + ")");
+    else if (noteworthy && !(ended_ && event == "workflow_completed"))
+        say(line);
+    draw();
+}
+
+void progress::say(const std::string& line) {
+    if (columns_ == 0) {
+        out_ << line << '\n' << std::flush;
+        return;
+    }
+    out_ << "\r\x1b[K" << clip(line, columns_) << '\n';
+    drawn_ = false;
+}
+
+void progress::draw() {
+    if (columns_ == 0)
+        return;
+    const std::size_t width = 20;
+    std::size_t done = finished(), total = tasks_.size();
+    std::size_t filled = total ? done * width / total : 0;
+    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    std::string line = (name_.empty() ? std::string() : name_ + " ") + "[" +
+                       std::string(filled, '#') + std::string(width - filled, '-') + "] " +
+                       std::to_string(done) + "/" + std::to_string(total) + "  " + counts("  ") +
+                       "  " + seconds(elapsed.count());
+    out_ << "\r\x1b[K" << clip(line, columns_ - 1) << std::flush;
+    drawn_ = true;
+}
+
+void progress::finish() {
+    if (columns_ != 0 && drawn_)
+        out_ << '\n' << std::flush;
+    drawn_ = false;
+}
+
+json::object progress::as_workflow(const std::string& id) const {
+    json::object tasks;
+    for (const auto& tid : order_) {
+        const auto& t = tasks_.at(tid);
+        json::object o{{"state", t.state}, {"attempt", t.attempt}};
+        if (!t.result.is_null())
+            o["result"] = t.result;
+        if (!t.error.is_null())
+            o["error"] = t.error;
+        tasks[tid] = std::move(o);
+    }
+    json::object w{{"id", id}, {"name", name_}, {"tasks", std::move(tasks)}};
+    w["state"] = ended_ ? json::value(text(end_, "state")) : json::value("running");
+    return w;
+}
+
+} // namespace gleitzeit::cli

@@ -1,0 +1,61 @@
+#pragma once
+// The live view of one workflow while `gleitzeit run` waits for it, fed with the events of
+// its room (docs/events.md, "Progress"). On a terminal: one line, redrawn in place, with a
+// bar and the count of tasks in each state; failures and retries are printed above it. Into
+// a pipe or a file: one plain line per event, so a log reads well and nothing is redrawn.
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <map>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gleitzeit::cli {
+
+class progress {
+public:
+    /// `tasks`: the workflow's task ids; `columns`: the terminal's width, 0 for plain lines.
+    progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns);
+
+    /// One event of the workflow's room (its workflow_id already checked).
+    void on_event(const std::string& event, const boost::json::object& payload);
+    /// Ends the live line, if there is one.
+    void finish();
+
+    bool ended() const { return ended_; }
+    /// workflow_completed's (or _failed's, _cancelled's) payload: {state, results, reason?}.
+    const boost::json::object& end() const { return end_; }
+    /// A query_status-shaped `workflow` built from the events, for when the hub cannot be
+    /// asked any more.
+    boost::json::object as_workflow(const std::string& id) const;
+
+private:
+    struct task_view {
+        std::string state = "pending";
+        std::int64_t attempt = 0;
+        boost::json::value result;
+        boost::json::value error;
+    };
+
+    task_view& task(const boost::json::object& payload);
+    /// "completed 2, executing 1, pending 1": the states that have tasks, in their order.
+    std::string counts(const char* separator) const;
+    std::size_t finished() const;
+    void say(const std::string& line); // a line of its own, above the bar on a terminal
+    void draw();
+
+    std::ostream& out_;
+    std::size_t columns_;
+    std::vector<std::string> order_;
+    std::map<std::string, task_view> tasks_;
+    std::string name_;
+    bool ended_ = false;
+    bool drawn_ = false;
+    boost::json::object end_;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+};
+
+} // namespace gleitzeit::cli

@@ -1,0 +1,33 @@
+#pragma once
+// How the commands show a workflow to a person: its tasks' states (status), their results
+// or errors (results, and run at the end), and an error as one line.
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace gleitzeit::cli {
+
+/// "code: message" of an error object ({code, message, ...}); any other value as JSON.
+std::string error_text(const boost::json::value& error);
+
+/// The task ids of query_status's `tasks` in the order of `order` (the workflow file's),
+/// then any others in the hub's order.
+std::vector<std::string> task_order(const boost::json::object& tasks,
+                                    const std::vector<std::string>& order = {});
+
+/// "workflow <id> (<name>): <state>", from query_status's `workflow`.
+std::string workflow_line(const boost::json::object& workflow);
+
+/// TASK, STATE, ATTEMPT for each task of query_status's `workflow`.
+void print_states(std::ostream& out, const boost::json::object& workflow,
+                  const std::vector<std::string>& order, std::size_t columns);
+/// TASK, STATE, RESULT: each task's result as JSON, or its error as "code: message".
+void print_results(std::ostream& out, const boost::json::object& workflow,
+                   const std::vector<std::string>& order, std::size_t columns);
+
+} // namespace gleitzeit::cli

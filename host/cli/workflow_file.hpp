@@ -1,0 +1,27 @@
+#pragma once
+// Workflow files (DESIGN §6): TOML, the native format, or JSON, told apart by the file's
+// extension; "-" reads JSON from standard input. The result is the `workflow` object of
+// submit_workflow. A file that is not valid TOML or JSON, or that holds a key a workflow
+// does not have, is refused here with file:line:column (JSON: file:line:column for syntax,
+// the key's path for names), so nothing reaches the hub. The hub checks the values.
+
+#include <boost/json/object.hpp>
+
+#include <stdexcept>
+#include <string>
+
+namespace gleitzeit::cli {
+
+class workflow_file_error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// Reads the workflow in `path`. Throws workflow_file_error.
+boost::json::object read_workflow_file(const std::string& path);
+
+/// Reads a workflow from `text`, JSON or TOML; `source` names it in errors. Throws
+/// workflow_file_error.
+boost::json::object parse_workflow(const std::string& text, const std::string& source, bool json);
+
+} // namespace gleitzeit::cli

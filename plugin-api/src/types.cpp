@@ -134,6 +134,21 @@ void required_field(const json::object& o, std::string_view key, const path& at,
     read(json_read::required(o, key, at), path(at, key), out);
 }
 
+/// A duration given either as `<name>_ms` (integer milliseconds, the wire's form) or as
+/// `<name>` (seconds, as workflow files write it: `timeout = 30`, `base_delay = 0.5`).
+void duration_field(const json::object& o, std::string_view name, const path& at,
+                    std::chrono::milliseconds& out) {
+    const std::string ms_key = std::string(name) + "_ms";
+    const json::value* seconds = o.if_contains(name);
+    if (seconds && o.contains(ms_key))
+        json_read::fail(path(at, name), "conflicts with " + ms_key + " (give only one)");
+    if (seconds)
+        out = std::chrono::milliseconds(static_cast<std::int64_t>(
+            json_read::as_number(*seconds, path(at, name), 0, 1e9) * 1000 + 0.5));
+    else
+        field(o, ms_key, at, out);
+}
+
 // ---- struct readers, which carry the path of nested values ---------------------------------
 
 retry_policy read_retry(const json::value& v, const path& at) {
@@ -143,8 +158,8 @@ retry_policy read_retry(const json::value& v, const path& at) {
         r.max_attempts = static_cast<unsigned>(json_read::as_integer(
             *f, path(at, "max_attempts"), 1, std::numeric_limits<unsigned>::max()));
     field(o, "backoff", at, r.kind);
-    field(o, "base_delay_ms", at, r.base_delay);
-    field(o, "max_delay_ms", at, r.max_delay);
+    duration_field(o, "base_delay", at, r.base_delay);
+    duration_field(o, "max_delay", at, r.max_delay);
     if (const json::value* f = o.if_contains("jitter"))
         r.jitter = json_read::as_number(*f, path(at, "jitter"), 0, 1);
     return r;
@@ -169,7 +184,7 @@ task read_task(const json::value& v, const path& at) {
     }
     field(o, "dependencies", at, t.dependencies);
     field(o, "priority", at, t.priority);
-    field(o, "timeout_ms", at, t.timeout);
+    duration_field(o, "timeout", at, t.timeout);
     if (const json::value* f = o.if_contains("retry"))
         t.retry = read_retry(*f, path(at, "retry"));
     field(o, "state", at, t.state);

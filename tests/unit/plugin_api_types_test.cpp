@@ -148,6 +148,17 @@ BOOST_AUTO_TEST_CASE(task_parameters_alias) {
     BOOST_TEST(!v.as_object().contains("parameters"));
 }
 
+// Workflow files give durations in seconds (DESIGN §6); the wire's *_ms fields are the same.
+BOOST_AUTO_TEST_CASE(durations_in_seconds_as_workflow_files_write_them) {
+    task t = json::value_to<task>(json::parse(
+        R"({"id": "a", "timeout": 2.5, "retry": {"base_delay": 0.25, "max_delay": 60}})"));
+    BOOST_TEST(t.timeout.count() == 2500);
+    BOOST_TEST(t.retry.base_delay.count() == 250);
+    BOOST_TEST(t.retry.max_delay.count() == 60000);
+    // Written back, they are the wire's milliseconds.
+    BOOST_TEST(json::value_from(t).as_object().at("timeout_ms") == json::value(2500));
+}
+
 BOOST_AUTO_TEST_CASE(task_integral_double_counts_as_integer) {
     task t = json::value_to<task>(json::parse(R"({"id": "a", "timeout_ms": 30000.0})"));
     BOOST_TEST(t.timeout.count() == 30000);
@@ -520,6 +531,10 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_field_and_the_problem) {
         {parse_as<task_state>, "{}", "task_state: expected a string, got object"},
         {parse_as<retry_policy>, R"({"jitter": -0.5})",
          "retry.jitter: expected a number from 0 to 1, got -0.5"},
+        {parse_as<retry_policy>, R"({"base_delay": 1, "base_delay_ms": 1000})",
+         "retry.base_delay: conflicts with base_delay_ms (give only one)"},
+        {parse_as<task>, R"({"id": "a", "timeout": "soon"})",
+         "task.timeout: expected a number, got string"},
     };
     for (const refusal& r : refusals) {
         BOOST_TEST_CONTEXT("payload " << r.payload) {

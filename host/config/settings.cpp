@@ -39,6 +39,7 @@ void read_server(const toml_reader& r, const toml::table& t, server_settings& s)
                  {"ping_interval", ms(s.ping_interval, "ping_interval")},
                  {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
                  {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
+                 {"heartbeat_interval", ms(s.heartbeat_interval, "heartbeat_interval")},
                  {"max_payload",
                   [&](const toml::node& n) {
                       s.max_payload =
@@ -65,7 +66,19 @@ void read_auth(const toml_reader& r, const toml::table& t, std::vector<auth_toke
                   r.fields(
                       *e.as_table(), "[[auth.tokens]]",
                       {{"token", [&](const toml::node& v) { tok.token = r.string(v, "token"); }},
-                       {"roles", [&](const toml::node& v) { tok.roles = r.strings(v, "roles"); }}});
+                       {"roles", [&](const toml::node& v) {
+                            tok.roles = r.strings(v, "roles");
+                            const std::vector<std::string_view> known(std::begin(role_names),
+                                                                      std::end(role_names));
+                            for (std::size_t i = 0; i < tok.roles.size(); ++i)
+                                if (std::find(known.begin(), known.end(), tok.roles[i]) ==
+                                    known.end())
+                                    r.fail((*v.as_array())[i].source(),
+                                           "unknown role '" + tok.roles[i] + "'" +
+                                               detail::did_you_mean(tok.roles[i], known) +
+                                               "; roles are submit, observe, provider, "
+                                               "component and admin");
+                        }}});
                   if (tok.token.empty())
                       r.fail(e.source(), "[[auth.tokens]] needs a non-empty 'token'");
                   tokens.push_back(std::move(tok));

@@ -22,13 +22,17 @@ struct server_settings {
     std::chrono::milliseconds ping_interval{25000};
     std::chrono::milliseconds ping_timeout{20000};
     std::chrono::milliseconds connect_timeout{45000};
+    std::chrono::milliseconds heartbeat_interval{10000}; // hub -> registered components
     std::size_t max_payload = 1'000'000;
     std::size_t max_connections = 10'000;
     unsigned threads = 0; // 0: one per hardware thread
 };
 
+/// The roles a token can grant (docs/events.md, "Roles").
+inline constexpr const char* role_names[] = {"submit", "observe", "provider", "component", "admin"};
+
 /// A token a client presents in its CONNECT auth payload ({"token": "..."}), and the
-/// roles it grants.
+/// roles it grants, each one of role_names.
 struct auth_token {
     std::string token;
     std::vector<std::string> roles;

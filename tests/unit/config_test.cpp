@@ -47,7 +47,7 @@ level = "debug"
 
 [[auth.tokens]]
 token = "t1"
-roles = ["client", "admin"]
+roles = ["submit", "admin"]
 
 [[auth.tokens]]
 token = "t2"
@@ -67,7 +67,7 @@ token = "t2"
     BOOST_TEST(s.log.level == "debug");
     BOOST_REQUIRE_EQUAL(s.tokens.size(), 2u);
     BOOST_TEST(s.tokens[0].token == "t1");
-    BOOST_TEST(s.tokens[0].roles == (std::vector<std::string>{"client", "admin"}),
+    BOOST_TEST(s.tokens[0].roles == (std::vector<std::string>{"submit", "admin"}),
                boost::test_tools::per_element());
     BOOST_TEST(s.tokens[1].token == "t2");
     BOOST_TEST(s.tokens[1].roles.empty());
@@ -103,6 +103,12 @@ BOOST_AUTO_TEST_CASE(unknown_key_suggests_the_near_one) {
                "test.toml:2:1: unknown key 'levle' in [log] (did you mean 'level'?)");
     BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"x\"\nrole = []\n") ==
                "test.toml:3:1: unknown key 'role' in [[auth.tokens]] (did you mean 'roles'?)");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_role_is_refused_where_it_stands) {
+    BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"x\"\nroles = [\"submit\", \"obsrve\"]\n") ==
+               "test.toml:3:20: unknown role 'obsrve' (did you mean 'observe'?); roles are "
+               "submit, observe, provider, component and admin");
 }
 
 BOOST_AUTO_TEST_CASE(wrong_type) {
@@ -157,7 +163,7 @@ BOOST_AUTO_TEST_CASE(bad_log_level) {
 }
 
 BOOST_AUTO_TEST_CASE(token_without_token) {
-    BOOST_TEST(error_of("[[auth.tokens]]\nroles = [\"client\"]\n") ==
+    BOOST_TEST(error_of("[[auth.tokens]]\nroles = [\"submit\"]\n") ==
                "test.toml:1:1: [[auth.tokens]] needs a non-empty 'token'");
     BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"a\"\n\n[[auth.tokens]]\ntoken = \"\"\n") ==
                "test.toml:4:1: [[auth.tokens]] needs a non-empty 'token'");

@@ -18,7 +18,7 @@ using ack_fn = sio::client_socket::ack_fn;
 
 namespace {
 
-const char* tokens_toml = "[[auth.tokens]]\ntoken = \"secret\"\nroles = [\"client\"]\n";
+const char* tokens_toml = "[[auth.tokens]]\ntoken = \"secret\"\nroles = [\"submit\"]\n";
 
 sio::message binary_sample() {
     sio::message m;

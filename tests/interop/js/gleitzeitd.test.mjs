@@ -8,7 +8,7 @@ import { startGleitzeitd, sleep } from "./harness.mjs";
 const TOKENS = `
 [[auth.tokens]]
 token = "secret"
-roles = ["client"]
+roles = ["submit"]
 `;
 
 const servers = [];

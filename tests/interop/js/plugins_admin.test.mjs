@@ -60,7 +60,7 @@ function configLines({ dropin, queueFile, watch = false }) {
     "", // 7
     "[[auth.tokens]]", // 8
     'token = "client-token"', // 9
-    'roles = ["client"]', // 10
+    'roles = ["submit"]', // 10
     "", // 11
     "[plugins]", // 12
     `dropin = ${q(dropin)}`, // 13

@@ -51,7 +51,7 @@ roles = ["admin"]
 
 [[auth.tokens]]
 token = "client-token"
-roles = ["client"]
+roles = ["submit"]
 
 [plugins]
 dropin = ${q(dropin)}

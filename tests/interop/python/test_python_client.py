@@ -210,7 +210,7 @@ class HubTests:
 
     def server_argv(self):
         self.config = tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False)
-        self.config.write('[log]\nlevel = "warn"\n\n[[auth.tokens]]\ntoken = "secret"\nroles = ["client"]\n')
+        self.config.write('[log]\nlevel = "warn"\n\n[[auth.tokens]]\ntoken = "secret"\nroles = ["submit"]\n')
         self.config.close()
         self.addCleanup(os.unlink, self.config.name)
         return [os.environ["GLEITZEITD"], "--config", self.config.name, "--port", "0"]

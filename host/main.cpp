@@ -13,6 +13,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -76,6 +77,13 @@ struct private_dir {
     }
     std::filesystem::path path;
 };
+
+/// True for an address only this machine reaches: 127.0.0.0/8, ::1 and "localhost".
+bool is_loopback(const std::string& bind) {
+    boost::system::error_code ec;
+    auto a = boost::asio::ip::make_address(bind, ec);
+    return ec ? bind == "localhost" : a.is_loopback();
+}
 
 void log_outcome(const gleitzeit::config::reload_outcome& o) {
     if (!o.ok) {
@@ -161,6 +169,19 @@ int main(int argc, char** argv) {
         cfg.server.port = *args.port;
     if (args.bind)
         cfg.server.bind = *args.bind;
+    if (cfg.tokens.empty()) {
+        // Every role for everyone is only safe where only this machine can connect.
+        if (!is_loopback(cfg.server.bind)) {
+            std::cerr << "gleitzeitd: [server].bind is " << cfg.server.bind
+                      << ", which other machines can reach, and the config has no "
+                         "[[auth.tokens]]: refusing to give every connection every role. Add "
+                         "tokens, or bind 127.0.0.1.\n";
+            return 1;
+        }
+        std::cerr << "gleitzeitd: no [[auth.tokens]] in the config: every connection has every "
+                     "role (submit, observe, provider, component, admin); fine on "
+                  << cfg.server.bind << " only\n";
+    }
 
     const auto& s = cfg.server;
     sio::server_options opts;
@@ -190,10 +211,21 @@ int main(int argc, char** argv) {
         });
     };
     gleitzeit::hub::pipeline workflows(
-        ioc, plugins, [&io](const std::string& room, std::string_view event, boost::json::object payload) {
-            io.of("/").to(room).emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
+        ioc, plugins,
+        [&io](const std::vector<std::string>& rooms, std::string_view event,
+              boost::json::object payload) {
+            auto b = io.of("/").to(rooms.front());
+            for (std::size_t i = 1; i < rooms.size(); ++i)
+                b.to(rooms[i]);
+            b.emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
         });
-    gleitzeit::hub::hub hub(io, cfg, admin, &workflows);
+    auto registry = std::make_shared<gleitzeit::hub::components>(
+        ioc, workflows,
+        [&io](const std::string& room, std::string_view event, boost::json::object payload) {
+            io.of("/").to(room).emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
+        },
+        s.heartbeat_interval);
+    gleitzeit::hub::hub hub(io, cfg, admin, &workflows, registry);
     reload = std::make_shared<gleitzeit::config::reloader>(
         args.config, gleitzeit::config::parse_options{}, file_cfg, plugins,
         [&hub](const gleitzeit::config::settings& next) { hub.set_tokens(next.tokens); });

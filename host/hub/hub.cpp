@@ -1,6 +1,7 @@
 #include "hub/hub.hpp"
 
 #include "hub/reply.hpp"
+#include "hub/roles.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -9,8 +10,10 @@
 namespace gleitzeit::hub {
 namespace json = boost::json;
 
-hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, pipeline* workflows)
-    : tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows) {
+hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, pipeline* workflows,
+         std::shared_ptr<components> registry)
+    : tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows),
+      registry_(std::move(registry)) {
     auto& root = io.of("/");
     root.authorize([this](const json::value& auth) -> std::optional<sio::connect_refusal> {
         if (roles(auth))
@@ -33,7 +36,8 @@ void hub::set_tokens(std::vector<config::auth_token> tokens) {
 std::optional<std::vector<std::string>> hub::roles(const json::value& auth) const {
     std::lock_guard lock(mutex_);
     if (tokens_.empty()) // no tokens configured: a loopback-only default
-        return std::vector<std::string>{"client", "component", "observer", "admin"};
+        return std::vector<std::string>(std::begin(config::role_names),
+                                        std::end(config::role_names));
     const auto* o = auth.if_object();
     const auto* token = o ? o->if_contains("token") : nullptr;
     if (token && token->is_string())
@@ -50,35 +54,50 @@ void hub::on_connection(const sio::socket_ptr& s) {
             ack(std::move(m));
     });
     // Roles are fixed at connect: a reload that drops a token does not cut its connections.
-    auto r = roles(s->auth()).value_or(std::vector<std::string>{});
-    auto has = [&r](std::string_view role) { return std::find(r.begin(), r.end(), role) != r.end(); };
-    bool admin = has("admin");
-    if (admin || has("observer"))
+    const access who{roles(s->auth()).value_or(std::vector<std::string>{})};
+    if (who.has("observe")) {
+        s->join("workflows"); // workflow_started, workflow_completed, ...
+        s->join("tasks");     // task_started, task_completed, ...
+        s->join("components");
         s->join("plugins"); // events that plugins emit through their host
+    }
     if (admin_.plugins)
-        install_admin_events(s, admin_, admin);
+        install_admin_events(s, admin_, who.has("admin"));
     if (workflows_)
-        install_workflow_events(s);
+        install_workflow_events(s, who);
+    if (registry_)
+        registry_->install(s, who);
+    // Nothing asked of the hub goes unanswered, even what nobody serves.
+    s->on_any([](std::string_view event, sio::message&, const sio::ack_fn& ack) {
+        reply(ack, failure(error_code::not_found,
+                           "no component serves '" + std::string(event) + "'"));
+    });
 }
 
-void hub::install_workflow_events(const sio::socket_ptr& s) {
+void hub::install_workflow_events(const sio::socket_ptr& s, const access& who) {
     auto answer = [](const sio::ack_fn& ack) {
         return [ack](json::object o) { reply(ack, std::move(o)); };
     };
     auto first = [](const sio::message& m) { return m.args.empty() ? json::value() : m.args[0]; };
     auto* p = workflows_;
-    s->on("submit_workflow", [p, answer, first, weak = std::weak_ptr<sio::socket>(s)](
+    s->on("submit_workflow", [p, answer, first, who, weak = std::weak_ptr<sio::socket>(s)](
                                  sio::message& m, const sio::ack_fn& ack) {
+        if (!who.has("submit"))
+            return reply(ack, needs_role("submit_workflow", "submit"));
         // The submitter joins the workflow's room before its first event is sent.
         p->submit(first(m), [weak](const std::string& room) {
             if (auto s = weak.lock())
                 s->join(room);
         }, answer(ack));
     });
-    s->on("query_status", [p, answer, first](sio::message& m, const sio::ack_fn& ack) {
+    s->on("query_status", [p, answer, first, who](sio::message& m, const sio::ack_fn& ack) {
+        if (!who.has("submit") && !who.has("observe"))
+            return reply(ack, needs_role("query_status", "submit or observe"));
         p->status(first(m), answer(ack));
     });
-    s->on("cancel_workflow", [p, answer, first](sio::message& m, const sio::ack_fn& ack) {
+    s->on("cancel_workflow", [p, answer, first, who](sio::message& m, const sio::ack_fn& ack) {
+        if (!who.has("submit"))
+            return reply(ack, needs_role("cancel_workflow", "submit"));
         p->cancel(first(m), answer(ack));
     });
 }

@@ -1,25 +1,16 @@
-#include "hub/pipeline.hpp"
+// The pipeline's requests: submit (validate whole, then analyze and enqueue), status,
+// cancel, and providers that come and go.
 
-#include "hub/backoff.hpp"
+#include "hub/pipeline_state.hpp"
 #include "hub/reply.hpp"
+#include "hub/routing.hpp"
 #include "plugins/plugin_host.hpp"
 #include "sio/random_id.hpp"
 
-#include <gleitzeit/queue.hpp>
 #include <gleitzeit/registry.hpp>
-#include <gleitzeit/resolver.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
-
-#include <iostream>
-#include <map>
-#include <mutex>
-#include <set>
 
 namespace gleitzeit::hub {
 
@@ -27,11 +18,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-bool terminal(task_state s) {
-    return s == task_state::completed || s == task_state::failed || s == task_state::skipped ||
-           s == task_state::cancelled;
-}
 
 bool has_reference(const json::value& v) {
     if (const auto* str = v.if_string())
@@ -63,404 +49,24 @@ std::string text_field(const json::value& v, std::string_view key) {
 
 } // namespace
 
-struct pipeline::state : std::enable_shared_from_this<state> {
-    struct task_entry {
-        task t;
-        std::optional<json::value> result;
-        std::optional<task_error> error;
-        std::string provider;
-        std::unique_ptr<asio::steady_timer> timer; // timeout while executing, backoff while waiting
-    };
-    struct workflow_entry {
-        workflow w; // tasks as submitted; live task state is in `tasks`
-        std::map<std::string, task_entry> tasks;
-    };
-    struct provider_entry {
-        std::vector<std::string> protocols;
-        std::size_t max_concurrency = 0;
-        std::size_t in_flight = 0;
-    };
-
-    state(asio::io_context& ioc, plugins::plugin_host& p, emit_fn e)
-        : strand(asio::make_strand(ioc)), plugins(p), emit(std::move(e)) {}
-
-    template <class Fn> void on_strand(Fn fn) {
-        asio::post(strand, [self = shared_from_this(), fn = std::move(fn)]() mutable { fn(*self); });
+void pipeline::state::analyzed(workflow w, std::string correlation_id,
+                               const workflow_analysis& a) {
+    auto& wf = workflows[w.id];
+    wf.w = std::move(w);
+    wf.correlation_id = std::move(correlation_id);
+    wf.w.state = workflow_state::running;
+    for (const auto& t : wf.w.tasks)
+        wf.tasks[t.id].t = t;
+    tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.w.tasks.size()}},
+         "workflows");
+    std::vector<task> ready;
+    for (const auto& id : a.ready_tasks) {
+        auto& e = wf.tasks.at(id);
+        e.t.state = task_state::ready;
+        ready.push_back(e.t);
     }
-
-    static std::string room(const std::string& workflow_id) { return "workflow:" + workflow_id; }
-
-    void tell(const workflow_entry& wf, std::string_view event, json::object payload) {
-        payload["workflow_id"] = wf.w.id;
-        emit(room(wf.w.id), event, payload);
-        emit("workflows", event, std::move(payload));
-    }
-
-    // ---- submission -------------------------------------------------------------------
-    void analyzed(workflow w, const workflow_analysis& a) {
-        auto& wf = workflows[w.id];
-        wf.w = std::move(w);
-        wf.w.state = workflow_state::running;
-        for (const auto& t : wf.w.tasks)
-            wf.tasks[t.id].t = t;
-        tell(wf, "workflow_started",
-             {{"name", wf.w.name}, {"tasks", wf.w.tasks.size()}});
-        std::vector<task> ready;
-        for (const auto& id : a.ready_tasks) {
-            auto& e = wf.tasks.at(id);
-            e.t.state = task_state::ready;
-            ready.push_back(e.t);
-        }
-        enqueue(std::move(ready));
-    }
-
-    void enqueue(std::vector<task> tasks) {
-        if (tasks.empty())
-            return dispatch();
-        plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
-                                             tasks = std::move(tasks)](plugin* p) mutable {
-            auto* q = dynamic_cast<queue*>(p);
-            std::vector<std::pair<task, std::string>> refused;
-            for (auto& t : tasks) {
-                try {
-                    if (!q)
-                        throw std::runtime_error("the queue slot is empty");
-                    q->enqueue(t);
-                } catch (const std::exception& e) {
-                    refused.emplace_back(std::move(t), e.what());
-                }
-            }
-            self->on_strand([refused = std::move(refused)](state& s) mutable {
-                for (auto& [t, why] : refused)
-                    s.finish_task(t.workflow_id, std::string(t.id),
-                                  task_result{t.id, std::nullopt,
-                                              task_error{error_code::internal, why, false}, "", 0});
-                s.dispatch();
-            });
-        });
-    }
-
-    // ---- dispatch by credits ----------------------------------------------------------
-    /// Reads what the provider plugins serve, registers it with the registry slot (if one
-    /// is loaded), and then runs `then` on the strand.
-    void refresh_providers(std::function<void(state&)> then) {
-        struct gathered {
-            std::mutex mutex;
-            std::size_t left = 0;
-            std::map<std::string, std::pair<std::vector<protocol_spec>, std::size_t>> providers;
-        };
-        auto names = plugins.providers();
-        auto g = std::make_shared<gathered>();
-        g->left = names.size();
-        auto register_all = [self = shared_from_this(), g, then = std::move(then)] {
-            self->plugins.with_slot(slot_kind::registry, [self, g, then](plugin* p) {
-                auto refused = std::make_shared<std::vector<std::string>>();
-                auto registered = std::make_shared<std::set<std::string>>();
-                if (auto* r = dynamic_cast<registry*>(p))
-                    for (const auto& [name, entry] : g->providers) {
-                        provider_info info{name, {}, entry.second};
-                        for (const auto& spec : entry.first) {
-                            info.protocols.push_back(spec.id);
-                            try {
-                                r->register_protocol(spec);
-                                registered->insert(spec.id);
-                            } catch (const std::exception& e) {
-                                // Its calls go unchecked; the provider still serves them.
-                                refused->push_back("the registry refused " + spec.id + " of " +
-                                                   name + ": " + e.what());
-                            }
-                        }
-                        r->register_provider(info);
-                    }
-                self->on_strand([g, then, refused, registered](state& s) {
-                    s.checked_protocols = *registered;
-                    for (const auto& why : *refused)
-                        if (s.reported.insert(why).second)
-                            std::cerr << "gleitzeitd: " << why << std::endl;
-                    for (const auto& [name, entry] : g->providers) {
-                        auto& e = s.providers[name];
-                        e.protocols.clear();
-                        for (const auto& spec : entry.first)
-                            e.protocols.push_back(spec.id);
-                        e.max_concurrency = entry.second;
-                    }
-                    s.dispatch();
-                    if (then)
-                        then(s);
-                });
-            });
-        };
-        if (names.empty())
-            return register_all();
-        for (const auto& name : names)
-            plugins.with_provider(name, [g, name, register_all](provider* p) {
-                bool last;
-                {
-                    std::lock_guard lock(g->mutex);
-                    if (p)
-                        g->providers[name] = {p->protocols(), p->max_concurrency()};
-                    last = --g->left == 0;
-                }
-                if (last)
-                    register_all();
-            });
-    }
-
-    /// True when the registry knows a protocol of the same name as `protocol` ("echo" of
-    /// "echo/v9").
-    bool family_known(const std::string& protocol) const {
-        auto name = protocol.substr(0, protocol.find('/'));
-        for (const auto& id : checked_protocols)
-            if (id.substr(0, id.find('/')) == name)
-                return true;
-        return false;
-    }
-
-    void dispatch() {
-        if (dispatching) {
-            dispatch_again = true;
-            return;
-        }
-        for (auto& [name, p] : providers) {
-            if (p.in_flight >= p.max_concurrency || p.protocols.empty())
-                continue;
-            auto want = p.max_concurrency - p.in_flight;
-            p.in_flight += want; // reserved until the queue answers
-            dispatching = true;
-            dispatch_again = false;
-            plugins.with_slot(slot_kind::queue, [self = shared_from_this(), name = name,
-                                                 protocols = p.protocols, want](plugin* pl) {
-                std::vector<task> got;
-                if (auto* q = dynamic_cast<queue*>(pl)) {
-                    while (got.size() < want) {
-                        auto t = q->dequeue(protocols);
-                        if (!t)
-                            break;
-                        got.push_back(std::move(*t));
-                    }
-                }
-                self->on_strand([name, want, got = std::move(got)](state& s) mutable {
-                    s.dispatching = false;
-                    auto& p = s.providers[name];
-                    p.in_flight -= want - got.size();
-                    for (auto& t : got)
-                        s.start(name, std::move(t));
-                    // Another round while the last one found work or news came meanwhile.
-                    if (!got.empty() || s.dispatch_again)
-                        s.dispatch();
-                });
-            });
-            return;
-        }
-    }
-
-    void start(const std::string& provider_name, task t) {
-        auto* e = find_task(t.workflow_id, t.id);
-        if (!e || e->t.state != task_state::ready) { // cancelled while queued
-            --providers[provider_name].in_flight;
-            return;
-        }
-        e->t.state = task_state::executing;
-        e->t.attempt += 1;
-        e->provider = provider_name;
-        auto attempt = e->t.attempt;
-        tell(workflows.at(t.workflow_id), "task_started",
-             {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}});
-        // The hub enforces the timeout: a provider that never answers still frees the task.
-        e->timer = std::make_unique<asio::steady_timer>(strand, e->t.timeout);
-        e->timer->async_wait([self = shared_from_this(), wf = t.workflow_id, id = t.id, attempt,
-                              provider_name](boost::system::error_code ec) {
-            if (ec)
-                return;
-            self->plugins.with_provider(provider_name, [id](provider* p) {
-                if (p)
-                    p->cancel(id);
-            });
-            self->result(provider_name, wf, attempt,
-                         task_result{id, std::nullopt,
-                                     task_error{error_code::timeout, "no result within the task's timeout", true},
-                                     provider_name, 0});
-        });
-        method_call call{t.id, t.protocol, t.method, t.params, t.timeout};
-        plugins.execute(provider_name, std::move(call),
-                        [self = shared_from_this(), provider_name, wf = t.workflow_id,
-                         attempt](task_result r) {
-                            self->on_strand([provider_name, wf, attempt, r = std::move(r)](state& s) mutable {
-                                s.result(provider_name, wf, attempt, std::move(r));
-                            });
-                        });
-    }
-
-    // ---- results ----------------------------------------------------------------------
-    void result(const std::string& provider_name, const std::string& wf_id, unsigned attempt,
-                task_result r) {
-        auto* e = find_task(wf_id, r.task_id);
-        // A late answer (after a timeout or a cancel) of an attempt that is over.
-        if (!e || e->t.state != task_state::executing || e->t.attempt != attempt)
-            return;
-        if (auto& p = providers[provider_name]; p.in_flight > 0)
-            --p.in_flight;
-        e->timer.reset();
-        if (!r.ok() && r.error && r.error->retryable && e->t.attempt < e->t.retry.max_attempts)
-            return retry(*e, *r.error);
-        auto id = r.task_id; // not a reference into r, which moves
-        finish_task(wf_id, id, std::move(r));
-        dispatch();
-    }
-
-    void retry(task_entry& e, const task_error& why) {
-        e.t.state = task_state::retry_pending;
-        auto delay = backoff_delay(e.t.retry, e.t.attempt);
-        e.t.due_ms = now_ms() + delay.count();
-        tell(workflows.at(e.t.workflow_id), "task_retrying",
-             {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
-              {"error", json::value_from(why)}});
-        e.timer = std::make_unique<asio::steady_timer>(strand, delay);
-        e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
-                             id = e.t.id](boost::system::error_code ec) {
-            if (ec)
-                return;
-            auto* t = self->find_task(wf, id);
-            if (!t || t->t.state != task_state::retry_pending)
-                return;
-            t->t.state = task_state::ready;
-            self->enqueue({t->t});
-        });
-        dispatch();
-    }
-
-    void finish_task(const std::string& wf_id, const std::string& id, task_result r) {
-        auto* e = find_task(wf_id, id);
-        if (!e || terminal(e->t.state))
-            return;
-        auto& wf = workflows.at(wf_id);
-        if (r.ok()) {
-            e->t.state = task_state::completed;
-            e->result = r.result;
-            tell(wf, "task_completed", {{"task_id", id}, {"result", *r.result}});
-        } else {
-            e->t.state = task_state::failed;
-            e->error = r.error;
-            tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}});
-        }
-        plugins.with_slot(slot_kind::resolver, [self = shared_from_this(), wf_id,
-                                                r = std::move(r)](plugin* p) {
-            task_release rel;
-            std::string why;
-            try {
-                auto* res = dynamic_cast<resolver*>(p);
-                if (!res)
-                    throw std::runtime_error("the resolver slot is empty");
-                rel = res->complete(wf_id, r);
-            } catch (const std::exception& e) {
-                why = e.what();
-            }
-            self->on_strand([wf_id, rel = std::move(rel), why](state& s) mutable {
-                s.released(wf_id, std::move(rel), why);
-            });
-        });
-    }
-
-    void released(const std::string& wf_id, task_release rel, const std::string& why) {
-        auto it = workflows.find(wf_id);
-        if (it == workflows.end())
-            return;
-        auto& wf = it->second;
-        if (!why.empty())
-            return end_workflow(wf, workflow_state::failed, "the resolver failed: " + why);
-        for (const auto& id : rel.skipped)
-            if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
-                e->t.state = task_state::skipped;
-                tell(wf, "task_skipped", {{"task_id", id}});
-            }
-        bool failed = false;
-        for (const auto& [id, e] : wf.tasks)
-            failed = failed || e.t.state == task_state::failed;
-        if (failed && wf.w.on_failure == failure_policy::fail_fast)
-            return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
-        std::vector<task> ready;
-        for (auto& t : rel.ready_tasks)
-            if (auto* e = find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
-                e->t.params = std::move(t.params); // with ${...} references substituted
-                e->t.state = task_state::ready;
-                ready.push_back(e->t);
-            }
-        enqueue(std::move(ready));
-        bool done = true;
-        for (const auto& [id, e] : wf.tasks)
-            done = done && terminal(e.t.state);
-        if (done)
-            end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
-    }
-
-    void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why) {
-        if (wf.w.state != workflow_state::running)
-            return;
-        wf.w.state = how;
-        // What has not run will not run: take it out of the queue and stop it.
-        for (auto& [id, e] : wf.tasks)
-            if (!terminal(e.t.state))
-                cancel_task(e);
-        json::object results;
-        for (const auto& [id, e] : wf.tasks)
-            if (e.result)
-                results[id] = *e.result;
-        json::object payload{{"state", to_string(how)}, {"results", std::move(results)}};
-        if (!why.empty())
-            payload["reason"] = why;
-        auto event = how == workflow_state::completed ? "workflow_completed"
-                     : how == workflow_state::cancelled ? "workflow_cancelled"
-                                                        : "workflow_failed";
-        tell(wf, event, std::move(payload));
-        plugins.with_slot(slot_kind::resolver, [id = wf.w.id](plugin* p) {
-            if (auto* r = dynamic_cast<resolver*>(p))
-                r->forget(id);
-        });
-    }
-
-    void cancel_task(task_entry& e) {
-        auto was = e.t.state;
-        e.t.state = task_state::cancelled;
-        e.timer.reset();
-        if (was == task_state::ready)
-            plugins.with_slot(slot_kind::queue, [id = e.t.id](plugin* p) {
-                if (auto* q = dynamic_cast<queue*>(p))
-                    q->remove(id);
-            });
-        if (was == task_state::executing) {
-            if (auto& p = providers[e.provider]; p.in_flight > 0)
-                --p.in_flight;
-            plugins.with_provider(e.provider, [id = e.t.id](provider* p) {
-                if (p)
-                    p->cancel(id);
-            });
-        }
-    }
-
-    task_entry* find_task(const std::string& wf, const std::string& id) {
-        auto w = workflows.find(wf);
-        if (w == workflows.end())
-            return nullptr;
-        auto t = w->second.tasks.find(id);
-        return t == w->second.tasks.end() ? nullptr : &t->second;
-    }
-
-    static std::int64_t now_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
-
-    asio::strand<asio::io_context::executor_type> strand;
-    plugins::plugin_host& plugins;
-    emit_fn emit;
-    std::map<std::string, workflow_entry> workflows;
-    std::map<std::string, provider_entry> providers;
-    std::set<std::string> checked_protocols; // what the registry took from the providers
-    std::set<std::string> reported;          // refusals already logged
-    bool dispatching = false;
-    bool dispatch_again = false;
-};
+    enqueue(std::move(ready));
+}
 
 pipeline::pipeline(asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit)
     : state_(std::make_shared<state>(ioc, plugins, std::move(emit))) {}
@@ -486,9 +92,12 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
         t.state = task_state::pending;
         t.attempt = 0;
     }
-    auto analyze = [join = std::move(join), reply](state& st, workflow wf) mutable {
+    auto correlation = correlation_of(payload);
+    if (correlation.empty())
+        correlation = wf.id;
+    auto analyze = [join = std::move(join), reply, correlation](state& st, workflow wf) mutable {
         st.plugins.with_slot(slot_kind::resolver, [self = st.shared_from_this(), wf = std::move(wf),
-                                                   join = std::move(join),
+                                                   join = std::move(join), correlation,
                                                    reply = std::move(reply)](plugin* p) mutable {
             auto* r = dynamic_cast<resolver*>(p);
             if (!r)
@@ -502,11 +111,11 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
                 return reply(failure(error_code::invalid_workflow, e.what()));
             }
             self->on_strand([wf = std::move(wf), a = std::move(a), join = std::move(join),
-                             reply = std::move(reply)](state& s) mutable {
+                             reply = std::move(reply), correlation](state& s) mutable {
                 auto id = wf.id;
                 join(state::room(id));
-                reply({{"ok", true}, {"workflow_id", id}});
-                s.analyzed(std::move(wf), a);
+                reply({{"ok", true}, {"workflow_id", id}, {"_correlation_id", correlation}});
+                s.analyzed(std::move(wf), correlation, a);
             });
         });
     };
@@ -578,6 +187,56 @@ void pipeline::cancel(const json::value& payload, reply_fn reply) {
                                      std::string(to_string(it->second.w.state))));
         s.end_workflow(it->second, workflow_state::cancelled, "cancelled by request");
         reply({{"ok", true}, {"workflow_id", id}});
+    });
+}
+
+void pipeline::add_provider(std::string name, std::vector<protocol_spec> protocols,
+                            std::size_t max_concurrency, std::shared_ptr<provider_link> link,
+                            std::function<void()> done) {
+    state_->on_strand([name = std::move(name), protocols = std::move(protocols), max_concurrency,
+                       link = std::move(link), done = std::move(done)](state& s) mutable {
+        std::vector<std::string> ids;
+        for (const auto& p : protocols)
+            ids.push_back(p.id);
+        s.register_with_registry(
+            name, std::move(protocols), max_concurrency,
+            [name, ids = std::move(ids), max_concurrency, link, done](state& s) {
+                // Gone while the registry took its protocols: remove_provider has run.
+                if (!link->alive())
+                    return done();
+                auto& e = s.providers[name];
+                e.protocols = ids;
+                e.max_concurrency = max_concurrency;
+                e.link = link;
+                e.remote = true;
+                s.dispatch();
+                done();
+            });
+    });
+}
+
+void pipeline::remove_provider(std::string name, std::function<void(std::size_t)> done) {
+    state_->on_strand([name = std::move(name), done = std::move(done)](state& s) {
+        s.providers.erase(name);
+        auto requeued = s.requeue_from(name);
+        s.plugins.with_slot(slot_kind::registry, [name](plugin* p) {
+            if (auto* r = dynamic_cast<registry*>(p))
+                r->unregister_provider(name);
+        });
+        done(requeued);
+    });
+}
+
+void pipeline::providers(std::function<void(json::array)> done) {
+    state_->refresh_providers([done = std::move(done)](state& s) {
+        json::array out;
+        for (const auto& [name, p] : s.providers)
+            out.push_back(json::object{{"name", name},
+                                       {"local", !p.remote},
+                                       {"protocols", json::value_from(p.protocols)},
+                                       {"max_concurrency", p.max_concurrency},
+                                       {"in_flight", p.in_flight}});
+        done(std::move(out));
     });
 }
 

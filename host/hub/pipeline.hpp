@@ -4,17 +4,20 @@
 //   -> execute with a timeout -> release dependents -> workflow completion,
 // with retries and their backoff, and progress broadcast to room "workflow:<id>".
 //
-// This version drives in-process plugins only (the slots of plugin_host and its provider
-// plugins). Persistence, remote components and recovery build on it. Its state lives on one
-// strand; every call into a slot goes through that slot's strand and comes back here.
+// The slots are in-process plugins (plugin_host); providers are provider plugins or remote
+// components (provider_link.hpp). Persistence and recovery build on it. pipeline_state.hpp
+// has the inside.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
+
+#include <gleitzeit/types.hpp>
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -25,12 +28,14 @@ class plugin_host;
 
 namespace gleitzeit::hub {
 
+class provider_link;
+
 class pipeline {
 public:
     using reply_fn = std::function<void(boost::json::object)>;
-    /// Sends `event` with `payload` to everyone in `room`.
-    using emit_fn =
-        std::function<void(const std::string& room, std::string_view event, boost::json::object)>;
+    /// Sends `event` with `payload` once to everyone in any of `rooms`.
+    using emit_fn = std::function<void(const std::vector<std::string>& rooms,
+                                       std::string_view event, boost::json::object)>;
 
     pipeline(boost::asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit);
     ~pipeline();
@@ -47,6 +52,18 @@ public:
     void status(const boost::json::value& payload, reply_fn reply);
     /// cancel_workflow {workflow_id}: cancels its pending tasks and the running ones.
     void cancel(const boost::json::value& payload, reply_fn reply);
+
+    /// A remote provider registered: its protocols go to the registry slot and it gets work
+    /// from now on. `done` runs once it does.
+    void add_provider(std::string name, std::vector<protocol_spec> protocols,
+                      std::size_t max_concurrency, std::shared_ptr<provider_link> link,
+                      std::function<void()> done);
+    /// A remote provider went: its calls in flight go back to the queue, to run on another
+    /// provider. `done` gets how many there were.
+    void remove_provider(std::string name, std::function<void(std::size_t requeued)> done);
+    /// Every provider, in-process and remote: [{name, local, protocols, max_concurrency,
+    /// in_flight}].
+    void providers(std::function<void(boost::json::array)> done);
 
 private:
     struct state;

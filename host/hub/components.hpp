@@ -1,0 +1,63 @@
+#pragma once
+// The component registry (DESIGN §5): remote components that register over Socket.IO, with
+// their heartbeats, beside the in-process providers the pipeline knows.
+//   register_component {component_type, component_id?, version?, capabilities?,
+//                       protocols?, max_concurrency?} -> {ok, component_id, heartbeat_interval_ms}
+//   heartbeat (hub -> component) / heartbeat_response {metrics?} (component -> hub)
+//   list_components -> {ok, components: [...]}
+// and component_connected / component_disconnected to room "components". A provider
+// becomes a provider of the pipeline until its connection goes; then its calls in flight
+// are requeued. docs/events.md has the schemas.
+
+#include "hub/roles.hpp"
+#include "sio/socket.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace gleitzeit::hub {
+
+class pipeline;
+
+class components : public std::enable_shared_from_this<components> {
+public:
+    /// Sends `event` to everyone in `room`.
+    using emit_fn =
+        std::function<void(const std::string& room, std::string_view event, boost::json::object)>;
+
+    components(boost::asio::io_context& ioc, pipeline& workflows, emit_fn emit,
+               std::chrono::milliseconds heartbeat_interval);
+    ~components();
+
+    /// Offers register_component, heartbeat_response and list_components on `s`.
+    void install(const sio::socket_ptr& s, const access& who);
+
+private:
+    struct component;
+
+    void register_component(const sio::socket_ptr& s, const boost::json::value& payload,
+                            const sio::ack_fn& ack);
+    void heartbeat(std::weak_ptr<sio::socket> s, std::shared_ptr<component> c);
+    void gone(const std::string& socket_id);
+    void list(const sio::ack_fn& ack);
+
+    boost::asio::io_context& ioc_;
+    pipeline& workflows_;
+    emit_fn emit_;
+    std::chrono::milliseconds heartbeat_interval_;
+    std::mutex mutex_; // the handlers run on the connections' own strands
+    std::map<std::string, std::shared_ptr<component>> by_id_;
+    std::map<std::string, std::string> id_of_socket_;
+};
+
+} // namespace gleitzeit::hub

@@ -1,0 +1,311 @@
+// The pipeline from ready to executing: enqueue, dispatch by provider credits, execute with
+// the hub's timeout, retries after their backoff, and tasks waiting for a provider.
+
+#include "hub/backoff.hpp"
+#include "hub/pipeline_state.hpp"
+#include "plugins/plugin_host.hpp"
+
+#include <gleitzeit/queue.hpp>
+#include <gleitzeit/registry.hpp>
+
+#include <boost/json/value_from.hpp>
+
+#include <iostream>
+#include <mutex>
+
+namespace gleitzeit::hub {
+
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+void pipeline::state::enqueue(std::vector<task> tasks) {
+    if (tasks.empty())
+        return dispatch();
+    for (const auto& t : tasks)
+        if (auto* e = find_task(t.workflow_id, t.id); e && !served(t.protocol))
+            wait_for_provider(*e);
+    plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
+                                         tasks = std::move(tasks)](plugin* p) mutable {
+        auto* q = dynamic_cast<queue*>(p);
+        std::vector<std::pair<task, std::string>> refused;
+        for (auto& t : tasks) {
+            try {
+                if (!q)
+                    throw std::runtime_error("the queue slot is empty");
+                q->enqueue(t);
+            } catch (const std::exception& e) {
+                refused.emplace_back(std::move(t), e.what());
+            }
+        }
+        self->on_strand([refused = std::move(refused)](state& s) mutable {
+            for (auto& [t, why] : refused)
+                s.finish_task(t.workflow_id, std::string(t.id),
+                              task_result{t.id, std::nullopt,
+                                          task_error{error_code::internal, why, false}, "", 0});
+            s.dispatch();
+        });
+    });
+}
+
+// A ready task nobody serves waits for a provider to register, up to its timeout.
+void pipeline::state::wait_for_provider(task_entry& e) {
+    e.timer = std::make_unique<asio::steady_timer>(strand, e.t.timeout);
+    e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
+                         id = e.t.id](boost::system::error_code ec) {
+        auto* t = ec ? nullptr : self->find_task(wf, id);
+        if (!t || t->t.state != task_state::ready || self->served(t->t.protocol))
+            return;
+        self->plugins.with_slot(slot_kind::queue, [id](plugin* p) {
+            if (auto* q = dynamic_cast<queue*>(p))
+                q->remove(id);
+        });
+        auto message = "no provider serves " + t->t.protocol + " (waited " +
+                       std::to_string(t->t.timeout.count()) + " ms, the task's timeout)";
+        self->finish_task(wf, id,
+                          task_result{id, std::nullopt,
+                                      task_error{error_code::no_provider, message, false}, "", 0});
+    });
+}
+
+bool pipeline::state::served(const std::string& protocol) const {
+    for (const auto& [name, p] : providers)
+        for (const auto& id : p.protocols)
+            if (id == protocol)
+                return true;
+    return false;
+}
+
+void pipeline::state::refresh_providers(std::function<void(state&)> then) {
+    struct gathered {
+        std::mutex mutex;
+        std::size_t left = 0;
+        std::map<std::string, std::pair<std::vector<protocol_spec>, std::size_t>> providers;
+    };
+    auto names = plugins.providers();
+    auto g = std::make_shared<gathered>();
+    g->left = names.size();
+    auto register_all = [self = shared_from_this(), g, then = std::move(then)] {
+        self->plugins.with_slot(slot_kind::registry, [self, g, then](plugin* p) {
+            auto refused = std::make_shared<std::vector<std::string>>();
+            auto registered = std::make_shared<std::set<std::string>>();
+            if (auto* r = dynamic_cast<registry*>(p))
+                for (const auto& [name, entry] : g->providers) {
+                    provider_info info{name, {}, entry.second};
+                    for (const auto& spec : entry.first) {
+                        info.protocols.push_back(spec.id);
+                        try {
+                            r->register_protocol(spec);
+                            registered->insert(spec.id);
+                        } catch (const std::exception& e) {
+                            // Its calls go unchecked; the provider still serves them.
+                            refused->push_back("the registry refused " + spec.id + " of " +
+                                               name + ": " + e.what());
+                        }
+                    }
+                    r->register_provider(info);
+                }
+            self->on_strand([g, then, refused, registered](state& s) {
+                s.checked_protocols.insert(registered->begin(), registered->end());
+                for (const auto& why : *refused)
+                    if (s.reported.insert(why).second)
+                        std::cerr << "gleitzeitd: " << why << std::endl;
+                // Plugins that went stop being offered work; those that came are added.
+                for (auto it = s.providers.begin(); it != s.providers.end();) {
+                    auto& [name, e] = *it;
+                    if (!e.remote && !g->providers.count(name) && e.in_flight == 0 && e.reserved == 0)
+                        it = s.providers.erase(it);
+                    else
+                        ++it;
+                }
+                for (const auto& [name, entry] : g->providers) {
+                    auto& e = s.providers[name];
+                    e.protocols.clear();
+                    for (const auto& spec : entry.first)
+                        e.protocols.push_back(spec.id);
+                    e.max_concurrency = entry.second;
+                    if (!e.link)
+                        e.link = local_provider(s.plugins, name);
+                }
+                s.dispatch();
+                if (then)
+                    then(s);
+            });
+        });
+    };
+    if (names.empty())
+        return register_all();
+    for (const auto& name : names)
+        plugins.with_provider(name, [g, name, register_all](provider* p) {
+            bool last;
+            {
+                std::lock_guard lock(g->mutex);
+                if (p)
+                    g->providers[name] = {p->protocols(), p->max_concurrency()};
+                last = --g->left == 0;
+            }
+            if (last)
+                register_all();
+        });
+}
+
+void pipeline::state::register_with_registry(const std::string& name,
+                                             std::vector<protocol_spec> specs,
+                                             std::size_t max_concurrency,
+                                             std::function<void(state&)> then) {
+    plugins.with_slot(slot_kind::registry, [self = shared_from_this(), name, max_concurrency,
+                                            specs = std::move(specs), then](plugin* p) {
+        std::set<std::string> registered;
+        if (auto* r = dynamic_cast<registry*>(p)) {
+            provider_info info{name, {}, max_concurrency};
+            for (const auto& spec : specs) {
+                info.protocols.push_back(spec.id);
+                try {
+                    r->register_protocol(spec);
+                    registered.insert(spec.id);
+                } catch (const std::exception& e) {
+                    std::cerr << "gleitzeitd: the registry refused " << spec.id << " of "
+                              << name << ": " << e.what() << std::endl;
+                }
+            }
+            r->register_provider(info);
+        }
+        self->on_strand([registered = std::move(registered), then](state& s) {
+            s.checked_protocols.insert(registered.begin(), registered.end());
+            then(s);
+        });
+    });
+}
+
+bool pipeline::state::family_known(const std::string& protocol) const {
+    auto name = protocol.substr(0, protocol.find('/'));
+    for (const auto& id : checked_protocols)
+        if (id.substr(0, id.find('/')) == name)
+            return true;
+    return false;
+}
+
+void pipeline::state::dispatch() {
+    if (dispatching) {
+        dispatch_again = true;
+        return;
+    }
+    for (auto& [name, p] : providers) {
+        if (p.in_flight + p.reserved >= p.max_concurrency || p.protocols.empty())
+            continue;
+        auto want = p.max_concurrency - p.in_flight - p.reserved;
+        p.reserved += want;
+        dispatching = true;
+        dispatch_again = false;
+        plugins.with_slot(slot_kind::queue, [self = shared_from_this(), name = name,
+                                             protocols = p.protocols, want](plugin* pl) {
+            std::vector<task> got;
+            if (auto* q = dynamic_cast<queue*>(pl)) {
+                while (got.size() < want) {
+                    auto t = q->dequeue(protocols);
+                    if (!t)
+                        break;
+                    got.push_back(std::move(*t));
+                }
+            }
+            self->on_strand([name, want, got = std::move(got)](state& s) mutable {
+                s.dispatching = false;
+                auto it = s.providers.find(name);
+                if (it == s.providers.end()) {
+                    // The provider went while the queue answered: the tasks go back.
+                    std::vector<task> back;
+                    for (auto& t : got)
+                        if (auto* e = s.find_task(t.workflow_id, t.id);
+                            e && e->t.state == task_state::ready)
+                            back.push_back(e->t);
+                    return s.enqueue(std::move(back));
+                }
+                it->second.reserved -= want;
+                for (auto& t : got)
+                    s.start(name, std::move(t));
+                // Another round while the last one found work or news came meanwhile.
+                if (!got.empty() || s.dispatch_again)
+                    s.dispatch();
+            });
+        });
+        return;
+    }
+}
+
+void pipeline::state::start(const std::string& provider_name, task t) {
+    auto& p = providers.at(provider_name);
+    auto* e = find_task(t.workflow_id, t.id);
+    if (!e || e->t.state != task_state::ready) // cancelled while queued
+        return;
+    ++p.in_flight;
+    auto& wf = workflows.at(t.workflow_id);
+    e->t.state = task_state::executing;
+    e->t.attempt += 1;
+    e->provider = provider_name;
+    auto attempt = e->t.attempt;
+    tell(wf, "task_started",
+         {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}}, "tasks");
+    // The hub enforces the timeout: a provider that never answers still frees the task.
+    e->timer = std::make_unique<asio::steady_timer>(strand, e->t.timeout);
+    e->timer->async_wait([self = shared_from_this(), wf = t.workflow_id, id = t.id, attempt,
+                          provider_name, link = p.link](boost::system::error_code ec) {
+        if (ec)
+            return;
+        link->cancel(id, "timeout");
+        self->result(provider_name, wf, attempt,
+                     task_result{id, std::nullopt,
+                                 task_error{error_code::timeout,
+                                            "no result within the task's timeout", true},
+                                 provider_name, 0});
+    });
+    provider_call call{{t.id, t.protocol, t.method, t.params, t.timeout},
+                       t.workflow_id,
+                       attempt,
+                       wf.correlation_id};
+    p.link->execute(std::move(call), [self = shared_from_this(), provider_name,
+                                      wf = t.workflow_id, attempt](task_result r) {
+        self->on_strand([provider_name, wf, attempt, r = std::move(r)](state& s) mutable {
+            s.result(provider_name, wf, attempt, std::move(r));
+        });
+    });
+}
+
+void pipeline::state::retry(task_entry& e, const task_error& why) {
+    e.t.state = task_state::retry_pending;
+    auto delay = backoff_delay(e.t.retry, e.t.attempt);
+    e.t.due_ms = now_ms() + delay.count();
+    tell(workflows.at(e.t.workflow_id), "task_retrying",
+         {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
+          {"error", json::value_from(why)}},
+         "tasks");
+    e.timer = std::make_unique<asio::steady_timer>(strand, delay);
+    e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
+                         id = e.t.id](boost::system::error_code ec) {
+        if (ec)
+            return;
+        auto* t = self->find_task(wf, id);
+        if (!t || t->t.state != task_state::retry_pending)
+            return;
+        t->t.state = task_state::ready;
+        self->enqueue({t->t});
+    });
+    dispatch();
+}
+
+std::size_t pipeline::state::requeue_from(const std::string& provider_name) {
+    std::vector<task> back;
+    for (auto& [wf_id, wf] : workflows)
+        for (auto& [id, e] : wf.tasks)
+            if (e.t.state == task_state::executing && e.provider == provider_name) {
+                // The attempt stays counted (DESIGN §9 does the same after a crash), so that
+                // a late reply of the gone provider can never pass for the next attempt's.
+                e.timer.reset();
+                e.t.state = task_state::ready;
+                e.provider.clear();
+                back.push_back(e.t);
+            }
+    auto n = back.size();
+    enqueue(std::move(back));
+    return n;
+}
+
+} // namespace gleitzeit::hub

@@ -1,0 +1,172 @@
+// The pipeline from a result on: retry or finish the task, release its dependents through
+// the resolver, end the workflow, and tell the rooms.
+
+#include "hub/pipeline_state.hpp"
+#include "hub/routing.hpp"
+#include "plugins/plugin_host.hpp"
+
+#include <gleitzeit/queue.hpp>
+
+#include <boost/json/value_from.hpp>
+
+namespace gleitzeit::hub {
+
+namespace json = boost::json;
+
+bool terminal(task_state s) {
+    return s == task_state::completed || s == task_state::failed || s == task_state::skipped ||
+           s == task_state::cancelled;
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void pipeline::state::tell(const workflow_entry& wf, std::string_view event, json::object payload,
+                           const char* observers, std::string_view source) {
+    payload["workflow_id"] = wf.w.id;
+    stamp(payload, wf.correlation_id, source);
+    emit({room(wf.w.id), observers}, event, std::move(payload));
+}
+
+void pipeline::state::result(const std::string& provider_name, const std::string& wf_id,
+                             unsigned attempt, task_result r) {
+    auto* e = find_task(wf_id, r.task_id);
+    // A late answer (after a timeout, a cancel or a requeue) of an attempt that is over.
+    if (!e || e->t.state != task_state::executing || e->t.attempt != attempt ||
+        e->provider != provider_name)
+        return;
+    if (auto it = providers.find(provider_name); it != providers.end() && it->second.in_flight)
+        --it->second.in_flight;
+    e->timer.reset();
+    if (!r.ok() && r.error && r.error->retryable && e->t.attempt < e->t.retry.max_attempts)
+        return retry(*e, *r.error);
+    auto id = r.task_id; // not a reference into r, which moves
+    finish_task(wf_id, id, std::move(r));
+    dispatch();
+}
+
+void pipeline::state::finish_task(const std::string& wf_id, const std::string& id,
+                                  task_result r) {
+    auto* e = find_task(wf_id, id);
+    if (!e || terminal(e->t.state))
+        return;
+    auto& wf = workflows.at(wf_id);
+    e->timer.reset();
+    const std::string source = r.provider.empty() ? "hub" : r.provider;
+    if (r.ok()) {
+        e->t.state = task_state::completed;
+        e->result = r.result;
+        tell(wf, "task_completed", {{"task_id", id}, {"result", *r.result}}, "tasks", source);
+    } else {
+        e->t.state = task_state::failed;
+        e->error = r.error;
+        tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}}, "tasks",
+             source);
+    }
+    plugins.with_slot(slot_kind::resolver, [self = shared_from_this(), wf_id,
+                                            r = std::move(r)](plugin* p) {
+        task_release rel;
+        std::string why;
+        try {
+            auto* res = dynamic_cast<resolver*>(p);
+            if (!res)
+                throw std::runtime_error("the resolver slot is empty");
+            rel = res->complete(wf_id, r);
+        } catch (const std::exception& e) {
+            why = e.what();
+        }
+        self->on_strand([wf_id, rel = std::move(rel), why](state& s) mutable {
+            s.released(wf_id, std::move(rel), why);
+        });
+    });
+}
+
+void pipeline::state::released(const std::string& wf_id, task_release rel,
+                               const std::string& why) {
+    auto it = workflows.find(wf_id);
+    if (it == workflows.end())
+        return;
+    auto& wf = it->second;
+    if (!why.empty())
+        return end_workflow(wf, workflow_state::failed, "the resolver failed: " + why);
+    for (const auto& id : rel.skipped)
+        if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
+            e->t.state = task_state::skipped;
+            tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
+        }
+    bool failed = false;
+    for (const auto& [id, e] : wf.tasks)
+        failed = failed || e.t.state == task_state::failed;
+    if (failed && wf.w.on_failure == failure_policy::fail_fast)
+        return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
+    std::vector<task> ready;
+    for (auto& t : rel.ready_tasks)
+        if (auto* e = find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
+            e->t.params = std::move(t.params); // with ${...} references substituted
+            e->t.state = task_state::ready;
+            ready.push_back(e->t);
+        }
+    enqueue(std::move(ready));
+    bool done = true;
+    for (const auto& [id, e] : wf.tasks)
+        done = done && terminal(e.t.state);
+    if (done)
+        end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
+}
+
+void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
+                                   const std::string& why) {
+    if (wf.w.state != workflow_state::running)
+        return;
+    wf.w.state = how;
+    // What has not run will not run: take it out of the queue and stop it.
+    for (auto& [id, e] : wf.tasks)
+        if (!terminal(e.t.state))
+            cancel_task(e, why.empty() ? "workflow ended" : why);
+    json::object results;
+    for (const auto& [id, e] : wf.tasks)
+        if (e.result)
+            results[id] = *e.result;
+    json::object payload{{"state", to_string(how)}, {"results", std::move(results)}};
+    if (!why.empty())
+        payload["reason"] = why;
+    auto event = how == workflow_state::completed   ? "workflow_completed"
+                 : how == workflow_state::cancelled ? "workflow_cancelled"
+                                                    : "workflow_failed";
+    tell(wf, event, std::move(payload), "workflows");
+    plugins.with_slot(slot_kind::resolver, [id = wf.w.id](plugin* p) {
+        if (auto* r = dynamic_cast<resolver*>(p))
+            r->forget(id);
+    });
+}
+
+void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
+    auto was = e.t.state;
+    e.t.state = task_state::cancelled;
+    e.timer.reset();
+    if (was == task_state::ready)
+        plugins.with_slot(slot_kind::queue, [id = e.t.id](plugin* p) {
+            if (auto* q = dynamic_cast<queue*>(p))
+                q->remove(id);
+        });
+    if (was == task_state::executing)
+        if (auto it = providers.find(e.provider); it != providers.end()) {
+            if (it->second.in_flight > 0)
+                --it->second.in_flight;
+            it->second.link->cancel(e.t.id, reason);
+        }
+}
+
+pipeline::state::task_entry* pipeline::state::find_task(const std::string& wf,
+                                                        const std::string& id) {
+    auto w = workflows.find(wf);
+    if (w == workflows.end())
+        return nullptr;
+    auto t = w->second.tasks.find(id);
+    return t == w->second.tasks.end() ? nullptr : &t->second;
+}
+
+} // namespace gleitzeit::hub

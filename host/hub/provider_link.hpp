@@ -1,0 +1,40 @@
+#pragma once
+// How the pipeline reaches a provider, in-process or remote (DESIGN §5: "the hub talks to a
+// slot through one endpoint abstraction, local or remote, so the pipeline is written once").
+
+#include <gleitzeit/types.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace gleitzeit::plugins {
+class plugin_host;
+}
+
+namespace gleitzeit::hub {
+
+/// One attempt of a task, as the provider gets it.
+struct provider_call {
+    method_call call;
+    std::string workflow_id;
+    unsigned attempt = 1;
+    std::string correlation_id;
+};
+
+class provider_link {
+public:
+    virtual ~provider_link() = default;
+    /// Runs the call; `done` comes exactly once, on any thread.
+    virtual void execute(provider_call c, std::function<void(task_result)> done) = 0;
+    /// Asks the provider to stop a call (timeout, cancelled workflow). Its result, if one
+    /// still comes, is ignored.
+    virtual void cancel(const std::string& task_id, const std::string& reason) = 0;
+    /// False once the provider cannot take calls any more (a remote one's connection went).
+    virtual bool alive() const { return true; }
+};
+
+/// The provider plugin `name` of `plugins`.
+std::shared_ptr<provider_link> local_provider(plugins::plugin_host& plugins, std::string name);
+
+} // namespace gleitzeit::hub

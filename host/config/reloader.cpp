@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <ctime>
+#include <filesystem>
 
 namespace gleitzeit::config {
 
@@ -157,11 +158,16 @@ void reloader::apply(const settings& next, const reload_plan& plan, reload_outco
     auto& p = plugins_;
     std::vector<step> steps;
     std::vector<std::function<void(step_done)>> afterwards; // unloads: nothing can fail then
-    auto set_slot = [&p](slot_kind k, const slot_settings& s) {
-        return [&p, k, s](step_done d) {
+    const auto state_dir = next.state.directory;
+    auto set_slot = [&p, state_dir](slot_kind k, const slot_settings& s) {
+        return [&p, k, s, state_dir](step_done d) {
             if (s.remote) // a remote component fills it when it registers
                 return p.unload_slot(k, [d](const std::string&) { d(""); });
-            p.set_slot(k, s.file, s.config, std::move(d));
+            auto config = s.config;
+            // The persistence plugin keeps its file in [state].directory unless told otherwise.
+            if (k == slot_kind::persistence && !config.contains("path"))
+                config["path"] = (std::filesystem::path(state_dir) / "gleitzeit.db").string();
+            p.set_slot(k, s.file, config, std::move(d));
         };
     };
     for (const auto& a : plan.slots) {

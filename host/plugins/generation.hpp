@@ -9,6 +9,7 @@
 
 #include "plugins/library.hpp"
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -23,7 +24,9 @@
 
 namespace gleitzeit::plugins {
 
-using strand = boost::asio::strand<boost::asio::io_context::executor_type>;
+// Any executor: the persistence slot's strand runs on the blocking pool, the others on the
+// event loop.
+using strand = boost::asio::strand<boost::asio::any_io_executor>;
 
 /// What all generations share: where to log, how to emit, where blocking work runs.
 struct host_context {

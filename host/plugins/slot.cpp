@@ -7,6 +7,18 @@ namespace gleitzeit::plugins {
 namespace asio = boost::asio;
 using clock = std::chrono::steady_clock;
 
+namespace {
+
+// SQLite and the like block: the persistence slot's calls run on the blocking pool, one at a
+// time, never on the event loop (plugin-api persistence.hpp).
+strand strand_for(slot_kind kind, host_context& ctx) {
+    if (kind == slot_kind::persistence)
+        return strand(asio::any_io_executor(ctx.blocking.get_executor()));
+    return strand(asio::any_io_executor(ctx.ioc.get_executor()));
+}
+
+} // namespace
+
 std::string join(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v)
@@ -25,7 +37,7 @@ std::string what_of(std::exception_ptr e) {
 }
 
 slot::slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain)
-    : name_(std::move(name)), kind_(kind), ctx_(ctx), strand_(asio::make_strand(ctx.ioc)),
+    : name_(std::move(name)), kind_(kind), ctx_(ctx), strand_(strand_for(kind, ctx)),
       drain_(drain) {}
 
 std::string slot::log_name(const generation& g) const {

@@ -262,6 +262,11 @@ int main(int argc, char** argv) {
         stop_pool();
         return 1;
     }
+    {
+        std::promise<std::string> recovered;
+        workflows.recover([&recovered](const std::string& summary) { recovered.set_value(summary); });
+        std::cerr << "gleitzeitd: " << recovered.get_future().get() << std::endl;
+    }
     std::unique_ptr<gleitzeit::plugins::dropin> dropins;
     std::unique_ptr<gleitzeit::config::directory_watch> config_watch;
     try {

@@ -50,22 +50,38 @@ std::string text_field(const json::value& v, std::string_view key) {
 } // namespace
 
 void pipeline::state::analyzed(workflow w, std::string correlation_id,
-                               const workflow_analysis& a) {
-    auto& wf = workflows[w.id];
+                               const workflow_analysis& a,
+                               std::function<void(const std::string&)> accepted) {
+    const auto id = w.id;
+    auto& wf = workflows[id];
     wf.w = std::move(w);
     wf.correlation_id = std::move(correlation_id);
     wf.w.state = workflow_state::running;
     for (const auto& t : wf.w.tasks)
         wf.tasks[t.id].t = t;
-    tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.w.tasks.size()}},
-         "workflows");
-    std::vector<task> ready;
-    for (const auto& id : a.ready_tasks) {
-        auto& e = wf.tasks.at(id);
-        e.t.state = task_state::ready;
-        ready.push_back(e.t);
-    }
-    enqueue(std::move(ready));
+    save(wf.w); // with its tasks, all pending
+    after_saved([id, a, accepted = std::move(accepted)](state& s, const std::string& error) {
+        auto it = s.workflows.find(id);
+        if (!error.empty()) {
+            s.workflows.erase(it);
+            s.plugins.with_slot(slot_kind::resolver, [id](plugin* p) {
+                if (auto* r = dynamic_cast<resolver*>(p))
+                    r->forget(id);
+            });
+            return accepted(error);
+        }
+        accepted("");
+        auto& wf = it->second;
+        s.tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.w.tasks.size()}},
+               "workflows");
+        std::vector<task> ready;
+        for (const auto& tid : a.ready_tasks) {
+            auto& e = wf.tasks.at(tid);
+            e.t.state = task_state::ready;
+            ready.push_back(e.t);
+        }
+        s.enqueue(std::move(ready));
+    });
 }
 
 pipeline::pipeline(asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit)
@@ -113,9 +129,16 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
             self->on_strand([wf = std::move(wf), a = std::move(a), join = std::move(join),
                              reply = std::move(reply), correlation](state& s) mutable {
                 auto id = wf.id;
-                join(state::room(id));
-                reply({{"ok", true}, {"workflow_id", id}, {"_correlation_id", correlation}});
-                s.analyzed(std::move(wf), correlation, a);
+                s.analyzed(std::move(wf), correlation, a,
+                           [id, join = std::move(join), reply = std::move(reply),
+                            correlation](const std::string& error) {
+                               if (!error.empty())
+                                   return reply(failure(error_code::internal, error));
+                               join(state::room(id));
+                               reply({{"ok", true},
+                                      {"workflow_id", id},
+                                      {"_correlation_id", correlation}});
+                           });
             });
         });
     };
@@ -213,6 +236,10 @@ void pipeline::add_provider(std::string name, std::vector<protocol_spec> protoco
                 done();
             });
     });
+}
+
+void pipeline::recover(std::function<void(const std::string&)> done) {
+    state_->on_strand([done = std::move(done)](state& s) mutable { s.recover(std::move(done)); });
 }
 
 void pipeline::remove_provider(std::string name, std::function<void(std::size_t)> done) {

@@ -61,6 +61,9 @@ public:
     /// A remote provider went: its calls in flight go back to the queue, to run on another
     /// provider. `done` gets how many there were.
     void remove_provider(std::string name, std::function<void(std::size_t requeued)> done);
+    /// Takes up the unfinished workflows the persistence slot holds (after a restart), before
+    /// anything is submitted. `done` gets a one-line summary for the log.
+    void recover(std::function<void(const std::string& summary)> done);
     /// Every provider, in-process and remote: [{name, local, protocols, max_concurrency,
     /// in_flight}].
     void providers(std::function<void(boost::json::array)> done);

@@ -21,9 +21,11 @@ namespace json = boost::json;
 void pipeline::state::enqueue(std::vector<task> tasks) {
     if (tasks.empty())
         return dispatch();
-    for (const auto& t : tasks)
+    for (const auto& t : tasks) {
+        save(t);
         if (auto* e = find_task(t.workflow_id, t.id); e && !served(t.protocol))
             wait_for_provider(*e);
+    }
     plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
                                          tasks = std::move(tasks)](plugin* p) mutable {
         auto* q = dynamic_cast<queue*>(p);
@@ -32,7 +34,7 @@ void pipeline::state::enqueue(std::vector<task> tasks) {
             try {
                 if (!q)
                     throw std::runtime_error("the queue slot is empty");
-                q->enqueue(t);
+                q->enqueue(qualified(t));
             } catch (const std::exception& e) {
                 refused.emplace_back(std::move(t), e.what());
             }
@@ -55,9 +57,9 @@ void pipeline::state::wait_for_provider(task_entry& e) {
         auto* t = ec ? nullptr : self->find_task(wf, id);
         if (!t || t->t.state != task_state::ready || self->served(t->t.protocol))
             return;
-        self->plugins.with_slot(slot_kind::queue, [id](plugin* p) {
+        self->plugins.with_slot(slot_kind::queue, [key = qualified(wf, id)](plugin* p) {
             if (auto* q = dynamic_cast<queue*>(p))
-                q->remove(id);
+                q->remove(key);
         });
         auto message = "no provider serves " + t->t.protocol + " (waited " +
                        std::to_string(t->t.timeout.count()) + " ms, the task's timeout)";
@@ -204,7 +206,7 @@ void pipeline::state::dispatch() {
                     auto t = q->dequeue(protocols);
                     if (!t)
                         break;
-                    got.push_back(std::move(*t));
+                    got.push_back(unqualified(std::move(*t)));
                 }
             }
             self->on_strand([name, want, got = std::move(got)](state& s) mutable {
@@ -241,6 +243,7 @@ void pipeline::state::start(const std::string& provider_name, task t) {
     e->t.state = task_state::executing;
     e->t.attempt += 1;
     e->provider = provider_name;
+    save(e->t);
     auto attempt = e->t.attempt;
     tell(wf, "task_started",
          {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}}, "tasks");
@@ -250,19 +253,20 @@ void pipeline::state::start(const std::string& provider_name, task t) {
                           provider_name, link = p.link](boost::system::error_code ec) {
         if (ec)
             return;
-        link->cancel(id, "timeout");
+        link->cancel(qualified(wf, id), "timeout");
         self->result(provider_name, wf, attempt,
                      task_result{id, std::nullopt,
                                  task_error{error_code::timeout,
                                             "no result within the task's timeout", true},
                                  provider_name, 0});
     });
-    provider_call call{{t.id, t.protocol, t.method, t.params, t.timeout},
+    provider_call call{{qualified(t.workflow_id, t.id), t.protocol, t.method, t.params, t.timeout},
                        t.workflow_id,
                        attempt,
                        wf.correlation_id};
     p.link->execute(std::move(call), [self = shared_from_this(), provider_name,
-                                      wf = t.workflow_id, attempt](task_result r) {
+                                      wf = t.workflow_id, id = t.id, attempt](task_result r) {
+        r.task_id = id; // the provider knew it qualified
         self->on_strand([provider_name, wf, attempt, r = std::move(r)](state& s) mutable {
             s.result(provider_name, wf, attempt, std::move(r));
         });
@@ -273,10 +277,17 @@ void pipeline::state::retry(task_entry& e, const task_error& why) {
     e.t.state = task_state::retry_pending;
     auto delay = backoff_delay(e.t.retry, e.t.attempt);
     e.t.due_ms = now_ms() + delay.count();
+    save(e.t); // with its due time, so that a restart keeps the retry
     tell(workflows.at(e.t.workflow_id), "task_retrying",
          {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
           {"error", json::value_from(why)}},
          "tasks");
+    wait_for_retry(e);
+    dispatch();
+}
+
+void pipeline::state::wait_for_retry(task_entry& e) {
+    auto delay = std::chrono::milliseconds(std::max<std::int64_t>(0, e.t.due_ms - now_ms()));
     e.timer = std::make_unique<asio::steady_timer>(strand, delay);
     e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
                          id = e.t.id](boost::system::error_code ec) {
@@ -288,7 +299,6 @@ void pipeline::state::retry(task_entry& e, const task_error& why) {
         t->t.state = task_state::ready;
         self->enqueue({t->t});
     });
-    dispatch();
 }
 
 std::size_t pipeline::state::requeue_from(const std::string& provider_name) {

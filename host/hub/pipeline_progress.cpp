@@ -28,7 +28,15 @@ void pipeline::state::tell(const workflow_entry& wf, std::string_view event, jso
                            const char* observers, std::string_view source) {
     payload["workflow_id"] = wf.w.id;
     stamp(payload, wf.correlation_id, source);
-    emit({room(wf.w.id), observers}, event, std::move(payload));
+    // The event log keeps what was told; the telling waits until it is durable.
+    auto logged = payload;
+    logged["event"] = event;
+    unsaved.events.push_back(std::move(logged));
+    after_saved([rooms = std::vector<std::string>{room(wf.w.id), observers},
+                 event = std::string(event),
+                 payload = std::move(payload)](state& s, const std::string&) mutable {
+        s.emit(rooms, event, std::move(payload));
+    });
 }
 
 void pipeline::state::result(const std::string& provider_name, const std::string& wf_id,
@@ -56,6 +64,7 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
     auto& wf = workflows.at(wf_id);
     e->timer.reset();
     const std::string source = r.provider.empty() ? "hub" : r.provider;
+    r.task_id = id;
     if (r.ok()) {
         e->t.state = task_state::completed;
         e->result = r.result;
@@ -66,6 +75,16 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
         tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}}, "tasks",
              source);
     }
+    save(e->t);
+    save(wf_id, r);
+    // Dependents are released from a result that is durable: after a crash they will not
+    // have run on a result that recovery does not know.
+    after_saved([wf_id, r = std::move(r)](state& s, const std::string&) mutable {
+        s.release(wf_id, std::move(r));
+    });
+}
+
+void pipeline::state::release(const std::string& wf_id, task_result r) {
     plugins.with_slot(slot_kind::resolver, [self = shared_from_this(), wf_id,
                                             r = std::move(r)](plugin* p) {
         task_release rel;
@@ -95,6 +114,7 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
     for (const auto& id : rel.skipped)
         if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
             e->t.state = task_state::skipped;
+            save(e->t);
             tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
         }
     bool failed = false;
@@ -122,6 +142,9 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
     if (wf.w.state != workflow_state::running)
         return;
     wf.w.state = how;
+    workflow saved = wf.w;
+    saved.tasks.clear(); // the tasks are saved one by one, as they change
+    save(std::move(saved));
     // What has not run will not run: take it out of the queue and stop it.
     for (auto& [id, e] : wf.tasks)
         if (!terminal(e.t.state))
@@ -147,8 +170,9 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
     auto was = e.t.state;
     e.t.state = task_state::cancelled;
     e.timer.reset();
+    save(e.t);
     if (was == task_state::ready)
-        plugins.with_slot(slot_kind::queue, [id = e.t.id](plugin* p) {
+        plugins.with_slot(slot_kind::queue, [id = qualified(e.t.workflow_id, e.t.id)](plugin* p) {
             if (auto* q = dynamic_cast<queue*>(p))
                 q->remove(id);
         });
@@ -156,7 +180,7 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
         if (auto it = providers.find(e.provider); it != providers.end()) {
             if (it->second.in_flight > 0)
                 --it->second.in_flight;
-            it->second.link->cancel(e.t.id, reason);
+            it->second.link->cancel(qualified(e.t.workflow_id, e.t.id), reason);
         }
 }
 

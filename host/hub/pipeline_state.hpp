@@ -3,12 +3,15 @@
 // a slot goes through that slot's strand and comes back here. The steps are split by stage:
 //   pipeline.cpp           the requests: submit, status, cancel, and providers coming and going;
 //   pipeline_dispatch.cpp  enqueue, dispatch by provider credits, execute, timeouts, retries;
-//   pipeline_progress.cpp  results, release of dependents, workflow completion, progress events.
+//   pipeline_progress.cpp  results, release of dependents, workflow completion, progress events;
+//   pipeline_persist.cpp   saving to the persistence slot, in grouped transactions;
+//   pipeline_recovery.cpp  taking up the unfinished workflows after a restart (DESIGN §9).
 // Internal to host/hub.
 
 #include "hub/pipeline.hpp"
 #include "hub/provider_link.hpp"
 
+#include <gleitzeit/persistence.hpp>
 #include <gleitzeit/resolver.hpp>
 #include <gleitzeit/types.hpp>
 
@@ -61,7 +64,27 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     static std::string room(const std::string& workflow_id) { return "workflow:" + workflow_id; }
 
     // pipeline.cpp
-    void analyzed(workflow w, std::string correlation_id, const workflow_analysis& a);
+    /// Keeps and saves an analyzed workflow; `accepted` gets "" once it is durable (and
+    /// before its first event), or why it could not be saved, and then nothing of it is kept.
+    void analyzed(workflow w, std::string correlation_id, const workflow_analysis& a,
+                  std::function<void(const std::string& error)> accepted);
+
+    // pipeline_persist.cpp. Changes gather in one batch while the previous one is being
+    // written: a state change is durable before anyone is told of it, and a busy hub writes
+    // many changes per transaction (DESIGN §9).
+    using saved_fn = std::function<void(state&, const std::string& error)>;
+    void save(workflow w);
+    void save(const task& t);
+    void save(const std::string& workflow_id, task_result r);
+    /// Runs `fn` on the strand once everything saved so far is durable.
+    void after_saved(saved_fn fn);
+    void flush();
+
+    // pipeline_recovery.cpp
+    void recover(std::function<void(const std::string& summary)> done);
+    /// Keeps a recovered workflow and puts back in the queue what should run; how many.
+    std::size_t take_up(workflow w, std::map<std::string, task_result> results,
+                        const task_release& released, std::size_t& waiting);
 
     // pipeline_dispatch.cpp
     void enqueue(std::vector<task> tasks);
@@ -77,6 +100,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void start(const std::string& provider_name, task t);
     void wait_for_provider(task_entry& e);
     void retry(task_entry& e, const task_error& why);
+    /// Enqueues a retry_pending task at its due_ms.
+    void wait_for_retry(task_entry& e);
     /// Puts the tasks executing on `provider_name` back in the queue; how many there were.
     std::size_t requeue_from(const std::string& provider_name);
 
@@ -84,6 +109,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void result(const std::string& provider_name, const std::string& wf_id, unsigned attempt,
                 task_result r);
     void finish_task(const std::string& wf_id, const std::string& id, task_result r);
+    /// Hands a durable result to the resolver, which releases or skips the dependents.
+    void release(const std::string& wf_id, task_result r);
     void released(const std::string& wf_id, task_release rel, const std::string& why);
     void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why);
     void cancel_task(task_entry& e, const std::string& reason);
@@ -102,7 +129,29 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     std::set<std::string> reported;          // refusals already logged
     bool dispatching = false;
     bool dispatch_again = false;
+    persistence::batch unsaved;         // changes not yet handed to the persistence slot
+    std::vector<saved_fn> unsaved_then; // what waits for them
+    bool saving = false;                // a batch is being written
+    bool persistence_missing_told = false;
 };
+
+/// The id by which the queue, the persistence slot and the providers know a task. A
+/// workflow names its tasks as it likes ("a", "fetch"), so two workflows may both have an
+/// "a"; the workflow id in front makes the id unique, and the task's workflow_id says where
+/// to cut it again.
+inline std::string qualified(const std::string& workflow_id, const std::string& task_id) {
+    return workflow_id + "/" + task_id;
+}
+inline task qualified(task t) {
+    t.id = qualified(t.workflow_id, t.id);
+    return t;
+}
+/// The workflow's own id of a task the queue or the persistence slot gave back.
+inline task unqualified(task t) {
+    if (t.id.size() > t.workflow_id.size() && t.id.compare(0, t.workflow_id.size(), t.workflow_id) == 0)
+        t.id.erase(0, t.workflow_id.size() + 1);
+    return t;
+}
 
 bool terminal(task_state s);
 std::int64_t now_ms();

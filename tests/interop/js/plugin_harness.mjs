@@ -22,6 +22,7 @@ export const PLUGIN_VARS = [
   "RESOLVER_DAG",
   "PROVIDER_ECHO",
   "REGISTRY_DEFAULT",
+  "PERSISTENCE_SQLITE",
 ];
 
 const tempDirs = [];

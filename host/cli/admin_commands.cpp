@@ -32,7 +32,7 @@ const json::array& array_of(const json::object& o, std::string_view key) {
 std::string protocols(const json::object& component) {
     std::string list;
     for (const auto& p : array_of(component, "protocols")) {
-        auto id = p.is_string()                                   ? std::string(p.get_string())
+        auto id = p.is_string()                                    ? std::string(p.get_string())
                   : p.is_object() && p.get_object().contains("id") ? text(p.get_object(), "id")
                                                                    : json::serialize(p);
         list += (list.empty() ? "" : ", ") + id;
@@ -69,13 +69,14 @@ int components_command(const global_options& g) {
         reply = require_ok(hub.ask("list_components"));
     } catch (const no_reply& e) {
         throw no_reply(e.exit(), std::string(e.what()) + " (a hub without list_components does "
-                                                          "not answer it)");
+                                                         "not answer it)");
     }
     if (g.json) {
         print_json(reply);
         return exit_code::ok;
     }
-    table t({"COMPONENT", "TYPE", "LOCAL", "VERSION", "PROTOCOLS", "IN FLIGHT", "LAST HEARTBEAT"});
+    table t(
+        {"COMPONENT", "TYPE", "LOCAL", "VERSION", "PROTOCOLS", "IN FLIGHT/MAX", "LAST HEARTBEAT"});
     for (const auto& c : array_of(reply, "components")) {
         const auto* o = c.if_object();
         if (!o)
@@ -147,8 +148,8 @@ int reload_command(const global_options& g) {
     if (applied.empty() && restart.empty())
         std::cout << "nothing changed\n";
     for (const auto& a : applied)
-        std::cout << "applied: " << (a.is_string() ? std::string(a.get_string()) : json::serialize(a))
-                  << '\n';
+        std::cout << "applied: "
+                  << (a.is_string() ? std::string(a.get_string()) : json::serialize(a)) << '\n';
     for (const auto& a : restart)
         std::cout << "needs a restart: "
                   << (a.is_string() ? std::string(a.get_string()) : json::serialize(a)) << '\n';

@@ -46,7 +46,8 @@ hub_address parse_address(const std::string& url) {
     // A path in the URL is where the hub serves Socket.IO, for hubs with another [server].path.
     auto path = slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
     a.path = path.empty() || path == "/" ? "/socket.io/" : std::string(path);
-    if (a.host.empty() || a.port.empty() || a.port.find_first_not_of("0123456789") != std::string::npos)
+    if (a.host.empty() || a.port.empty() ||
+        a.port.find_first_not_of("0123456789") != std::string::npos)
         throw command_error(exit_code::usage, "--url must be http://HOST:PORT, got '" + url + "'");
     return a;
 }
@@ -69,7 +70,8 @@ struct hub_connection::state {
             auto now = clock::now();
             if (now >= deadline)
                 return false;
-            ioc.run_one_for(std::min<clock::duration>(deadline - now, std::chrono::milliseconds(100)));
+            ioc.run_one_for(
+                std::min<clock::duration>(deadline - now, std::chrono::milliseconds(100)));
         }
         return true;
     }
@@ -89,8 +91,8 @@ struct hub_connection::state {
                     *done = ec ? ec.message() : std::string();
                 });
             });
-        bool finished = turn_until([&] { return done->has_value(); },
-                                   clock::now() + std::chrono::seconds(2));
+        bool finished =
+            turn_until([&] { return done->has_value(); }, clock::now() + std::chrono::seconds(2));
         resolver->cancel();
         boost::system::error_code ignored;
         socket->close(ignored);
@@ -197,8 +199,8 @@ json::object hub_connection::ask(const std::string& event, const json::value& pa
     auto& s = *state_;
     const auto& url = s.options.url;
     if (!s.connected)
-        throw command_error(exit_code::unreachable,
-                            "lost the connection to the hub at " + url + " (" + s.close_reason + ")");
+        throw command_error(exit_code::unreachable, "lost the connection to the hub at " + url +
+                                                        " (" + s.close_reason + ")");
     struct answer {
         bool arrived = false;
         std::optional<sio::message> reply;
@@ -213,16 +215,15 @@ json::object hub_connection::ask(const std::string& event, const json::value& pa
         a->reply = std::move(r);
     });
     // The client times the ack out itself; the margin only guards against a stuck loop.
-    s.turn_until([&] { return a->arrived; }, clock::now() + s.options.timeout + std::chrono::seconds(1));
+    s.turn_until([&] { return a->arrived; },
+                 clock::now() + s.options.timeout + std::chrono::seconds(1));
     if (!a->reply) {
         if (s.closed)
-            throw command_error(exit_code::unreachable, "lost the connection to the hub at " + url +
-                                                            " (" + s.close_reason +
-                                                            ") while waiting for the reply to " +
-                                                            event);
-        throw no_reply(exit_code::unreachable, "the hub at " + url + " did not answer " +
-                                                        event + " within " +
-                                                        seconds(s.options.timeout));
+            throw command_error(exit_code::unreachable,
+                                "lost the connection to the hub at " + url + " (" + s.close_reason +
+                                    ") while waiting for the reply to " + event);
+        throw no_reply(exit_code::unreachable, "the hub at " + url + " did not answer " + event +
+                                                   " within " + seconds(s.options.timeout));
     }
     const auto& args = a->reply->args;
     if (args.empty() || !args.front().is_object())
@@ -231,7 +232,9 @@ json::object hub_connection::ask(const std::string& event, const json::value& pa
     return args.front().get_object();
 }
 
-hub_connection::wait_result hub_connection::wait(const std::function<bool()>& done) {
+hub_connection::wait_result hub_connection::wait(const std::function<bool()>& done,
+                                                 const std::function<void()>& tick,
+                                                 std::chrono::milliseconds every) {
     auto& s = *state_;
     auto interrupted = std::make_shared<bool>(false);
     asio::signal_set signals(s.ioc, SIGINT, SIGTERM);
@@ -239,6 +242,7 @@ hub_connection::wait_result hub_connection::wait(const std::function<bool()>& do
         if (!ec)
             *interrupted = true;
     });
+    auto next_tick = clock::now() + every;
     for (;;) {
         if (done())
             return wait_result::done;
@@ -246,7 +250,11 @@ hub_connection::wait_result hub_connection::wait(const std::function<bool()>& do
             return wait_result::interrupted;
         if (s.closed)
             return wait_result::lost;
-        s.ioc.run_one_for(std::chrono::seconds(1));
+        s.ioc.run_one_for(tick ? every : std::chrono::milliseconds(1000));
+        if (tick && clock::now() >= next_tick) {
+            tick();
+            next_tick = clock::now() + every;
+        }
     }
 }
 

@@ -9,6 +9,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -42,8 +43,11 @@ public:
     /// the hub's reply, ok or not. No reply within the timeout throws no_reply, a lost
     /// connection command_error (both exit_code::unreachable).
     boost::json::object ask(const std::string& event, const boost::json::value& payload = nullptr);
-    /// Turns the loop until `done()` holds, SIGINT or SIGTERM arrives, or the connection drops.
-    wait_result wait(const std::function<bool()>& done);
+    /// Turns the loop until `done()` holds, SIGINT or SIGTERM arrives, or the connection drops;
+    /// calls `tick` (if any) about every `every` meanwhile, so a clock on screen keeps moving
+    /// while no event comes.
+    wait_result wait(const std::function<bool()>& done, const std::function<void()>& tick = {},
+                     std::chrono::milliseconds every = std::chrono::milliseconds(250));
     /// Why the connection dropped, after wait() returned lost.
     std::string lost_reason() const;
 

@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
         ->required();
     run->callback([&] { action = [&] { return run_command(g, file); }; });
 
-    auto* submit = command("submit", "Submit the workflow in FILE and print its id; does not wait.");
+    auto* submit =
+        command("submit", "Submit the workflow in FILE and print its id; does not wait.");
     submit->add_option("FILE", file, "workflow file: .toml, .json, or - for JSON on standard input")
         ->required();
     submit->callback([&] { action = [&] { return submit_command(g, file); }; });

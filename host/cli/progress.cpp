@@ -14,7 +14,7 @@ namespace {
 namespace json = boost::json;
 
 // The order in which counts are shown: where tasks are headed, then where they ended.
-constexpr const char* states[] = {"completed", "failed",  "skipped", "cancelled",
+constexpr const char* states[] = {"completed", "failed",   "skipped", "cancelled",
                                   "executing", "retrying", "pending"};
 
 std::string text(const json::object& o, std::string_view key) {
@@ -24,7 +24,9 @@ std::string text(const json::object& o, std::string_view key) {
 
 std::int64_t integer(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
-    return v && v->is_int64() ? v->get_int64() : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64()) : 0;
+    return v && v->is_int64()    ? v->get_int64()
+           : v && v->is_uint64() ? static_cast<std::int64_t>(v->get_uint64())
+                                 : 0;
 }
 
 std::string seconds(double s) {
@@ -66,7 +68,8 @@ std::string progress::counts(const char* separator) const {
     std::string line;
     for (const char* s : states)
         if (auto it = n.find(s); it != n.end() && it->second)
-            line += (line.empty() ? "" : separator) + std::string(s) + " " + std::to_string(it->second);
+            line +=
+                (line.empty() ? "" : separator) + std::string(s) + " " + std::to_string(it->second);
     return line;
 }
 
@@ -74,7 +77,8 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     std::string line;
     if (event == "workflow_started") {
         name_ = text(payload, "name");
-        line = "workflow " + text(payload, "workflow_id") + (name_.empty() ? "" : " (" + name_ + ")") +
+        line = "workflow " + text(payload, "workflow_id") +
+               (name_.empty() ? "" : " (" + name_ + ")") +
                " started: " + std::to_string(integer(payload, "tasks")) + " tasks";
     } else if (event == "task_started") {
         auto& t = task(payload);
@@ -94,8 +98,9 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     } else if (event == "task_retrying") {
         auto& t = task(payload);
         t.state = "retrying";
-        line = text(payload, "task_id") + " attempt " + std::to_string(integer(payload, "attempt")) +
-               " failed, retrying in " + seconds(static_cast<double>(integer(payload, "delay_ms")) / 1000);
+        line = text(payload, "task_id") + " attempt " +
+               std::to_string(integer(payload, "attempt")) + " failed, retrying in " +
+               seconds(static_cast<double>(integer(payload, "delay_ms")) / 1000);
         if (const auto* e = payload.if_contains("error"))
             line += ": " + error_text(*e);
     } else if (event == "task_failed") {
@@ -126,8 +131,8 @@ void progress::on_event(const std::string& event, const json::object& payload) {
         return; // not a progress event
     }
     // A terminal shows the counts in the bar and only what needs reading as lines.
-    bool noteworthy = event == "task_retrying" || event == "task_failed" ||
-                      event == "task_skipped" || ended_;
+    bool noteworthy = event == "workflow_started" || event == "task_retrying" ||
+                      event == "task_failed" || event == "task_skipped" || ended_;
     if (columns_ == 0)
         say(line + "  (" + std::to_string(finished()) + "/" + std::to_string(tasks_.size()) +
             " done: " + counts(", ") + ")");
@@ -158,6 +163,11 @@ void progress::draw() {
                        "  " + seconds(elapsed.count());
     out_ << "\r\x1b[K" << clip(line, columns_ - 1) << std::flush;
     drawn_ = true;
+}
+
+void progress::tick() {
+    if (drawn_)
+        draw();
 }
 
 void progress::finish() {

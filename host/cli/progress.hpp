@@ -22,6 +22,8 @@ public:
 
     /// One event of the workflow's room (its workflow_id already checked).
     void on_event(const std::string& event, const boost::json::object& payload);
+    /// Redraws the live line, so that its clock moves between events.
+    void tick();
     /// Ends the live line, if there is one.
     void finish();
 

@@ -53,14 +53,15 @@ int run_command(const global_options& g, const std::string& file) {
             view.on_event(event, payload);
     });
     hub.connect();
-    auto reply = require_ok(hub.ask("submit_workflow", json::object{{"workflow", std::move(workflow)}}));
+    auto reply =
+        require_ok(hub.ask("submit_workflow", json::object{{"workflow", std::move(workflow)}}));
     id = text(reply, "workflow_id");
     for (auto& [event, payload] : early)
         if (text(payload, "workflow_id") == id)
             view.on_event(event, payload);
     early.clear();
 
-    auto outcome = hub.wait([&] { return view.ended(); });
+    auto outcome = hub.wait([&] { return view.ended(); }, [&] { view.tick(); });
     view.finish();
     if (outcome == hub_connection::wait_result::interrupted) {
         std::cerr << "gleitzeit: interrupted; workflow " << id

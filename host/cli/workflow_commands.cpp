@@ -61,11 +61,12 @@ int submit_command(const global_options& g, const std::string& file) {
     auto workflow = read_workflow(file);
     hub_connection hub(g);
     hub.connect();
-    auto reply = require_ok(hub.ask("submit_workflow", json::object{{"workflow", std::move(workflow)}}));
+    auto reply =
+        require_ok(hub.ask("submit_workflow", json::object{{"workflow", std::move(workflow)}}));
     if (g.json)
         print_json(reply);
     else if (const auto* id = reply.if_contains("workflow_id"); id && id->is_string())
-        std::cout << id->get_string() << '\n';
+        std::cout << std::string_view(id->get_string()) << '\n';
     return exit_code::ok;
 }
 
@@ -90,8 +91,8 @@ int status_command(const global_options& g, const std::string& workflow_id) {
         } catch (const command_error& e) {
             said = std::string(" (it answered ") + e.what() + ")";
         }
-        throw command_error(exit_code::usage, "status needs a workflow id: the hub at " + hub.url() +
-                                                  " does not list workflows" + said);
+        throw command_error(exit_code::usage, "status needs a workflow id: the hub at " +
+                                                  hub.url() + " does not list workflows" + said);
     }
     auto reply = query(hub, workflow_id);
     if (g.json) {

@@ -26,10 +26,10 @@ using config::detail::toml_reader;
 // The keys the hub reads (plugin-api/src/types.cpp). The hub skips any other key, so a
 // misspelt `dependecies` would silently run a task too early: refuse it here instead.
 const std::vector<std::string_view> workflow_keys{"id", "name", "on_failure", "tasks"};
-const std::vector<std::string_view> task_keys{
-    "id",           "name",     "protocol", "method",     "params", "parameters",
-    "dependencies", "priority", "timeout",  "timeout_ms", "retry"};
-const std::vector<std::string_view> retry_keys{"max_attempts", "backoff",       "base_delay",
+const std::vector<std::string_view> task_keys{"id",      "name",       "protocol",     "method",
+                                              "params",  "parameters", "dependencies", "priority",
+                                              "timeout", "timeout_ms", "retry"};
+const std::vector<std::string_view> retry_keys{"max_attempts",  "backoff",   "base_delay",
                                                "base_delay_ms", "max_delay", "max_delay_ms",
                                                "jitter"};
 
@@ -115,8 +115,8 @@ void check_json_keys(const json::object& o, const std::string& where,
                      const std::vector<std::string_view>& keys, const std::string& source) {
     for (const auto& [key, value] : o)
         if (!known(keys, key))
-            throw workflow_file_error(source + ": " + where + ": unknown key '" +
-                                      std::string(key) + "'" + did_you_mean(key, keys));
+            throw workflow_file_error(source + ": " + where + ": unknown key '" + std::string(key) +
+                                      "'" + did_you_mean(key, keys));
 }
 
 json::object parse_json(const std::string& text, const std::string& source) {
@@ -145,7 +145,8 @@ json::object parse_json(const std::string& text, const std::string& source) {
 }
 
 bool ends_with(const std::string& s, std::string_view suffix) {
-    return s.size() > suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return s.size() > suffix.size() &&
+           s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 } // namespace

@@ -28,8 +28,10 @@ test-sanitize: deps
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# A dev hub (config generated into var/, the build's plugins), examples/hello.toml run through
+# it, then the hub serves until Ctrl-C. PORT=6680 by default.
 run: build
-	$(BUILD)/host/gleitzeitd --config $(CONFIG)
+	host/cli/make-run.sh $(BUILD)
 
 # Ours against the Node reference, same loads, same machine, one run; writes docs/benchmarks.md.
 bench: build

@@ -38,8 +38,10 @@ std::string error_text(const json::value& error) {
         return error.is_string() ? std::string(error.get_string()) : json::serialize(error);
     auto code = text_of(*e, "code");
     auto message = text_of(*e, "message");
+    if (code.empty() && message.empty())
+        return json::serialize(error);
     if (code.empty() || message.empty())
-        return code.empty() && message.empty() ? json::serialize(error) : code + message;
+        return code.empty() ? message : code;
     return code + ": " + message;
 }
 

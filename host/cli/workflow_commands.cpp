@@ -91,8 +91,10 @@ int status_command(const global_options& g, const std::string& workflow_id) {
         } catch (const command_error& e) {
             said = std::string(" (it answered ") + e.what() + ")";
         }
-        throw command_error(exit_code::usage, "status needs a workflow id: the hub at " +
-                                                  hub.url() + " does not list workflows" + said);
+        throw command_error(exit_code::usage,
+                            "status needs a workflow id: the hub at " + hub.url() +
+                                " does not list workflows" + said,
+                            std::move(reply));
     }
     auto reply = query(hub, workflow_id);
     if (g.json) {

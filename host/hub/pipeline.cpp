@@ -59,6 +59,7 @@ void pipeline::state::analyzed(workflow w, std::string correlation_id,
     wf.w.state = workflow_state::running;
     for (const auto& t : wf.w.tasks)
         wf.tasks[t.id].t = t;
+    count(wf);
     save(wf.w); // with its tasks, all pending
     after_saved([id, a, accepted = std::move(accepted)](state& s, const std::string& error) {
         auto it = s.workflows.find(id);

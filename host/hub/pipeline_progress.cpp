@@ -66,11 +66,11 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
     const std::string source = r.provider.empty() ? "hub" : r.provider;
     r.task_id = id;
     if (r.ok()) {
-        e->t.state = task_state::completed;
+        settle(wf, *e, task_state::completed);
         e->result = r.result;
         tell(wf, "task_completed", {{"task_id", id}, {"result", *r.result}}, "tasks", source);
     } else {
-        e->t.state = task_state::failed;
+        settle(wf, *e, task_state::failed);
         e->error = r.error;
         tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}}, "tasks",
              source);
@@ -113,13 +113,11 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
         return end_workflow(wf, workflow_state::failed, "the resolver failed: " + why);
     for (const auto& id : rel.skipped)
         if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
-            e->t.state = task_state::skipped;
+            settle(wf, *e, task_state::skipped);
             save(e->t);
             tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
         }
-    bool failed = false;
-    for (const auto& [id, e] : wf.tasks)
-        failed = failed || e.t.state == task_state::failed;
+    const bool failed = wf.failed > 0;
     if (failed && wf.w.on_failure == failure_policy::fail_fast)
         return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
     std::vector<task> ready;
@@ -130,10 +128,7 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
             ready.push_back(e->t);
         }
     enqueue(std::move(ready));
-    bool done = true;
-    for (const auto& [id, e] : wf.tasks)
-        done = done && terminal(e.t.state);
-    if (done)
+    if (wf.open == 0)
         end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
 }
 
@@ -168,7 +163,7 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
 
 void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
     auto was = e.t.state;
-    e.t.state = task_state::cancelled;
+    settle(workflows.at(e.t.workflow_id), e, task_state::cancelled);
     e.timer.reset();
     save(e.t);
     if (was == task_state::ready)
@@ -182,6 +177,22 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
                 --it->second.in_flight;
             it->second.link->cancel(qualified(e.t.workflow_id, e.t.id), reason);
         }
+}
+
+void pipeline::state::settle(workflow_entry& wf, task_entry& e, task_state s) {
+    if (!terminal(e.t.state) && terminal(s))
+        --wf.open;
+    if (s == task_state::failed && e.t.state != task_state::failed)
+        ++wf.failed;
+    e.t.state = s;
+}
+
+void pipeline::state::count(workflow_entry& wf) {
+    wf.open = wf.failed = 0;
+    for (const auto& [id, e] : wf.tasks) {
+        wf.open += !terminal(e.t.state);
+        wf.failed += e.t.state == task_state::failed;
+    }
 }
 
 pipeline::state::task_entry* pipeline::state::find_task(const std::string& wf,

@@ -118,6 +118,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
         }
     }
     wf.w = std::move(w);
+    count(wf);
     std::vector<task> back;
     for (auto& [tid, e] : wf.tasks) {
         auto it = released.find(tid);
@@ -136,7 +137,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
                 back.push_back(e.t);
             } else if (std::find(rel.skipped.begin(), rel.skipped.end(), tid) !=
                        rel.skipped.end()) {
-                e.t.state = task_state::skipped; // its dependency failed just before the crash
+                settle(wf, e, task_state::skipped); // its dependency failed just before the crash
                 save(e.t);
             }
             break;
@@ -149,11 +150,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
         }
     }
     // A crash between the last result and the workflow's own end leaves nothing to run.
-    bool done = true, failed = false;
-    for (const auto& [tid, e] : wf.tasks) {
-        done = done && terminal(e.t.state);
-        failed = failed || e.t.state == task_state::failed;
-    }
+    const bool done = wf.open == 0, failed = wf.failed > 0;
     if (failed && wf.w.on_failure == failure_policy::fail_fast) {
         end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
         return 0;

@@ -43,6 +43,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
         workflow w; // tasks as submitted; live task state is in `tasks`
         std::string correlation_id;
         std::map<std::string, task_entry> tasks;
+        // Kept by settle(), so that "is it over?" does not walk every task on every result.
+        std::size_t open = 0;   // tasks not completed, failed, skipped or cancelled
+        std::size_t failed = 0; // tasks failed
     };
     struct provider_entry {
         std::vector<std::string> protocols;
@@ -119,6 +122,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void tell(const workflow_entry& wf, std::string_view event, boost::json::object payload,
               const char* observers, std::string_view source = "hub");
     task_entry* find_task(const std::string& wf, const std::string& id);
+    /// Sets a task's state, keeping its workflow's counts.
+    static void settle(workflow_entry& wf, task_entry& e, task_state s);
+    /// Counts a workflow's open and failed tasks afresh (after a submit or a recovery).
+    static void count(workflow_entry& wf);
 
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     plugins::plugin_host& plugins;

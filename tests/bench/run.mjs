@@ -21,6 +21,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { swapPauses } from "./swap_pause.mjs";
+import { DAG_TASKS, dagThroughput } from "./workflow_dag.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -55,6 +56,13 @@ const OURS = process.env.GLEITZEIT_ECHO_SERVER_BIN || join(BUILD, "tests/bench/g
 const GLEITZEITD = join(BUILD, "host/gleitzeitd");
 const QUEUE_V1 = join(BUILD, "plugins/queue-memory/queue-memory.so");
 const QUEUE_V2 = join(BUILD, "plugins/queue-memory/v2/queue-memory.so");
+const DAG_PLUGINS = {
+  queue: QUEUE_V1,
+  resolver: join(BUILD, "plugins/resolver-dag/resolver-dag.so"),
+  registry: join(BUILD, "plugins/registry-default/registry-default.so"),
+  persistence: join(BUILD, "plugins/persistence-sqlite/persistence-sqlite.so"),
+  echo: join(BUILD, "plugins/provider-echo/provider-echo.so"),
+};
 const SWAP_TASKS = 100000;
 const DOC = process.env.GLEITZEIT_BENCH_DOC || join(ROOT, "docs/benchmarks.md");
 const SERVERS = {
@@ -232,7 +240,7 @@ function fmt(v) {
 }
 
 /** Rows of figure | ours | node | ratio | target | met?, with ratio = ours / node. */
-function table(load, idle, readyMs, swapMs) {
+function table(load, idle, readyMs, swapMs, dag) {
   // A target is [text, ok(x)] on the ratio, or with `abs` on our own figure.
   const atMost = (v, text, abs = false) => [text, (x) => x <= v, abs];
   const rows = [];
@@ -264,6 +272,15 @@ function table(load, idle, readyMs, swapMs) {
   const swap = (kind) => (kind === "ours" ? swapMs : undefined);
   row(`queue hot swap, longest pause ms (${SWAP_TASKS.toLocaleString("en-US")} tasks)`, swap,
     atMost(10, "≤ 10 ms", true));
+  const ours = (v) => (kind) => (kind === "ours" ? v : undefined);
+  const atLeast = (v, text) => [text, (x) => x >= v, true];
+  const n = DAG_TASKS.toLocaleString("en-US");
+  row(`workflow DAG of ${n} tasks, in-process echo: tasks/s`, ours(dag.local.tasks_per_s), atLeast(50000, "≥ 50,000"));
+  row(`  same: p50 ms from submission to a task's completion`, ours(dag.local.p50_ms));
+  row(`  same: p99 ms`, ours(dag.local.p99_ms));
+  row(`workflow DAG of ${n} tasks, one remote JS provider at 64: tasks/s`, ours(dag.remote.tasks_per_s), atLeast(10000, "≥ 10,000"));
+  row(`  same: p50 ms`, ours(dag.remote.p50_ms));
+  row(`  same: p99 ms`, ours(dag.remote.p99_ms));
   return rows;
 }
 
@@ -318,6 +335,12 @@ Queue hot swap: \`gleitzeitd\` with queue-memory holding ${SWAP_TASKS.toLocaleSt
 1.0.0 ↔ 2.0.0 by \`swap_plugin\` (each one a state handoff: the copy runs while the queue serves);
 the longest pause, the two strand steps of a swap together, as the slot measured it
 (tests/bench/swap_pause.mjs).
+Workflow DAG: ${DAG_TASKS.toLocaleString("en-US")} echo/v1 tasks in five levels (1, 3,333, 3,333, 3,332, 1: fan-out, then
+fan-in), submitted to \`gleitzeitd\` with queue-memory, resolver-dag, registry-default and
+persistence-sqlite (every change durable before it is told); served by provider-echo in-process
+(max_concurrency 256) or by one remote socket.io-client provider in the bench process
+(max_concurrency 64). tasks/s is the tasks over the time from submission to workflow_completed
+(tests/bench/workflow_dag.mjs).
 
 ${markdown(rows)}
 
@@ -378,6 +401,17 @@ async function main() {
   const swapMs = Math.max(...pauses);
   log(`queue hot swap pauses at ${SWAP_TASKS} tasks: ${pauses.map((p) => p.toFixed(1)).join(", ")} ms`);
 
+  const dag = {};
+  for (const [name, remote] of [["local", false], ["remote", true]]) {
+    const runs = [];
+    for (let r = 1; r <= RUNS; r++) {
+      const res = await dagThroughput({ gleitzeitd: GLEITZEITD, plugins: DAG_PLUGINS, remote });
+      log(`workflow DAG ${name} run ${r}/${RUNS}: ${fmt(res.tasks_per_s)} tasks/s, p50 ${fmt(res.p50_ms)} ms, p99 ${fmt(res.p99_ms)} ms`);
+      runs.push(res);
+    }
+    dag[name] = medians(runs);
+  }
+
   const load = {};
   for (const l of LOADS) {
     const args = ["--clients", l.clients, "--in-flight", l.inFlight, "--payload", l.payload];
@@ -390,7 +424,7 @@ async function main() {
     log(`${kind} ${IDLE} idle connections run ${r}/${RUNS}: ${fmt(res.rss_per_conn_bytes)} B/conn, ` +
       `${fmt(res.server_cpu_us_per_connect)} µs CPU/connect`));
 
-  const rows = table(load, idle, readyMs, swapMs);
+  const rows = table(load, idle, readyMs, swapMs, dag);
   const mode = opt.quick ? ", quick mode" : "";
   console.log(`\nGleitzeit (ours) vs npm socket.io (node), median of ${RUNS} run(s)${mode}:\n`);
   printTable(rows);

@@ -4,7 +4,6 @@ BUILD      ?= build
 SAN_BUILD  ?= build-sanitize
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= 2
-CONFIG     ?= config/gleitzeit.toml
 # CI turns warnings into errors; a developer's tree stays buildable while experimenting.
 WERROR     := $(if $(CI),ON,OFF)
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGLEITZEIT_WERROR=$(WERROR)

@@ -4,17 +4,30 @@
 // continue, the hub's timeout, and cancelling.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import {
-  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub,
+  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub, tempDir,
 } from "./plugin_harness.mjs";
 
 let hub;
 let client;
+let db;
+
+/** Rows of the hub's SQLite file, read with Python's sqlite3. */
+function sql(query) {
+  const script = "import json,sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(json.dumps(c.execute(sys.argv[2]).fetchall()))";
+  return JSON.parse(execFileSync("python3", ["-c", script, db, query]).toString());
+}
 
 before(async () => {
   const p = stagePlugins();
+  const state = tempDir("gleitzeit-workflows-state-");
+  db = join(state, "gleitzeit.db");
   hub = await startHub(
-    `[plugins]\nwatch = false\n` +
+    `[state]\ndirectory = ${q(state)}\n` +
+      `[plugins]\nwatch = false\n` +
+      `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(p.PERSISTENCE_SQLITE)}\n` +
       `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY_V1)}\n` +
       `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +
       `[slots.registry]\nplugin = "registry-default"\nfile = ${q(p.REGISTRY_DEFAULT)}\n` +
@@ -36,8 +49,11 @@ function run(workflow, { onStarted } = {}) {
   return new Promise((resolve, reject) => {
     const events = [];
     let id;
-    const listener = (event, payload) => {
-      if (!payload || (id && payload.workflow_id !== id)) return;
+    // Until the reply names the workflow, events wait here: those of an earlier workflow
+    // (this client observes them all) may still be arriving.
+    let early = [];
+    const take = (event, payload) => {
+      if (payload.workflow_id !== id) return;
       events.push([event, payload]);
       if (event === "task_started" && onStarted) onStarted(payload);
       if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
@@ -45,13 +61,19 @@ function run(workflow, { onStarted } = {}) {
         resolve({ id, events, end: payload });
       }
     };
+    const listener = (event, payload) => {
+      if (!payload) return;
+      if (id === undefined) early.push([event, payload]);
+      else take(event, payload);
+    };
     client.onAny(listener);
     call(client, "submit_workflow", { workflow }).then((reply) => {
       if (!reply.ok) {
         client.offAny(listener);
-        resolve({ reply });
+        return resolve({ reply });
       }
       id = reply.workflow_id;
+      for (const [event, payload] of early.splice(0)) take(event, payload);
     }, reject);
   });
 }
@@ -102,6 +124,8 @@ test("invalid workflows are refused whole with the resolver's precise message", 
     // Nothing of it was kept.
     const status = await call(client, "query_status", { workflow_id: "refused-wf" });
     assert.deepEqual(status, { ok: false, error: { code: "not_found", message: "no workflow 'refused-wf'" } });
+    assert.deepEqual(sql("SELECT count(*) FROM workflows WHERE id = 'refused-wf'"), [[0]]);
+    assert.deepEqual(sql("SELECT count(*) FROM tasks WHERE workflow_id = 'refused-wf'"), [[0]]);
   }
   const bad = await call(client, "submit_workflow", { workflow: { tasks: [{ id: "x", timeout_ms: "soon" }] } });
   assert.deepEqual(bad, {
@@ -119,6 +143,7 @@ test("tasks are checked against the registry's schemas of the providers' protoco
   for (const [task, message] of cases) {
     const { reply } = await run({ id: "checked-wf", tasks: [echo("ok", {}), task] });
     assert.deepEqual(reply, { ok: false, error: { code: "invalid_workflow", message } });
+    assert.deepEqual(sql("SELECT count(*) FROM tasks WHERE workflow_id = 'checked-wf'"), [[0]]);
   }
   // A protocol nobody knows may still get a provider later: it is accepted, and waits.
   const reply = await call(client, "submit_workflow",
@@ -127,6 +152,9 @@ test("tasks are checked against the registry's schemas of the providers' protoco
   assert.deepEqual(reply, { ok: true, workflow_id: "later-wf", _correlation_id: "later-wf" });
   const status = await call(client, "query_status", { workflow_id: "later-wf" });
   assert.equal(status.workflow.tasks.x.state, "ready");
+  // An accepted workflow is in the file before the reply: the checks above can see rows.
+  assert.deepEqual(sql("SELECT id, state FROM workflows WHERE id = 'later-wf'"), [["later-wf", "running"]]);
+  assert.deepEqual(sql("SELECT id, state FROM tasks WHERE workflow_id = 'later-wf'"), [["later-wf/x", "ready"]]);
   assert.deepEqual(await call(client, "cancel_workflow", { workflow_id: "later-wf" }), { ok: true, workflow_id: "later-wf" });
 });
 

@@ -177,7 +177,19 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
 
 void pipeline::status(const json::value& payload, reply_fn reply) {
     auto id = text_field(payload, "workflow_id");
-    state_->on_strand([id, reply = std::move(reply)](state& s) {
+    const auto* o = payload.if_object();
+    const bool all = !o || !o->contains("workflow_id");
+    state_->on_strand([id, all, reply = std::move(reply)](state& s) {
+        if (all) { // every workflow this hub knows, without their tasks
+            json::array list;
+            for (const auto& [wid, wf] : s.workflows)
+                list.push_back(json::object{{"id", wid},
+                                            {"name", wf.w.name},
+                                            {"state", to_string(wf.w.state)},
+                                            {"tasks", wf.tasks.size()},
+                                            {"open", wf.open}});
+            return reply({{"ok", true}, {"workflows", std::move(list)}});
+        }
         auto it = s.workflows.find(id);
         if (it == s.workflows.end())
             return reply(failure(error_code::not_found, "no workflow '" + id + "'"));

@@ -48,7 +48,7 @@ public:
     void submit(const boost::json::value& payload, std::function<void(const std::string&)> join,
                 reply_fn reply);
     /// query_status {workflow_id}: the workflow's state, and each task's state, attempt and
-    /// result or error.
+    /// result or error. Without workflow_id: {ok, workflows: [{id, name, state, tasks, open}]}.
     void status(const boost::json::value& payload, reply_fn reply);
     /// cancel_workflow {workflow_id}: cancels its pending tasks and the running ones.
     void cancel(const boost::json::value& payload, reply_fn reply);

@@ -306,10 +306,13 @@ std::size_t pipeline::state::requeue_from(const std::string& provider_name) {
     for (auto& [wf_id, wf] : workflows)
         for (auto& [id, e] : wf.tasks)
             if (e.t.state == task_state::executing && e.provider == provider_name) {
-                // The attempt stays counted (DESIGN §9 does the same after a crash), so that
-                // a late reply of the gone provider can never pass for the next attempt's.
+                // Not a failed attempt: the provider went, not the task. No late reply of it
+                // can pass for the next run's: the connection answered all of its calls
+                // with "no reply" right after telling it went, and those find the task
+                // ready, not executing.
                 e.timer.reset();
                 e.t.state = task_state::ready;
+                e.t.attempt -= 1;
                 e.provider.clear();
                 back.push_back(e.t);
             }

@@ -201,16 +201,19 @@ void socket::closed(const std::string& reason) {
         rooms_.clear();
     }
     nsp_.remove(shared_from_this());
-    for (auto& [id, p] : orphaned) {
-        p->timer.cancel();
-        if (p->handler)
-            p->handler(std::nullopt);
-    }
     auto keep = shared_from_this();
+    // The disconnect is told before the unanswered acks fail: whoever sent them learns that
+    // the peer went before it hears "no reply", and can tell the one from the other (the hub
+    // requeues a gone provider's calls rather than failing them).
     if (on_disconnect_) {
         ++in_handler_;
         on_disconnect_(reason);
         --in_handler_;
+    }
+    for (auto& [id, p] : orphaned) {
+        p->timer.cancel();
+        if (p->handler)
+            p->handler(std::nullopt);
     }
     // Inside one of this socket's handlers the handler is still running: the last one
     // to return drops them (deliver_event).

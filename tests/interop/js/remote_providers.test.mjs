@@ -184,15 +184,9 @@ test("the Python example provider does the same", async () => {
   await threeTasksOn("py");
 });
 
-// Issue acceptance. TODO, a hub bug: the calls in flight of a provider whose connection goes
-// fail as attempts (provider_error "provider <id> did not reply to execute_method",
-// retryable) instead of going back to the queue, and component_disconnected says requeued 0.
-// sio::socket::closed (host/sio/socket.cpp) answers the orphaned execute_method acks with
-// nothing before it calls the disconnect handler; remote_provider.cpp turns that into the
-// failure above, whose result() is posted to the pipeline's strand ahead of the
-// remove_provider that components::gone posts. Calling on_disconnect_ before the orphaned
-// handlers makes this test pass. Drop `todo` once the hub is fixed.
-test("a provider killed with calls in flight: they run on the other one and the workflow completes", { todo: "hub: calls in flight of a gone provider fail instead of being requeued" }, async () => {
+// Issue acceptance (worker failure). The killed provider's calls in flight go back to the
+// queue, not counted as attempts, and run on the survivor.
+test("a provider killed with calls in flight: they run on the other one and the workflow completes", async () => {
   const js = await startProvider("js", hub.url, ["--max-concurrency", "4"]);
   const py = await startProvider("py", hub.url, ["--max-concurrency", "4"]);
   const disconnected = next(client, "component_disconnected", (p) => p.component_id === js.id);
@@ -223,6 +217,7 @@ test("a provider killed with calls in flight: they run on the other one and the 
   for (const id of lost) {
     const again = of(events, "task_started").filter((s) => s.task_id === id && s.provider === py.id);
     assert.equal(again.length, 1, `${id} started again on the survivor`);
+    assert.equal(again[0].attempt, 1, `${id}: the requeue did not use up an attempt`);
     assert.equal(completedBy.get(id), py.id, `${id} completed by the survivor`);
   }
   assert.equal(of(events, "task_failed").length, 0);

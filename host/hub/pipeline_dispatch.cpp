@@ -192,7 +192,8 @@ void pipeline::state::dispatch() {
         return;
     }
     for (auto& [name, p] : providers) {
-        if (p.in_flight + p.reserved >= p.max_concurrency || p.protocols.empty())
+        if (p.in_flight + p.reserved >= p.max_concurrency || p.protocols.empty() ||
+            !p.link->alive())
             continue;
         auto want = p.max_concurrency - p.in_flight - p.reserved;
         p.reserved += want;

@@ -46,9 +46,18 @@ void pipeline::state::result(const std::string& provider_name, const std::string
     if (!e || e->t.state != task_state::executing || e->t.attempt != attempt ||
         e->provider != provider_name)
         return;
-    if (auto it = providers.find(provider_name); it != providers.end() && it->second.in_flight)
+    auto it = providers.find(provider_name);
+    if (it != providers.end() && it->second.in_flight)
         --it->second.in_flight;
     e->timer.reset();
+    if (!r.ok() && it != providers.end() && !it->second.link->alive()) {
+        // The provider's connection went, and the news (remove_provider) is still on its
+        // way here: this call goes back to the queue like its others, not as an attempt.
+        e->t.state = task_state::ready;
+        e->t.attempt -= 1;
+        e->provider.clear();
+        return enqueue({e->t});
+    }
     if (!r.ok() && r.error && r.error->retryable && e->t.attempt < e->t.retry.max_attempts)
         return retry(*e, *r.error);
     auto id = r.task_id; // not a reference into r, which moves

@@ -43,6 +43,21 @@ void print_workflows(const json::array& list) {
     t.print(std::cout, terminal_columns());
 }
 
+/// query_status of one workflow: its line and `table` of its tasks, or the reply with --json.
+template <class Table>
+int show_workflow(const global_options& g, hub_connection& hub, const std::string& workflow_id,
+                  Table table) {
+    auto reply = query(hub, workflow_id);
+    if (g.json) {
+        print_json(reply);
+        return exit_code::ok;
+    }
+    const auto& w = workflow_of(reply);
+    std::cout << workflow_line(w) << '\n';
+    table(std::cout, w, {}, terminal_columns());
+    return exit_code::ok;
+}
+
 } // namespace
 
 void print_json(const json::value& v) {
@@ -96,29 +111,13 @@ int status_command(const global_options& g, const std::string& workflow_id) {
                                 " does not list workflows" + said,
                             std::move(reply));
     }
-    auto reply = query(hub, workflow_id);
-    if (g.json) {
-        print_json(reply);
-        return exit_code::ok;
-    }
-    const auto& w = workflow_of(reply);
-    std::cout << workflow_line(w) << '\n';
-    print_states(std::cout, w, {}, terminal_columns());
-    return exit_code::ok;
+    return show_workflow(g, hub, workflow_id, print_states);
 }
 
 int results_command(const global_options& g, const std::string& workflow_id) {
     hub_connection hub(g);
     hub.connect();
-    auto reply = query(hub, workflow_id);
-    if (g.json) {
-        print_json(reply);
-        return exit_code::ok;
-    }
-    const auto& w = workflow_of(reply);
-    std::cout << workflow_line(w) << '\n';
-    print_results(std::cout, w, {}, terminal_columns());
-    return exit_code::ok;
+    return show_workflow(g, hub, workflow_id, print_results);
 }
 
 int cancel_command(const global_options& g, const std::string& workflow_id) {

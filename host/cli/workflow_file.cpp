@@ -12,7 +12,6 @@
 #include <iostream>
 #include <iterator>
 #include <map>
-#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -56,10 +55,7 @@ json::object parse_toml(const std::string& text, const std::string& source) {
     try {
         root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
-        std::ostringstream out;
-        out << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-            << e.description();
-        throw workflow_file_error(out.str());
+        throw workflow_file_error(config::detail::describe(e, source));
     }
     try {
         toml_reader r(source);

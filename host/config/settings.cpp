@@ -108,10 +108,7 @@ settings parse(std::string_view text, const std::string& source, const parse_opt
     try {
         root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
-        std::ostringstream out;
-        out << source << ":" << e.source().begin.line << ":" << e.source().begin.column << ": "
-            << e.description();
-        throw config_error(out.str());
+        throw config_error(detail::describe(e, source));
     }
     toml_reader r(source);
     settings s;

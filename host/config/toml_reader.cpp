@@ -24,6 +24,11 @@ std::size_t distance(std::string_view a, std::string_view b) {
 
 } // namespace
 
+std::string describe(const toml::parse_error& e, const std::string& source) {
+    return source + ":" + std::to_string(e.source().begin.line) + ":" +
+           std::to_string(e.source().begin.column) + ": " + std::string(e.description());
+}
+
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& known) {
     std::string_view best;
     std::size_t best_d = 3; // suggest only near misses

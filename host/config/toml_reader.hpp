@@ -16,6 +16,9 @@
 
 namespace gleitzeit::config::detail {
 
+/// "source:line:column: description" of a TOML syntax error.
+std::string describe(const toml::parse_error& e, const std::string& source);
+
 /// " (did you mean 'x'?)" when one of `known` is a near miss of `name`, else "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& known);
 

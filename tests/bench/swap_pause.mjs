@@ -15,7 +15,7 @@ function ask(socket, event, payload) {
 }
 
 /** Resolves with the port once `proc` prints its "listening on" line. */
-function listening(proc) {
+export function listening(proc) {
   return new Promise((resolve, reject) => {
     let out = "";
     proc.stdout.on("data", (d) => {

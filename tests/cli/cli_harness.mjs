@@ -3,10 +3,10 @@
 // run as a child process with its exit code and output, and the hub's session counter.
 // Starting and stopping the hub comes from the interop harness (tests/interop/js).
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { basename, join } from "node:path";
-import { q, removeTempDirs, startHub, tempDir } from "../interop/js/plugin_harness.mjs";
+import { join } from "node:path";
+import { q, removeTempDirs, stagePlugins, startHub, tempDir } from "../interop/js/plugin_harness.mjs";
 
 export { removeTempDirs, tempDir };
 
@@ -19,28 +19,9 @@ export function env(name) {
 
 export const EXAMPLES = () => env("EXAMPLES");
 
-/**
- * Private copies of the four plugins, in directories only their owner may write: gleitzeitd
- * refuses plugin files others can write, and the build tree's modes follow the builder's umask.
- */
-function stagePlugins() {
-  const root = tempDir("gleitzeit-cli-plugins-");
-  const staged = {};
-  for (const name of ["QUEUE_MEMORY", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO"]) {
-    const src = env(name);
-    const dir = join(root, name.toLowerCase());
-    mkdirSync(dir);
-    chmodSync(dir, 0o755);
-    staged[name] = join(dir, basename(src));
-    copyFileSync(src, staged[name]);
-    chmodSync(staged[name], 0o755);
-  }
-  return staged;
-}
-
 /** gleitzeitd on 127.0.0.1, port 0, serving echo/v1; `extra` is appended to its config. */
 export async function startEchoHub(extra = "") {
-  const p = stagePlugins();
+  const p = stagePlugins(["QUEUE_MEMORY", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO"]);
   const state = tempDir("gleitzeit-cli-state-");
   const hub = await startHub(
     `[state]\ndirectory = ${q(state)}\n` +

@@ -6,11 +6,11 @@
 import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { call, connected, pollUntil, q, removeTempDirs, startHub, tempDir } from "./plugin_harness.mjs";
+import { call, connected, nextEvent, pollUntil, q, removeTempDirs, stagePlugins, startHub } from "./plugin_harness.mjs";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const JS_PROVIDER = join(ROOT, "examples/providers/echo_provider.mjs");
@@ -26,15 +26,7 @@ let admin;
 let observer;
 
 before(async () => {
-  const dir = tempDir("gleitzeit-components-");
-  const file = (v) => {
-    const src = process.env[v];
-    if (!src) throw new Error(`${v} is not set (run the test through ctest)`);
-    const dst = join(dir, src.split("/").pop());
-    copyFileSync(src, dst);
-    chmodSync(dst, 0o755);
-    return q(dst);
-  };
+  const file = (v) => q(stagePlugins([v])[v]);
   hub = await startHub(
     `[server]\nheartbeat_interval = 200\n` +
       ROLES.map((r) => `[[auth.tokens]]\ntoken = "${token(r)}"\nroles = ["${r}"]\n`).join("") +
@@ -103,19 +95,7 @@ const provider = (more = {}) => ({
   ...more,
 });
 
-/** Resolves with the next `event` on `socket` whose payload satisfies `match`. */
-function next(socket, event, match = () => true, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (socket.off(event, on), reject(new Error(`no ${event} within ${ms} ms`))), ms);
-    const on = (p) => {
-      if (!match(p)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(p);
-    };
-    socket.on(event, on);
-  });
-}
+const next = nextEvent;
 
 async function componentIds() {
   const reply = await call(observer, "list_components");

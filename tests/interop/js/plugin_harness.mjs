@@ -44,11 +44,12 @@ export function removeTempDirs() {
  * Copies each built plugin into a directory of its own under a private root, keeping the
  * file name (v1 and v2 of queue-memory are both queue-memory.so). The build tree's modes
  * depend on the umask of whoever built it; the copies' modes are the ones the test means.
+ * `names`: the env vars that name the plugin files; the result is keyed by them.
  */
-export function stagePlugins() {
+export function stagePlugins(names = PLUGIN_VARS) {
   const root = tempDir("gleitzeit-plugins-");
   const staged = {};
-  for (const name of PLUGIN_VARS) {
+  for (const name of names) {
     const src = process.env[name];
     if (!src) throw new Error(`${name} is not set (run the test through ctest)`);
     const dir = join(root, name.toLowerCase());
@@ -239,4 +240,18 @@ export async function startHub(toml) {
       await server.stop();
     },
   };
+}
+
+/** Resolves with the next `event` on `socket` whose payload satisfies `match`. */
+export function nextEvent(socket, event, match = () => true, ms = 10000) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => (socket.off(event, on), reject(new Error(`no ${event} within ${ms} ms`))), ms);
+    const on = (p) => {
+      if (!match(p)) return;
+      clearTimeout(timer);
+      socket.off(event, on);
+      resolve(p);
+    };
+    socket.on(event, on);
+  });
 }

@@ -7,12 +7,12 @@
 import { after, afterEach, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startGleitzeitd } from "./harness.mjs";
-import { call, connectClient, connected, pollUntil, q, removeTempDirs, sleep, startHub, tempDir } from "./plugin_harness.mjs";
+import { call, connectClient, connected, nextEvent, pollUntil, q, removeTempDirs, stagePlugins, sleep, startHub } from "./plugin_harness.mjs";
 
 const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const JS_PROVIDER = join(ROOT, "examples/providers/echo_provider.mjs");
@@ -22,15 +22,7 @@ const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 /** The three stateful slots, no provider: staged copies (gleitzeitd refuses plugins that others may write). */
 function slotsConfig() {
-  const dir = tempDir("gleitzeit-remote-");
-  const file = (v) => {
-    const src = process.env[v];
-    if (!src) throw new Error(`${v} is not set (run the test through ctest)`);
-    const dst = join(dir, src.split("/").pop());
-    copyFileSync(src, dst);
-    chmodSync(dst, 0o755);
-    return q(dst);
-  };
+  const file = (v) => q(stagePlugins([v])[v]);
   return (
     `[plugins]\nwatch = false\n` +
     `[slots.queue]\nplugin = "queue-memory"\nfile = ${file("QUEUE_MEMORY_V1")}\n` +
@@ -95,19 +87,7 @@ after(async () => {
   removeTempDirs();
 });
 
-/** Resolves with the next `event` whose payload satisfies `match`. */
-function next(socket, event, match = () => true, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => (socket.off(event, on), reject(new Error(`no ${event} within ${ms} ms`))), ms);
-    const on = (p) => {
-      if (!match(p)) return;
-      clearTimeout(timer);
-      socket.off(event, on);
-      resolve(p);
-    };
-    socket.on(event, on);
-  });
-}
+const next = nextEvent;
 
 const ENDS = ["workflow_completed", "workflow_failed", "workflow_cancelled"];
 

@@ -21,13 +21,23 @@ namespace json = boost::json;
 void pipeline::state::enqueue(std::vector<task> tasks) {
     if (tasks.empty())
         return dispatch();
-    for (const auto& t : tasks) {
+    for (auto& t : tasks) {
         save(t);
         if (auto* e = find_task(t.workflow_id, t.id); e && !served(t.protocol))
             wait_for_provider(*e);
+        to_enqueue.push_back(std::move(t));
     }
+    flush_enqueue();
+}
+
+// Tasks go to the queue in batches: one trip to its strand for all that became ready while
+// the previous trip was under way.
+void pipeline::state::flush_enqueue() {
+    if (enqueuing || to_enqueue.empty())
+        return;
+    enqueuing = true;
     plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
-                                         tasks = std::move(tasks)](plugin* p) mutable {
+                                         tasks = std::exchange(to_enqueue, {})](plugin* p) mutable {
         auto* q = dynamic_cast<queue*>(p);
         std::vector<std::pair<task, std::string>> refused;
         for (auto& t : tasks) {
@@ -40,10 +50,12 @@ void pipeline::state::enqueue(std::vector<task> tasks) {
             }
         }
         self->on_strand([refused = std::move(refused)](state& s) mutable {
+            s.enqueuing = false;
             for (auto& [t, why] : refused)
                 s.finish_task(t.workflow_id, std::string(t.id),
                               task_result{t.id, std::nullopt,
                                           task_error{error_code::internal, why, false}, "", 0});
+            s.flush_enqueue();
             s.dispatch();
         });
     });

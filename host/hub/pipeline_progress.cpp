@@ -93,21 +93,43 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
     });
 }
 
+// Results go to the resolver in batches, one trip to its strand and back for all that became
+// durable meanwhile, rather than one per result.
 void pipeline::state::release(const std::string& wf_id, task_result r) {
-    plugins.with_slot(slot_kind::resolver, [self = shared_from_this(), wf_id,
-                                            r = std::move(r)](plugin* p) {
-        task_release rel;
-        std::string why;
-        try {
-            auto* res = dynamic_cast<resolver*>(p);
-            if (!res)
-                throw std::runtime_error("the resolver slot is empty");
-            rel = res->complete(wf_id, r);
-        } catch (const std::exception& e) {
-            why = e.what();
+    to_release.emplace_back(wf_id, std::move(r));
+    if (releasing)
+        return; // the trip under way takes this one on its return
+    releasing = true;
+    auto batch = std::exchange(to_release, {});
+    plugins.with_slot(slot_kind::resolver, [self = shared_from_this(),
+                                            batch = std::move(batch)](plugin* p) mutable {
+        struct outcome {
+            std::string wf_id;
+            task_release rel;
+            std::string why;
+        };
+        std::vector<outcome> out;
+        out.reserve(batch.size());
+        auto* res = dynamic_cast<resolver*>(p);
+        for (auto& [wf_id, r] : batch) {
+            auto& o = out.emplace_back(outcome{wf_id, {}, {}});
+            try {
+                if (!res)
+                    throw std::runtime_error("the resolver slot is empty");
+                o.rel = res->complete(wf_id, r);
+            } catch (const std::exception& e) {
+                o.why = e.what();
+            }
         }
-        self->on_strand([wf_id, rel = std::move(rel), why](state& s) mutable {
-            s.released(wf_id, std::move(rel), why);
+        self->on_strand([out = std::move(out)](state& s) mutable {
+            s.releasing = false;
+            for (auto& o : out)
+                s.released(o.wf_id, std::move(o.rel), o.why);
+            if (!s.to_release.empty()) {
+                auto next = std::move(s.to_release.back());
+                s.to_release.pop_back();
+                s.release(next.first, std::move(next.second));
+            }
         });
     });
 }

@@ -91,6 +91,7 @@ struct pipeline::state : std::enable_shared_from_this<state> {
 
     // pipeline_dispatch.cpp
     void enqueue(std::vector<task> tasks);
+    void flush_enqueue();
     /// Reads what the provider plugins serve, registers it with the registry slot (if one
     /// is loaded), and then runs `then` on the strand.
     void refresh_providers(std::function<void(state&)> then);
@@ -140,6 +141,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     std::vector<saved_fn> unsaved_then; // what waits for them
     bool saving = false;                // a batch is being written
     bool persistence_missing_told = false;
+    std::vector<std::pair<std::string, task_result>> to_release; // durable, for the resolver
+    bool releasing = false;             // a batch is with the resolver
+    std::vector<task> to_enqueue;       // ready, for the queue
+    bool enqueuing = false;             // a batch is with the queue
 };
 
 /// The id by which the queue, the persistence slot and the providers know a task. A

@@ -1,6 +1,7 @@
 #include "hub/admin.hpp"
 
 #include "hub/reply.hpp"
+#include "hub/roles.hpp"
 #include "plugins/plugin_host.hpp"
 
 #include <gleitzeit/queue.hpp>
@@ -132,8 +133,7 @@ void install_admin_events(const sio::socket_ptr& s, const admin_services& svc, b
         std::string event = name;
         s->on(event, [svc, is_admin, event, fn = fn](sio::message& m, const sio::ack_fn& ack) {
             if (!is_admin)
-                return reply(ack, failure(error_code::unauthorized,
-                                          event + " needs a token with the admin role"));
+                return reply(ack, needs_role(event, "admin"));
             fn(svc, first_object(m), ack);
         });
     }

@@ -18,6 +18,35 @@ namespace gleitzeit::hub {
 namespace asio = boost::asio;
 namespace json = boost::json;
 
+namespace {
+
+// A refused protocol's calls go unchecked; the provider still serves them.
+void register_provider(registry& r, const std::string& name,
+                       const std::vector<protocol_spec>& specs, std::size_t max_concurrency,
+                       registration_result& out) {
+    provider_info info{name, {}, max_concurrency};
+    for (const auto& spec : specs) {
+        info.protocols.push_back(spec.id);
+        try {
+            r.register_protocol(spec);
+            out.registered.insert(spec.id);
+        } catch (const std::exception& e) {
+            out.refused.push_back("the registry refused " + spec.id + " of " + name + ": " +
+                                  e.what());
+        }
+    }
+    r.register_provider(info);
+}
+
+} // namespace
+
+void pipeline::state::took(const registration_result& r) {
+    checked_protocols.insert(r.registered.begin(), r.registered.end());
+    for (const auto& why : r.refused)
+        if (reported.insert(why).second)
+            std::cerr << "gleitzeitd: " << why << std::endl;
+}
+
 void pipeline::state::enqueue(std::vector<task> tasks) {
     if (tasks.empty())
         return dispatch();
@@ -100,29 +129,12 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
     g->left = names.size();
     auto register_all = [self = shared_from_this(), g, then = std::move(then)] {
         self->plugins.with_slot(slot_kind::registry, [self, g, then](plugin* p) {
-            auto refused = std::make_shared<std::vector<std::string>>();
-            auto registered = std::make_shared<std::set<std::string>>();
+            registration_result out;
             if (auto* r = dynamic_cast<registry*>(p))
-                for (const auto& [name, entry] : g->providers) {
-                    provider_info info{name, {}, entry.second};
-                    for (const auto& spec : entry.first) {
-                        info.protocols.push_back(spec.id);
-                        try {
-                            r->register_protocol(spec);
-                            registered->insert(spec.id);
-                        } catch (const std::exception& e) {
-                            // Its calls go unchecked; the provider still serves them.
-                            refused->push_back("the registry refused " + spec.id + " of " +
-                                               name + ": " + e.what());
-                        }
-                    }
-                    r->register_provider(info);
-                }
-            self->on_strand([g, then, refused, registered](state& s) {
-                s.checked_protocols.insert(registered->begin(), registered->end());
-                for (const auto& why : *refused)
-                    if (s.reported.insert(why).second)
-                        std::cerr << "gleitzeitd: " << why << std::endl;
+                for (const auto& [name, entry] : g->providers)
+                    register_provider(*r, name, entry.first, entry.second, out);
+            self->on_strand([g, then, out = std::move(out)](state& s) {
+                s.took(out);
                 // Plugins that went stop being offered work; those that came are added.
                 for (auto it = s.providers.begin(); it != s.providers.end();) {
                     auto& [name, e] = *it;
@@ -168,23 +180,11 @@ void pipeline::state::register_with_registry(const std::string& name,
                                              std::function<void(state&)> then) {
     plugins.with_slot(slot_kind::registry, [self = shared_from_this(), name, max_concurrency,
                                             specs = std::move(specs), then](plugin* p) {
-        std::set<std::string> registered;
-        if (auto* r = dynamic_cast<registry*>(p)) {
-            provider_info info{name, {}, max_concurrency};
-            for (const auto& spec : specs) {
-                info.protocols.push_back(spec.id);
-                try {
-                    r->register_protocol(spec);
-                    registered.insert(spec.id);
-                } catch (const std::exception& e) {
-                    std::cerr << "gleitzeitd: the registry refused " << spec.id << " of "
-                              << name << ": " << e.what() << std::endl;
-                }
-            }
-            r->register_provider(info);
-        }
-        self->on_strand([registered = std::move(registered), then](state& s) {
-            s.checked_protocols.insert(registered.begin(), registered.end());
+        registration_result out;
+        if (auto* r = dynamic_cast<registry*>(p))
+            register_provider(*r, name, specs, max_concurrency, out);
+        self->on_strand([out = std::move(out), then](state& s) {
+            s.took(out);
             then(s);
         });
     });

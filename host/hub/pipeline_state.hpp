@@ -29,6 +29,12 @@
 
 namespace gleitzeit::hub {
 
+/// What the registry slot made of providers' protocols.
+struct registration_result {
+    std::set<std::string> registered; // protocols it took: their calls are checked
+    std::vector<std::string> refused;  // why it refused the others, for the log
+};
+
 struct pipeline::state : std::enable_shared_from_this<state> {
     struct task_entry {
         task t;
@@ -97,6 +103,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void refresh_providers(std::function<void(state&)> then);
     void register_with_registry(const std::string& name, std::vector<protocol_spec> specs,
                                 std::size_t max_concurrency, std::function<void(state&)> then);
+    /// Notes what the registry took, and logs each refusal once.
+    void took(const registration_result& r);
     /// True when the registry knows a protocol of the same name ("echo" of "echo/v9").
     bool family_known(const std::string& protocol) const;
     bool served(const std::string& protocol) const;

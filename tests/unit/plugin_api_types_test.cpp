@@ -5,6 +5,7 @@
 #include "gleitzeit/error.hpp"
 #include "gleitzeit/plugin.hpp"
 #include "gleitzeit/types.hpp"
+#include "task_checks.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -41,29 +42,7 @@ task sample_task() {
     return t;
 }
 
-void check_same(const retry_policy& a, const retry_policy& b) {
-    BOOST_TEST(a.max_attempts == b.max_attempts);
-    BOOST_TEST(to_string(a.kind) == to_string(b.kind));
-    BOOST_TEST(a.base_delay.count() == b.base_delay.count());
-    BOOST_TEST(a.max_delay.count() == b.max_delay.count());
-    BOOST_TEST(a.jitter == b.jitter);
-}
-
-void check_same(const task& a, const task& b) {
-    BOOST_TEST(a.id == b.id);
-    BOOST_TEST(a.workflow_id == b.workflow_id);
-    BOOST_TEST(a.name == b.name);
-    BOOST_TEST(a.protocol == b.protocol);
-    BOOST_TEST(a.method == b.method);
-    BOOST_TEST(json::serialize(a.params) == json::serialize(b.params));
-    BOOST_TEST(a.dependencies == b.dependencies, boost::test_tools::per_element());
-    BOOST_TEST(to_string(a.priority) == to_string(b.priority));
-    BOOST_TEST(a.timeout.count() == b.timeout.count());
-    check_same(a.retry, b.retry);
-    BOOST_TEST(to_string(a.state) == to_string(b.state));
-    BOOST_TEST(a.attempt == b.attempt);
-    BOOST_TEST(a.due_ms == b.due_ms);
-}
+using task_checks::check_same;
 
 void check_same(const task_error& a, const task_error& b) {
     BOOST_TEST(to_string(a.code) == to_string(b.code));

@@ -3,6 +3,7 @@
 // is checked.
 
 #include "queue_memory.hpp"
+#include "task_checks.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -73,26 +74,7 @@ inline task unusual_task(const std::string& id, priority p) {
     return t;
 }
 
-inline void check_same(const task& got, const task& want) {
-    BOOST_TEST(got.id == want.id);
-    BOOST_TEST(got.workflow_id == want.workflow_id);
-    BOOST_TEST(got.name == want.name);
-    BOOST_TEST(got.protocol == want.protocol);
-    BOOST_TEST(got.method == want.method);
-    BOOST_TEST(json::serialize(got.params) == json::serialize(want.params));
-    BOOST_TEST(got.params == want.params);
-    BOOST_TEST(got.dependencies == want.dependencies, boost::test_tools::per_element());
-    BOOST_TEST(static_cast<int>(got.priority) == static_cast<int>(want.priority));
-    BOOST_TEST(got.timeout.count() == want.timeout.count());
-    BOOST_TEST(got.retry.max_attempts == want.retry.max_attempts);
-    BOOST_TEST(static_cast<int>(got.retry.kind) == static_cast<int>(want.retry.kind));
-    BOOST_TEST(got.retry.base_delay.count() == want.retry.base_delay.count());
-    BOOST_TEST(got.retry.max_delay.count() == want.retry.max_delay.count());
-    BOOST_TEST(got.retry.jitter == want.retry.jitter);
-    BOOST_TEST(static_cast<int>(got.state) == static_cast<int>(want.state));
-    BOOST_TEST(got.attempt == want.attempt);
-    BOOST_TEST(got.due_ms == want.due_ms);
-}
+using gleitzeit::task_checks::check_same;
 
 inline strings ids(const queue_memory& q) {
     return q.list(0, all);

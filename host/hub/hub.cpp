@@ -85,7 +85,9 @@ void hub::install_workflow_events(const sio::socket_ptr& s, const access& who) {
         if (!who.has("submit"))
             return reply(ack, needs_role("submit_workflow", "submit"));
         // The submitter joins the workflow's room before its first event is sent.
-        p->submit(first(m), [weak](const std::string& room) {
+        // A workflow is the largest payload there is: read it where it lies, not from a copy.
+        static const json::value none;
+        p->submit(m.args.empty() ? none : m.args[0], [weak](const std::string& room) {
             if (auto s = weak.lock())
                 s->join(room);
         }, answer(ack));

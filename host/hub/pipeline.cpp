@@ -49,19 +49,19 @@ std::string text_field(const json::value& v, std::string_view key) {
 
 } // namespace
 
-void pipeline::state::analyzed(workflow w, std::string correlation_id,
-                               const workflow_analysis& a,
+void pipeline::state::analyzed(workflow w, std::string correlation_id, workflow_analysis a,
                                std::function<void(const std::string&)> accepted) {
     const auto id = w.id;
     auto& wf = workflows[id];
-    wf.w = std::move(w);
     wf.correlation_id = std::move(correlation_id);
-    wf.w.state = workflow_state::running;
-    for (const auto& t : wf.w.tasks)
+    w.state = workflow_state::running;
+    for (const auto& t : w.tasks)
         wf.tasks[t.id].t = t;
+    wf.w = workflow{w.id, w.name, {}, w.on_failure, w.state}; // its tasks live in wf.tasks
     count(wf);
-    save(wf.w); // with its tasks, all pending
-    after_saved([id, a, accepted = std::move(accepted)](state& s, const std::string& error) {
+    save(std::move(w)); // with its tasks, all pending
+    after_saved([id, ready_ids = std::make_shared<std::vector<std::string>>(std::move(a.ready_tasks)),
+                 accepted = std::move(accepted)](state& s, const std::string& error) {
         auto it = s.workflows.find(id);
         if (!error.empty()) {
             s.workflows.erase(it);
@@ -73,10 +73,10 @@ void pipeline::state::analyzed(workflow w, std::string correlation_id,
         }
         accepted("");
         auto& wf = it->second;
-        s.tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.w.tasks.size()}},
+        s.tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.tasks.size()}},
                "workflows");
         std::vector<task> ready;
-        for (const auto& tid : a.ready_tasks) {
+        for (const auto& tid : *ready_ids) {
             auto& e = wf.tasks.at(tid);
             e.t.state = task_state::ready;
             ready.push_back(e.t);
@@ -112,7 +112,11 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
     auto correlation = correlation_of(payload);
     if (correlation.empty())
         correlation = wf.id;
-    auto analyze = [join = std::move(join), reply, correlation](state& st, workflow wf) mutable {
+    // The workflow travels by pointer: the closures below are std::functions, which copy what
+    // they hold, and a copy of a 10,000-task workflow costs milliseconds.
+    auto shared = std::make_shared<workflow>(std::move(wf));
+    auto analyze = [join = std::move(join), reply, correlation](state& st,
+                                                                std::shared_ptr<workflow> wf) mutable {
         st.plugins.with_slot(slot_kind::resolver, [self = st.shared_from_this(), wf = std::move(wf),
                                                    join = std::move(join), correlation,
                                                    reply = std::move(reply)](plugin* p) mutable {
@@ -121,16 +125,17 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
                 return reply(failure(error_code::not_found, "the resolver slot is empty"));
             workflow_analysis a;
             try {
-                a = r->analyze(wf);
+                a = r->analyze(*wf);
             } catch (const gleitzeit::error& e) {
                 return reply(failure(e.code(), e.what()));
             } catch (const std::exception& e) {
                 return reply(failure(error_code::invalid_workflow, e.what()));
             }
-            self->on_strand([wf = std::move(wf), a = std::move(a), join = std::move(join),
-                             reply = std::move(reply), correlation](state& s) mutable {
-                auto id = wf.id;
-                s.analyzed(std::move(wf), correlation, a,
+            self->on_strand([wf = std::move(wf), a = std::make_shared<workflow_analysis>(std::move(a)),
+                             join = std::move(join), reply = std::move(reply),
+                             correlation](state& s) mutable {
+                auto id = wf->id;
+                s.analyzed(std::move(*wf), correlation, std::move(*a),
                            [id, join = std::move(join), reply = std::move(reply),
                             correlation](const std::string& error) {
                                if (!error.empty())
@@ -144,15 +149,15 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
         });
     };
     // Providers first, so that the registry knows their protocols when the tasks are checked.
-    state_->refresh_providers([wf = std::move(wf), reply = std::move(reply),
+    state_->refresh_providers([wf = std::move(shared), reply = std::move(reply),
                                analyze = std::move(analyze)](state& st) mutable {
-        if (st.workflows.count(wf.id))
+        if (st.workflows.count(wf->id))
             return reply(failure(error_code::invalid_workflow,
-                                 "a workflow with id '" + wf.id + "' exists already"));
+                                 "a workflow with id '" + wf->id + "' exists already"));
         // Checked: tasks of a protocol whose family is known, except those whose params wait
         // for a ${...} result (their types are known only when they are released).
         std::vector<const task*> checked;
-        for (const auto& t : wf.tasks)
+        for (const auto& t : wf->tasks)
             if (st.family_known(t.protocol) &&
                 !(st.checked_protocols.count(t.protocol) && has_reference(t.params)))
                 checked.push_back(&t);
@@ -169,7 +174,7 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
                     }
                 }
             self->on_strand([wf = std::move(wf), analyze = std::move(analyze)](state& s) mutable {
-                analyze(s, std::move(wf));
+                analyze(s, wf);
             });
         });
     });

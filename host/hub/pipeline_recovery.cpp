@@ -117,6 +117,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
                 e.error = r->second.error;
         }
     }
+    w.tasks.clear(); // they live in wf.tasks
     wf.w = std::move(w);
     count(wf);
     std::vector<task> back;
@@ -138,7 +139,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
             } else if (std::find(rel.skipped.begin(), rel.skipped.end(), tid) !=
                        rel.skipped.end()) {
                 settle(wf, e, task_state::skipped); // its dependency failed just before the crash
-                save(e.t);
+                save(e);
             }
             break;
         case task_state::retry_pending:

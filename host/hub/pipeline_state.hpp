@@ -44,9 +44,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
         // Executing: the timeout. Retry pending: the backoff. Ready with no provider for its
         // protocol: how long it may wait for one.
         std::unique_ptr<boost::asio::steady_timer> timer;
+        bool unsaved = false; // changed since the last batch was gathered (in `dirty`)
     };
     struct workflow_entry {
-        workflow w; // tasks as submitted; live task state is in `tasks`
+        workflow w; // without its tasks: they live in `tasks`
         std::string correlation_id;
         std::map<std::string, task_entry> tasks;
         // Kept by settle(), so that "is it over?" does not walk every task on every result.
@@ -75,7 +76,7 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     // pipeline.cpp
     /// Keeps and saves an analyzed workflow; `accepted` gets "" once it is durable (and
     /// before its first event), or why it could not be saved, and then nothing of it is kept.
-    void analyzed(workflow w, std::string correlation_id, const workflow_analysis& a,
+    void analyzed(workflow w, std::string correlation_id, workflow_analysis a,
                   std::function<void(const std::string& error)> accepted);
 
     // pipeline_persist.cpp. Changes gather in one batch while the previous one is being
@@ -83,7 +84,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     // many changes per transaction (DESIGN §9).
     using saved_fn = std::function<void(state&, const std::string& error)>;
     void save(workflow w);
-    void save(const task& t);
+    /// Marks the task changed: the batch being gathered takes its state as it is then, so a
+    /// task that changes twice meanwhile is written once.
+    void save(task_entry& e);
     void save(const std::string& workflow_id, task_result r);
     /// Runs `fn` on the strand once everything saved so far is durable.
     void after_saved(saved_fn fn);
@@ -146,6 +149,7 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     bool dispatching = false;
     bool dispatch_again = false;
     persistence::batch unsaved;         // changes not yet handed to the persistence slot
+    std::vector<task_entry*> dirty;     // tasks changed since; entries outlive their saving
     std::vector<saved_fn> unsaved_then; // what waits for them
     bool saving = false;                // a batch is being written
     bool persistence_missing_told = false;

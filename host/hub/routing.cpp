@@ -26,10 +26,15 @@ std::string timestamp_now() {
     const auto now = system_clock::now();
     const auto secs = system_clock::to_time_t(now);
     const auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char date[24];
-    std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+    // Every progress event carries one; the date and time change once a second, not per event.
+    thread_local std::time_t formatted_secs = -1;
+    thread_local char date[24];
+    if (secs != formatted_secs) {
+        std::tm tm{};
+        gmtime_r(&secs, &tm);
+        std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &tm);
+        formatted_secs = secs;
+    }
     char buf[32];
     std::snprintf(buf, sizeof buf, "%s.%03dZ", date, static_cast<int>(ms));
     return buf;

@@ -50,8 +50,9 @@ void pipeline::state::took(const registration_result& r) {
 void pipeline::state::enqueue(std::vector<task> tasks) {
     if (tasks.empty())
         return dispatch();
+    // Not saved: a ready task is a pending one whose dependencies' results are durable, and
+    // recovery releases it again from them (DESIGN §9); retries and requeues keep their row.
     for (auto& t : tasks) {
-        save(t);
         if (auto* e = find_task(t.workflow_id, t.id); e && !served(t.protocol))
             wait_for_provider(*e);
         to_enqueue.push_back(std::move(t));
@@ -256,7 +257,7 @@ void pipeline::state::start(const std::string& provider_name, task t) {
     e->t.state = task_state::executing;
     e->t.attempt += 1;
     e->provider = provider_name;
-    save(e->t);
+    save(*e);
     auto attempt = e->t.attempt;
     tell(wf, "task_started",
          {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}}, "tasks");
@@ -290,7 +291,7 @@ void pipeline::state::retry(task_entry& e, const task_error& why) {
     e.t.state = task_state::retry_pending;
     auto delay = backoff_delay(e.t.retry, e.t.attempt);
     e.t.due_ms = now_ms() + delay.count();
-    save(e.t); // with its due time, so that a restart keeps the retry
+    save(e); // with its due time, so that a restart keeps the retry
     tell(workflows.at(e.t.workflow_id), "task_retrying",
          {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
           {"error", json::value_from(why)}},

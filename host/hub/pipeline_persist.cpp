@@ -17,8 +17,9 @@ void pipeline::state::save(workflow w) {
     flush();
 }
 
-void pipeline::state::save(const task& t) {
-    unsaved.tasks.push_back(qualified(t));
+void pipeline::state::save(task_entry& e) {
+    if (!std::exchange(e.unsaved, true))
+        dirty.push_back(&e);
     flush();
 }
 
@@ -36,12 +37,16 @@ void pipeline::state::after_saved(saved_fn fn) {
 void pipeline::state::flush() {
     if (saving)
         return; // the batch being written calls again when it is done
-    if (unsaved.workflows.empty() && unsaved.tasks.empty() && unsaved.results.empty() &&
+    if (unsaved.workflows.empty() && dirty.empty() && unsaved.results.empty() &&
         unsaved.events.empty() && unsaved_then.empty())
         return;
     saving = true;
     // Posted, not run now, so that what this strand job still adds joins the batch.
     on_strand([](state& s) {
+        for (auto* e : std::exchange(s.dirty, {})) {
+            e->unsaved = false;
+            s.unsaved.tasks.push_back(qualified(e->t));
+        }
         auto batch = std::make_shared<persistence::batch>(std::exchange(s.unsaved, {}));
         auto then = std::exchange(s.unsaved_then, {});
         s.plugins.with_slot(slot_kind::persistence, [self = s.shared_from_this(), batch,

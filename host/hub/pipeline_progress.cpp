@@ -84,7 +84,7 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
         tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}}, "tasks",
              source);
     }
-    save(e->t);
+    save(*e);
     save(wf_id, r);
     // Dependents are released from a result that is durable: after a crash they will not
     // have run on a result that recovery does not know.
@@ -145,7 +145,7 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
     for (const auto& id : rel.skipped)
         if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
             settle(wf, *e, task_state::skipped);
-            save(e->t);
+            save(*e);
             tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
         }
     const bool failed = wf.failed > 0;
@@ -196,7 +196,7 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
     auto was = e.t.state;
     settle(workflows.at(e.t.workflow_id), e, task_state::cancelled);
     e.timer.reset();
-    save(e.t);
+    save(e);
     if (was == task_state::ready)
         plugins.with_slot(slot_kind::queue, [id = qualified(e.t.workflow_id, e.t.id)](plugin* p) {
             if (auto* q = dynamic_cast<queue*>(p))

@@ -29,15 +29,17 @@ std::int64_t unix_ms() {
 }
 
 /// Runs a statement bound by the caller; on failure names the row, and for a broken foreign
-/// key says which parent is missing, which SQLite's own message does not.
-void run(statement_run& q, const std::string& what, const std::string& missing_parent) {
+/// key says which parent is missing, which SQLite's own message does not. Both names are
+/// made only then: a busy hub saves tens of thousands of rows a second.
+template <class What, class Parent>
+void run(statement_run& q, const What& what, const Parent& missing_parent) {
     try {
         q->step();
     } catch (const error& e) {
         std::string why = e.what();
         if (q->last_error() == SQLITE_CONSTRAINT_FOREIGNKEY)
-            why += " (" + missing_parent + " is not saved)";
-        throw error(e.code(), "persistence-sqlite: cannot save " + what + ": " + why);
+            why += " (" + missing_parent() + " is not saved)";
+        throw error(e.code(), "persistence-sqlite: cannot save " + what() + ": " + why);
     }
 }
 
@@ -59,7 +61,7 @@ void persistence_sqlite::save(const batch& b) {
 }
 
 void persistence_sqlite::save_workflow(const workflow& w, std::int64_t now_ms) {
-    const std::string what = "workflow '" + w.id + "'";
+    const auto what = [&] { return "workflow '" + w.id + "'"; };
     if (w.id.empty())
         refuse("a workflow", "it has no id");
     // The tasks live in their own table, row by row; the workflow's json is the rest of it.
@@ -78,19 +80,19 @@ void persistence_sqlite::save_workflow(const workflow& w, std::int64_t now_ms) {
             " updated_ms = excluded.updated_ms"));
         q->bind(1, w.id).bind(2, w.name).bind(3, to_string(w.on_failure));
         q->bind(4, to_string(w.state)).bind(5, json::serialize(o)).bind(6, now_ms);
-        run(q, what, "");
+        run(q, what, [] { return std::string(); });
     }
     for (const task& t : w.tasks) {
         if (!t.workflow_id.empty() && t.workflow_id != w.id)
             refuse("task '" + t.id + "'",
-                   "it is carried by " + what + " but names workflow '" + t.workflow_id + "'");
+                   "it is carried by " + what() + " but names workflow '" + t.workflow_id + "'");
         save_task(t, w.id, now_ms);
     }
 }
 
 void persistence_sqlite::save_task(const task& t, const std::string& workflow_id,
                                    std::int64_t now_ms) {
-    const std::string what = "task '" + t.id + "' of workflow '" + workflow_id + "'";
+    const auto what = [&] { return "task '" + t.id + "' of workflow '" + workflow_id + "'"; };
     if (t.id.empty())
         refuse("a task of workflow '" + workflow_id + "'", "it has no id");
     json::value v = json::value_from(t);
@@ -106,16 +108,16 @@ void persistence_sqlite::save_task(const task& t, const std::string& workflow_id
     q->bind(1, t.id).bind(2, workflow_id).bind(3, to_string(t.state));
     q->bind(4, static_cast<std::int64_t>(t.attempt)).bind(5, t.due_ms);
     q->bind(6, to_string(t.priority)).bind(7, json::serialize(v)).bind(8, now_ms);
-    run(q, what, "workflow '" + workflow_id + "'");
+    run(q, what, [&] { return "workflow '" + workflow_id + "'"; });
     if (db_.changes() == 0)
-        refuse(what, "the task is saved under another workflow");
+        refuse(what(), "the task is saved under another workflow");
 }
 
 void persistence_sqlite::save_result(const task_result& r, std::int64_t now_ms) {
-    const std::string what = "the result of task '" + r.task_id + "'";
+    const auto what = [&] { return "the result of task '" + r.task_id + "'"; };
     // What load_result could not read back is refused now, not found out at recovery.
     if (r.result.has_value() == r.error.has_value())
-        refuse(what, r.result ? "it has both a result and an error (expected one)"
+        refuse(what(), r.result ? "it has both a result and an error (expected one)"
                               : "it has neither a result nor an error (expected one)");
     // DO NOTHING: delivery is at least once, so a result may come twice; the first stays.
     statement_run q(
@@ -124,13 +126,13 @@ void persistence_sqlite::save_result(const task_result& r, std::int64_t now_ms) 
     q->bind(1, r.task_id).bind(2, std::int64_t{r.ok() ? 1 : 0});
     q->bind(3, json::serialize(json::value_from(r))).bind(4, r.provider);
     q->bind(5, r.duration_ms).bind(6, now_ms);
-    run(q, what, "task '" + r.task_id + "'");
+    run(q, what, [&] { return "task '" + r.task_id + "'"; });
 }
 
 void persistence_sqlite::save_event(const json::object& e, std::int64_t now_ms) {
     statement_run q(db_.cached("INSERT INTO events (at_ms, json) VALUES (?1, ?2)"));
     q->bind(1, now_ms).bind(2, json::serialize(e));
-    run(q, "an event", "");
+    run(q, [] { return std::string("an event"); }, [] { return std::string(); });
 }
 
 } // namespace gleitzeit

@@ -263,6 +263,7 @@ void pipeline::recover(std::function<void(const std::string&)> done) {
 void pipeline::remove_provider(std::string name, std::function<void(std::size_t)> done) {
     state_->on_strand([name = std::move(name), done = std::move(done)](state& s) {
         s.providers.erase(name);
+        s.load_changes.erase(name); // the registry forgets it below
         auto requeued = s.requeue_from(name);
         s.plugins.with_slot(slot_kind::registry, [name](plugin* p) {
             if (auto* r = dynamic_cast<registry*>(p))

@@ -1,5 +1,6 @@
-// The pipeline from ready to executing: enqueue, dispatch by provider credits, execute with
-// the hub's timeout, retries after their backoff, and tasks waiting for a provider.
+// The pipeline from ready to executing: enqueue, execute with the hub's timeout, retries after
+// their backoff, and tasks waiting for a provider. Which provider runs a task is decided in
+// pipeline_choice.cpp.
 
 #include "hub/backoff.hpp"
 #include "hub/pipeline_state.hpp"
@@ -139,7 +140,7 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
                 // Plugins that went stop being offered work; those that came are added.
                 for (auto it = s.providers.begin(); it != s.providers.end();) {
                     auto& [name, e] = *it;
-                    if (!e.remote && !g->providers.count(name) && e.in_flight == 0 && e.reserved == 0)
+                    if (!e.remote && !g->providers.count(name) && e.in_flight == 0)
                         it = s.providers.erase(it);
                     else
                         ++it;
@@ -197,54 +198,6 @@ bool pipeline::state::family_known(const std::string& protocol) const {
         if (id.substr(0, id.find('/')) == name)
             return true;
     return false;
-}
-
-void pipeline::state::dispatch() {
-    if (dispatching) {
-        dispatch_again = true;
-        return;
-    }
-    for (auto& [name, p] : providers) {
-        if (p.in_flight + p.reserved >= p.max_concurrency || p.protocols.empty() ||
-            !p.link->alive())
-            continue;
-        auto want = p.max_concurrency - p.in_flight - p.reserved;
-        p.reserved += want;
-        dispatching = true;
-        dispatch_again = false;
-        plugins.with_slot(slot_kind::queue, [self = shared_from_this(), name = name,
-                                             protocols = p.protocols, want](plugin* pl) {
-            std::vector<task> got;
-            if (auto* q = dynamic_cast<queue*>(pl)) {
-                while (got.size() < want) {
-                    auto t = q->dequeue(protocols);
-                    if (!t)
-                        break;
-                    got.push_back(unqualified(std::move(*t)));
-                }
-            }
-            self->on_strand([name, want, got = std::move(got)](state& s) mutable {
-                s.dispatching = false;
-                auto it = s.providers.find(name);
-                if (it == s.providers.end()) {
-                    // The provider went while the queue answered: the tasks go back.
-                    std::vector<task> back;
-                    for (auto& t : got)
-                        if (auto* e = s.find_task(t.workflow_id, t.id);
-                            e && e->t.state == task_state::ready)
-                            back.push_back(e->t);
-                    return s.enqueue(std::move(back));
-                }
-                it->second.reserved -= want;
-                for (auto& t : got)
-                    s.start(name, std::move(t));
-                // Another round while the last one found work or news came meanwhile.
-                if (!got.empty() || s.dispatch_again)
-                    s.dispatch();
-            });
-        });
-        return;
-    }
 }
 
 void pipeline::state::start(const std::string& provider_name, task t) {

@@ -46,9 +46,8 @@ void pipeline::state::result(const std::string& provider_name, const std::string
     if (!e || e->t.state != task_state::executing || e->t.attempt != attempt ||
         e->provider != provider_name)
         return;
+    call_ended(provider_name);
     auto it = providers.find(provider_name);
-    if (it != providers.end() && it->second.in_flight)
-        --it->second.in_flight;
     e->timer.reset();
     if (!r.ok() && it != providers.end() && !it->second.link->alive()) {
         // The provider's connection went, and the news (remove_provider) is still on its
@@ -204,8 +203,7 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
         });
     if (was == task_state::executing)
         if (auto it = providers.find(e.provider); it != providers.end()) {
-            if (it->second.in_flight > 0)
-                --it->second.in_flight;
+            call_ended(e.provider);
             it->second.link->cancel(qualified(e.t.workflow_id, e.t.id), reason);
         }
 }

@@ -2,7 +2,8 @@
 // The pipeline's state and steps (pipeline.hpp). It all lives on one strand; every call into
 // a slot goes through that slot's strand and comes back here. The steps are split by stage:
 //   pipeline.cpp           the requests: submit, status, cancel, and providers coming and going;
-//   pipeline_dispatch.cpp  enqueue, dispatch by provider credits, execute, timeouts, retries;
+//   pipeline_choice.cpp    dispatch: ready tasks for free provider credits, the registry's choice;
+//   pipeline_dispatch.cpp  enqueue, execute, timeouts, retries, tasks waiting for a provider;
 //   pipeline_progress.cpp  results, release of dependents, workflow completion, progress events;
 //   pipeline_persist.cpp   saving to the persistence slot, in grouped transactions;
 //   pipeline_recovery.cpp  taking up the unfinished workflows after a restart (DESIGN §9).
@@ -58,7 +59,6 @@ struct pipeline::state : std::enable_shared_from_this<state> {
         std::vector<std::string> protocols;
         std::size_t max_concurrency = 0;
         std::size_t in_flight = 0; // calls sent, not answered yet
-        std::size_t reserved = 0;  // credits held while the queue is asked for tasks
         std::shared_ptr<provider_link> link;
         bool remote = false;
     };
@@ -111,7 +111,19 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     /// True when the registry knows a protocol of the same name ("echo" of "echo/v9").
     bool family_known(const std::string& protocol) const;
     bool served(const std::string& protocol) const;
+
+    // pipeline_choice.cpp
+    /// One round: takes from the queue as many tasks as providers have free credits, has
+    /// the registry slot choose each one's provider (find_provider: least loaded, then
+    /// round-robin), and starts them.
     void dispatch();
+    /// The provider for `t` when the registry chose none that can take it (no registry slot,
+    /// or its view of the load is behind): the least loaded with a free credit, or null.
+    const std::string* fallback_provider(const task& t) const;
+    /// A call on `provider_name` ended: a credit is free again, and the registry hears of it.
+    void call_ended(const std::string& provider_name);
+
+    // pipeline_dispatch.cpp
     void start(const std::string& provider_name, task t);
     void wait_for_provider(task_entry& e);
     void retry(task_entry& e, const task_error& why);
@@ -148,6 +160,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     std::set<std::string> reported;          // refusals already logged
     bool dispatching = false;
     bool dispatch_again = false;
+    // Load changes the registry has not heard of yet (calls ended, choices overruled); they
+    // go with the next round's trip to it, not one trip per call.
+    std::map<std::string, int> load_changes;
     persistence::batch unsaved;         // changes not yet handed to the persistence slot
     std::vector<task_entry*> dirty;     // tasks changed since; entries outlive their saving
     std::vector<saved_fn> unsaved_then; // what waits for them

@@ -208,6 +208,28 @@ test("a provider killed with calls in flight: they run on the other one and the 
   );
 });
 
+// Provider choice is the registry's find_provider: least loaded, then round-robin. Filling
+// providers' credits in name order instead would give the first one all four calls.
+test("the registry chooses providers: calls spread to the least loaded, ties take turns", async () => {
+  const a = await startProvider("js", hub.url, ["--component-id", "choice-a", "--max-concurrency", "8"]);
+  const b = await startProvider("js", hub.url, ["--component-id", "choice-b", "--max-concurrency", "8"]);
+  const tasks = Array.from({ length: 4 }, (_, i) => ({ id: `t${i}`, protocol: "echo/v1", method: "delay", params: { ms: 400 } }));
+  const { events, end } = await run({ id: "spread", tasks });
+  assert.equal(end.state, "completed");
+  const on = (id) => of(events, "task_started").filter((s) => s.provider === id).length;
+  assert.deepEqual([on(a.id), on(b.id)], [2, 2], "four calls at once: two on each");
+
+  // One call at a time: each finds both idle, and they take turns.
+  const turns = [];
+  for (let i = 0; i < 4; ++i) {
+    const one = await run({ id: `turn-${i}`, tasks: [{ id: "x", protocol: "echo/v1", method: "echo", params: { i } }] });
+    assert.equal(one.end.state, "completed");
+    turns.push(of(one.events, "task_started")[0].provider);
+  }
+  assert.ok(turns[0] !== turns[1] && turns[1] !== turns[2] && turns[2] !== turns[3], `turns: ${turns}`);
+  assert.deepEqual(new Set(turns), new Set([a.id, b.id]));
+});
+
 test("a retryable remote failure is retried up to max_attempts; a non-retryable one is not", async () => {
   const p = await startProvider("js", hub.url);
   const retry = { max_attempts: 3, backoff: "fixed", base_delay_ms: 20, max_delay_ms: 20, jitter: 0 };

@@ -218,7 +218,8 @@ int main(int argc, char** argv) {
             for (std::size_t i = 1; i < rooms.size(); ++i)
                 b.to(rooms[i]);
             b.emit(event, sio::message{boost::json::array{std::move(payload)}, {}});
-        });
+        },
+        cfg.state.keep_finished);
     auto registry = std::make_shared<gleitzeit::hub::components>(
         ioc, workflows,
         [&io](const std::string& room, std::string_view event, boost::json::object payload) {

@@ -104,9 +104,13 @@ std::string plugin_sections::directory(const toml::node& n, const std::string& n
 }
 
 void plugin_sections::read_state(const toml::node& n) {
-    r_.fields(r_.table(n, "state"), "[state]", {{"directory", [&](const toml::node& v) {
-                                                     s_.state.directory = directory(v, "directory");
-                                                 }}});
+    r_.fields(r_.table(n, "state"), "[state]",
+              {{"directory",
+                [&](const toml::node& v) { s_.state.directory = directory(v, "directory"); }},
+               {"keep_finished", [&](const toml::node& v) {
+                    s_.state.keep_finished =
+                        static_cast<std::size_t>(r_.integer(v, "keep_finished", 0, 10'000'000));
+                }}});
 }
 
 void plugin_sections::read_plugins(const toml::node& n) {

@@ -25,6 +25,9 @@ inline constexpr const char* default_state_directory = "/var/lib/gleitzeit";
 
 struct state_settings {
     std::string directory = default_state_directory; // the SQLite database lives here
+    /// Finished workflows the hub keeps in memory for query_status, newest first; an older
+    /// one is forgotten by the hub (its rows stay in the database).
+    std::size_t keep_finished = 1000;
 };
 
 struct plugins_settings {

@@ -149,6 +149,7 @@ reload_plan diff(const settings& running, const settings& next) {
     comparison c(plan);
     diff_server(c, running.server, next.server);
     c.restart("state.directory", running.state.directory, next.state.directory);
+    c.restart("state.keep_finished", running.state.keep_finished, next.state.keep_finished);
     c.restart("plugins.directory", running.plugins.directory, next.plugins.directory);
     c.restart("plugins.dropin", running.plugins.dropin, next.plugins.dropin);
 

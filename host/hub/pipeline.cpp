@@ -85,8 +85,11 @@ void pipeline::state::analyzed(workflow w, std::string correlation_id, workflow_
     });
 }
 
-pipeline::pipeline(asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit)
-    : state_(std::make_shared<state>(ioc, plugins, std::move(emit))) {}
+pipeline::pipeline(asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit,
+                   std::size_t keep_finished)
+    : state_(std::make_shared<state>(ioc, plugins, std::move(emit))) {
+    state_->keep_finished = keep_finished;
+}
 
 pipeline::~pipeline() = default;
 

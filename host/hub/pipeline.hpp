@@ -37,7 +37,10 @@ public:
     using emit_fn = std::function<void(const std::vector<std::string>& rooms,
                                        std::string_view event, boost::json::object)>;
 
-    pipeline(boost::asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit);
+    /// `keep_finished`: how many finished workflows query_status still shows ([state]
+    /// keep_finished); the hub forgets older ones, which stay in the persistence slot.
+    pipeline(boost::asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit,
+             std::size_t keep_finished = 1000);
     ~pipeline();
     pipeline(const pipeline&) = delete;
     pipeline& operator=(const pipeline&) = delete;

@@ -189,6 +189,27 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
         if (auto* r = dynamic_cast<resolver*>(p))
             r->forget(id);
     });
+    after_saved([id = wf.w.id](state& s, const std::string&) { s.keep(id); });
+}
+
+void pipeline::state::keep(const std::string& workflow_id) {
+    finished.push_back(workflow_id);
+    while (finished.size() > keep_finished) {
+        auto it = workflows.find(finished.front());
+        finished.pop_front();
+        if (it == workflows.end())
+            continue;
+        // Nothing of it waits to be saved any more, except a change made after it ended
+        // (a cancel of a task that was running): that is saved before it goes.
+        bool unsaved = false;
+        for (const auto& [id, e] : it->second.tasks)
+            unsaved = unsaved || e.unsaved;
+        if (unsaved) {
+            after_saved([id = it->first](state& s, const std::string&) { s.keep(id); });
+            continue;
+        }
+        workflows.erase(it);
+    }
 }
 
 void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {

@@ -21,6 +21,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -140,6 +141,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void release(const std::string& wf_id, task_result r);
     void released(const std::string& wf_id, task_release rel, const std::string& why);
     void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why);
+    /// A finished workflow's last change is durable: it joins the finished ones kept for
+    /// query_status, and the oldest beyond keep_finished is forgotten.
+    void keep(const std::string& workflow_id);
     void cancel_task(task_entry& e, const std::string& reason);
     /// Sends a progress event to the workflow's room and to `observers` ("workflows" or
     /// "tasks"), with the routing fields.
@@ -155,6 +159,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     plugins::plugin_host& plugins;
     emit_fn emit;
     std::map<std::string, workflow_entry> workflows;
+    std::deque<std::string> finished; // ids of the finished workflows kept, oldest first
+    std::size_t keep_finished = 1000;
     std::map<std::string, provider_entry> providers;
     std::set<std::string> checked_protocols; // what the registry took from the providers
     std::set<std::string> reported;          // refusals already logged

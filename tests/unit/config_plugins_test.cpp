@@ -78,6 +78,7 @@ BOOST_AUTO_TEST_SUITE(config_plugins)
 BOOST_AUTO_TEST_CASE(defaults) {
     auto s = cfg::parse("", "empty.toml");
     BOOST_TEST(s.state.directory == "/var/lib/gleitzeit");
+    BOOST_TEST(s.state.keep_finished == 1000u);
     BOOST_TEST(s.plugins.directory == cfg::default_plugins_directory);
     BOOST_TEST(s.plugins.dropin == "/etc/gleitzeit/plugins.d");
     BOOST_TEST(s.plugins.watch == true);
@@ -98,6 +99,7 @@ BOOST_AUTO_TEST_CASE(every_key) {
     std::string text = R"(
 [state]
 directory = "/srv/gz/state"
+keep_finished = 25
 
 [plugins]
 directory = "lib"
@@ -135,6 +137,7 @@ file = "shell.so"
     auto s = cfg::parse(text, "every.toml", options);
 
     BOOST_TEST(s.state.directory == "/srv/gz/state");
+    BOOST_TEST(s.state.keep_finished == 25u);
     BOOST_TEST(s.plugins.directory == (tmp.path() / "lib").string());
     BOOST_TEST(s.plugins.dropin == "/srv/gz/drop");
     BOOST_TEST(s.plugins.watch == false);
@@ -300,6 +303,8 @@ BOOST_AUTO_TEST_CASE(unknown_keys_suggest_the_near_one) {
 BOOST_AUTO_TEST_CASE(wrong_types) {
     BOOST_TEST(error_of("[state]\ndirectory = 5\n") ==
                "test.toml:2:13: 'directory' must be a string");
+    BOOST_TEST(error_of("[state]\nkeep_finished = -1\n") ==
+               "test.toml:2:17: 'keep_finished' must be between 0 and 10000000");
     BOOST_TEST(error_of("[state]\ndirectory = \"\"\n") ==
                "test.toml:2:13: 'directory' must not be empty");
     BOOST_TEST(error_of("state = \"/x\"\n") == "test.toml:1:9: 'state' must be a table");

@@ -73,6 +73,7 @@ BOOST_AUTO_TEST_CASE(restart_needed_settings) {
         {"[server]\nmax_connections = 5", "server.max_connections: 10000 -> 5 (needs a restart)"},
         {"[state]\ndirectory = \"/srv/state\"",
          "state.directory: /var/lib/gleitzeit -> /srv/state (needs a restart)"},
+        {"[state]\nkeep_finished = 10", "state.keep_finished: 1000 -> 10 (needs a restart)"},
         {"[plugins]\ndirectory = \"/opt/gz\"",
          "plugins.directory: " + dir + " -> /opt/gz (needs a restart)"},
         {"[plugins]\ndropin = \"/opt/gz.d\"",

@@ -234,3 +234,47 @@ test("cancel_workflow cancels pending and executing tasks", async () => {
   const again = await call(client, "cancel_workflow", { workflow_id: id });
   assert.deepEqual(again, { ok: false, error: { code: "invalid_argument", message: `workflow '${id}' is cancelled` } });
 });
+
+// Finished workflows do not pile up in memory: the hub keeps the newest [state] keep_finished
+// of them for query_status, and forgets older ones, whose rows stay in the database.
+test("the hub keeps only the newest keep_finished finished workflows; the database keeps all", async () => {
+  const p = stagePlugins();
+  const state = tempDir("gleitzeit-keep-state-");
+  const small = await startHub(
+    `[state]\ndirectory = ${q(state)}\nkeep_finished = 2\n` +
+      `[plugins]\nwatch = false\n` +
+      `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(p.PERSISTENCE_SQLITE)}\n` +
+      `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY_V1)}\n` +
+      `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +
+      `[[providers]]\nplugin = "provider-echo"\nfile = ${q(p.PROVIDER_ECHO)}\n`,
+  );
+  const c = connectClient(small.url);
+  try {
+    await connected(c);
+    for (const id of ["keep-1", "keep-2", "keep-3"]) {
+      const done = new Promise((resolve) => c.on("workflow_completed", (w) => w.workflow_id === id && resolve(w)));
+      const reply = await call(c, "submit_workflow", { workflow: { id, tasks: [{ id: "a", protocol: "echo/v1", method: "echo", params: { id } }] } });
+      assert.equal(reply.ok, true);
+      assert.deepEqual((await done).results, { a: { id } });
+    }
+    // The forgetting follows the last save of the third: poll briefly for it.
+    let list;
+    for (let i = 0; i < 50; ++i) {
+      list = (await call(c, "query_status", {})).workflows.map((w) => [w.id, w.state]);
+      if (list.length === 2) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(list, [["keep-2", "completed"], ["keep-3", "completed"]]);
+    assert.deepEqual(await call(c, "query_status", { workflow_id: "keep-1" }),
+      { ok: false, error: { code: "not_found", message: "no workflow 'keep-1'" } });
+    assert.equal((await call(c, "query_status", { workflow_id: "keep-2" })).workflow.tasks.a.result.id, "keep-2");
+    const file = join(state, "gleitzeit.db");
+    const rows = JSON.parse(execFileSync("python3", ["-c",
+      "import json,sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(json.dumps(c.execute(\"SELECT w.id, w.state, r.ok FROM workflows w JOIN results r ON r.task_id = w.id || '/a' ORDER BY w.id\").fetchall()))",
+      file]).toString());
+    assert.deepEqual(rows, [["keep-1", "completed", 1], ["keep-2", "completed", 1], ["keep-3", "completed", 1]]);
+  } finally {
+    c.close();
+    await small.stop();
+  }
+});

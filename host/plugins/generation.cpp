@@ -51,8 +51,8 @@ public:
     }
 
     void log(log_level level, std::string_view message) override {
-        gen_.ctx_.log(level, gen_.slot_name_ + " (" + gen_.lib_->info().name + " " +
-                                 gen_.lib_->info().version + "): " + std::string(message));
+        gen_.ctx_.log(level, gen_.slot_name_ + " (" + gen_.name() + " " + gen_.version() +
+                                 "): " + std::string(message));
     }
 
     void metric(std::string_view name, double value) override {
@@ -82,6 +82,27 @@ generation::generation(std::uint64_t number, std::string slot_name, std::shared_
     : number_(number), slot_name_(std::move(slot_name)), lib_(std::move(lib)),
       strand_(std::move(s)), ctx_(ctx), services_(std::make_unique<services_impl>(*this)) {}
 
+generation::generation(std::uint64_t number, std::string slot_name,
+                       std::shared_ptr<plugin> instance, std::string component_id,
+                       std::string version, strand s, host_context& ctx)
+    : number_(number), slot_name_(std::move(slot_name)), strand_(std::move(s)), ctx_(ctx),
+      component_id_(std::move(component_id)), component_version_(std::move(version)),
+      services_(std::make_unique<services_impl>(*this)), instance_(std::move(instance)) {}
+
+const std::string& generation::name() const noexcept {
+    return lib_ ? lib_->info().name : component_id_;
+}
+
+const std::string& generation::version() const noexcept {
+    return lib_ ? lib_->info().version : component_version_;
+}
+
+std::string generation::file() const { return lib_ ? lib_->file().string() : std::string(); }
+
+std::string generation::mapped() const {
+    return lib_ ? lib_->mapped_path().string() : std::string();
+}
+
 generation::~generation() {
     // The instance's code lives in the library: destroy it while the library is mapped.
     instance_.reset();
@@ -105,10 +126,10 @@ void generation::guarded(const char* what, const std::function<void()>& fn) noex
     try {
         fn();
     } catch (const std::exception& e) {
-        ctx_.log(log_level::error, slot_name_ + " (" + lib_->info().name + "): " + what +
+        ctx_.log(log_level::error, slot_name_ + " (" + name() + "): " + what +
                                        " threw: " + e.what());
     } catch (...) {
-        ctx_.log(log_level::error, slot_name_ + " (" + lib_->info().name + "): " + what +
+        ctx_.log(log_level::error, slot_name_ + " (" + name() + "): " + what +
                                        " threw a non-standard exception");
     }
 }

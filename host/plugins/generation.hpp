@@ -1,6 +1,7 @@
 #pragma once
 // One generation of a slot: a plugin instance, the library it came from, and the host
-// services it was started with. Internal to host/plugins.
+// services it was started with; or an instance that lives in the host itself (the proxy of a
+// remote component, hub/remote_slots.hpp), with no library at all. Internal to host/plugins.
 //
 // Lifetime is the point of this class. Everything that may call back into the plugin (a
 // posted function, a timer, a provider's completion) holds a shared_ptr to the generation,
@@ -40,6 +41,9 @@ class generation : public std::enable_shared_from_this<generation> {
 public:
     generation(std::uint64_t number, std::string slot_name, std::shared_ptr<library> lib,
                strand s, host_context& ctx);
+    /// A generation of the remote component `component_id`: `instance` is its proxy.
+    generation(std::uint64_t number, std::string slot_name, std::shared_ptr<plugin> instance,
+               std::string component_id, std::string version, strand s, host_context& ctx);
     ~generation();
 
     /// Creates the instance (the plugin's constructor runs here). Throws what it throws.
@@ -54,7 +58,15 @@ public:
     void guarded(const char* what, const std::function<void()>& fn) noexcept;
 
     std::uint64_t number() const noexcept { return number_; }
+    /// Only for a generation loaded from a library (not remote()).
     const library& lib() const noexcept { return *lib_; }
+    bool remote() const noexcept { return !lib_; }
+    /// The plugin's name, or the remote component's id.
+    const std::string& name() const noexcept;
+    const std::string& version() const noexcept;
+    /// The plugin file and its private copy; empty for a remote component.
+    std::string file() const;
+    std::string mapped() const;
     std::chrono::system_clock::time_point loaded_at() const noexcept { return loaded_at_; }
     std::map<std::string, double> gauges() const;
 
@@ -71,8 +83,9 @@ private:
     std::shared_ptr<library> lib_;
     strand strand_;
     host_context& ctx_;
+    std::string component_id_, component_version_; // a remote generation's
     std::unique_ptr<services_impl> services_;
-    std::unique_ptr<plugin> instance_;
+    std::shared_ptr<plugin> instance_;
     std::chrono::system_clock::time_point loaded_at_ = std::chrono::system_clock::now();
     bool stopped_ = false;
     mutable std::mutex mutex_; // timers and gauges: plugins may call host from any thread

@@ -16,16 +16,53 @@ namespace fs = std::filesystem;
 struct plugin_host::state {
     state(boost::asio::io_context& ioc, options o)
         : opts(std::move(o)), ctx{ioc, blocking, opts.log, opts.emit} {}
-    ~state() { blocking.join(); }
+    ~state() {
+        for (auto& [key, s] : slots)
+            if (s->remote())
+                s->stop_holding();
+        blocking.join();
+    }
 
-    /// The slot for `kind`, or for the provider `name`; made on first use.
-    std::shared_ptr<slot> slot_for(slot_kind kind, const std::string& name) {
+    /// The slot for `kind`, or for the provider `name`; made on first use. A plugin replaces
+    /// a remote component: the remote slot, whose strand is on the blocking pool, makes way
+    /// for one on the event loop (and is emptied by the caller).
+    std::shared_ptr<slot> slot_for(slot_kind kind, const std::string& name,
+                                   std::shared_ptr<slot>* replaced = nullptr) {
         std::lock_guard lock(mutex);
         auto key = kind == slot_kind::provider ? "provider:" + name : std::string(to_string(kind));
         auto& s = slots[key];
+        if (s && s->remote() && replaced)
+            *replaced = std::exchange(s, nullptr);
         if (!s)
             s = std::make_shared<slot>(key, kind, ctx, opts.drain_timeout);
         return s;
+    }
+    /// The remote slot for `kind`; an empty plugin slot makes way for one. Null when a plugin
+    /// runs in the slot.
+    std::shared_ptr<slot> remote_slot_for(slot_kind kind) {
+        std::lock_guard lock(mutex);
+        auto key = std::string(to_string(kind));
+        auto& s = slots[key];
+        if (s && !s->remote() && !s->view().empty())
+            return nullptr;
+        if (!s || !s->remote())
+            s = std::make_shared<slot>(key, kind, ctx, opts.drain_timeout, true);
+        return s;
+    }
+    /// `done`, and the on_filled hook after a success when `was_empty`.
+    done_fn telling(slot_kind kind, bool was_empty, done_fn done) {
+        std::function<void(slot_kind)> hook;
+        {
+            std::lock_guard lock(mutex);
+            hook = filled;
+        }
+        if (!was_empty || !hook)
+            return done;
+        return [kind, hook, done = std::move(done)](const std::string& error) {
+            done(error);
+            if (error.empty())
+                hook(kind);
+        };
     }
     std::shared_ptr<slot> find(const std::string& key) const {
         std::lock_guard lock(mutex);
@@ -34,10 +71,13 @@ struct plugin_host::state {
     }
 
     options opts;
-    boost::asio::thread_pool blocking{2};
+    // Two for SQLite and the plugins' blocking jobs, and one for each slot a remote component
+    // may fill, whose calls hold a thread while they wait for the component's reply.
+    boost::asio::thread_pool blocking{6};
     host_context ctx;
     mutable std::mutex mutex;
     std::map<std::string, std::shared_ptr<slot>> slots; // "queue", ..., "provider:<name>"
+    std::function<void(slot_kind)> filled;
 };
 
 namespace {
@@ -78,7 +118,16 @@ void plugin_host::set_slot(slot_kind kind, const fs::path& file, boost::json::ob
                                                ": " + e.what());
         return done(e.what());
     }
-    state_->slot_for(kind, "")->install(std::move(lib), std::move(config), std::move(done));
+    std::shared_ptr<slot> remote;
+    auto s = state_->slot_for(kind, "", &remote);
+    auto was_empty = s->view().empty();
+    if (remote) // the component stays connected, but no longer fills the slot
+        done = [remote, s, done = std::move(done)](const std::string& error) {
+            remote->hand_over(s);
+            done(error);
+        };
+    s->install(std::move(lib), std::move(config),
+               state_->telling(kind, was_empty, std::move(done)));
 }
 
 void plugin_host::set_provider(const fs::path& file, boost::json::object config, done_fn done) {
@@ -143,6 +192,37 @@ void plugin_host::unload_slot(slot_kind kind, done_fn done) {
     s->unload(std::move(done));
 }
 
+void plugin_host::fill_remote(slot_kind kind, std::shared_ptr<plugin> instance,
+                              std::string component_id, std::string version, done_fn done) {
+    auto name = std::string(to_string(kind));
+    if (kind == slot_kind::provider)
+        return done("providers are not slots a remote component fills");
+    auto s = state_->remote_slot_for(kind);
+    if (!s) {
+        auto running = state_->find(name)->view();
+        return done("the " + name + " slot runs the plugin '" +
+                    (running.empty() ? std::string("?") : running.front().name) + "'");
+    }
+    s->fill(std::move(instance), std::move(component_id), std::move(version),
+            state_->telling(kind, true, std::move(done)));
+}
+
+void plugin_host::vacate_remote(slot_kind kind, std::string component_id, done_fn done) {
+    auto s = state_->find(std::string(to_string(kind)));
+    if (!s || !s->remote())
+        return done("the " + std::string(to_string(kind)) + " slot has no remote component");
+    // Only a queue holds its calls: without one, a task that became ready would fail. The
+    // other slots without an instance skip (persistence, registry) or refuse (resolver),
+    // which beats stalling the pipeline until a component comes.
+    auto hold = kind == slot_kind::queue ? state_->opts.remote_hold : std::chrono::milliseconds(0);
+    s->vacate(std::move(component_id), hold, std::move(done));
+}
+
+void plugin_host::on_filled(std::function<void(slot_kind)> fn) {
+    std::lock_guard lock(state_->mutex);
+    state_->filled = std::move(fn);
+}
+
 void plugin_host::unload_provider(const std::string& name, done_fn done) {
     auto s = state_->find("provider:" + name);
     if (!s)
@@ -192,6 +272,10 @@ boost::json::array plugin_host::describe() const {
                                   {"loaded_at", iso_time(g.loaded_at)},
                                   {"state", g.draining ? "draining" : "active"},
                                   {"in_flight", g.in_flight}};
+            if (g.remote) {
+                o["remote"] = true;
+                o["component_id"] = g.name;
+            }
             if (g.swap_pause_ms >= 0)
                 o["swap_pause_ms"] = g.swap_pause_ms;
             gens.push_back(std::move(o));

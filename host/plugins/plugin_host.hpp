@@ -32,6 +32,8 @@ public:
         std::chrono::milliseconds drain_timeout{30000};
         std::function<void(log_level, const std::string&)> log; // default: standard error
         std::function<void(std::string_view event, boost::json::object payload)> emit;
+        /// How long a remote queue's calls wait for the next component after one went.
+        std::chrono::milliseconds remote_hold{10000};
     };
 
     plugin_host(boost::asio::io_context& ioc, options opts);
@@ -52,6 +54,19 @@ public:
     std::string check(const std::filesystem::path& file, std::optional<slot_kind> expected) const;
     /// Empties a stateful slot.
     void unload_slot(slot_kind kind, done_fn done);
+
+    /// Fills an empty stateful slot with `instance`, the in-host proxy of the remote
+    /// component `component_id` (no library). Its calls run on the blocking pool, since the
+    /// proxy waits for the component's replies. Refused while the slot is filled.
+    void fill_remote(slot_kind kind, std::shared_ptr<plugin> instance, std::string component_id,
+                     std::string version, done_fn done);
+    /// Empties the slot `component_id` fills, if it still does. A queue's calls from then on
+    /// wait up to options::remote_hold for the next component to fill it.
+    void vacate_remote(slot_kind kind, std::string component_id, done_fn done);
+    /// `fn` is told of every stateful slot that was empty and got an instance (a plugin
+    /// loaded, a remote component filled it), not of swaps, which carry the state over: the
+    /// pipeline then gives the new instance what the old one took along. Set once, at start.
+    void on_filled(std::function<void(slot_kind)> fn);
     /// Drains a provider and unloads it.
     void unload_provider(const std::string& name, done_fn done);
 

@@ -10,9 +10,11 @@ using clock = std::chrono::steady_clock;
 namespace {
 
 // SQLite and the like block: the persistence slot's calls run on the blocking pool, one at a
-// time, never on the event loop (plugin-api persistence.hpp).
-strand strand_for(slot_kind kind, host_context& ctx) {
-    if (kind == slot_kind::persistence)
+// time, never on the event loop (plugin-api persistence.hpp). So do a remote component's,
+// which wait for its replies: on the event loop, with [server] threads = 1, the wait would
+// hold up the very connection the reply comes on.
+strand strand_for(slot_kind kind, bool remote, host_context& ctx) {
+    if (kind == slot_kind::persistence || remote)
         return strand(asio::any_io_executor(ctx.blocking.get_executor()));
     return strand(asio::any_io_executor(ctx.ioc.get_executor()));
 }
@@ -36,13 +38,14 @@ std::string what_of(std::exception_ptr e) {
     }
 }
 
-slot::slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain)
-    : name_(std::move(name)), kind_(kind), ctx_(ctx), strand_(strand_for(kind, ctx)),
-      drain_(drain) {}
+slot::slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain,
+           bool remote)
+    : name_(std::move(name)), kind_(kind), remote_(remote), ctx_(ctx),
+      strand_(strand_for(kind, remote, ctx)), drain_(drain) {}
 
 std::string slot::log_name(const generation& g) const {
-    return g.lib().info().name + " " + g.lib().info().version + " (generation " +
-           std::to_string(g.number()) + ")";
+    return (g.remote() ? "remote component " : "") + g.name() + " " + g.version() +
+           " (generation " + std::to_string(g.number()) + ")";
 }
 
 void slot::refuse(const library& lib, const std::string& why, const done_fn& done) {
@@ -257,9 +260,95 @@ void slot::unload(done_fn done) {
 }
 
 void slot::with(std::function<void(plugin*)> fn) {
-    asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)] {
+    asio::post(strand_, [self = shared_from_this(), fn = std::move(fn)]() mutable {
+        if (self->hold_timer_)
+            return self->held_.push_back(std::move(fn));
         fn(self->current_ ? &self->current_->instance() : nullptr);
     });
+}
+
+void slot::fill(std::shared_ptr<plugin> instance, std::string component_id, std::string version,
+                done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), instance = std::move(instance),
+                         id = std::move(component_id), version = std::move(version),
+                         done = std::move(done)]() mutable {
+        if (self->current_)
+            return done("the " + self->name_ + " slot is filled already, by " +
+                        self->log_name(*self->current_));
+        self->current_ = std::make_shared<generation>(++self->generations_, self->name_,
+                                                      std::move(instance), std::move(id),
+                                                      std::move(version), self->strand_, self->ctx_);
+        self->publish();
+        self->ctx_.log(log_level::info, "slot " + self->name_ + ": filled by " +
+                                            self->log_name(*self->current_));
+        // Before anything newer: the held calls came first.
+        self->release_held();
+        done("");
+    });
+}
+
+void slot::vacate(std::string component_id, std::chrono::milliseconds hold, done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), id = std::move(component_id), hold,
+                         done = std::move(done)] {
+        auto& g = self->current_;
+        if (!g || !g->remote() || g->name() != id)
+            return done("component " + id + " does not fill the " + self->name_ + " slot");
+        self->ctx_.log(log_level::info, "slot " + self->name_ + ": " + self->log_name(*g) +
+                                            " went; calls wait up to " +
+                                            std::to_string(hold.count()) +
+                                            " ms for the next component");
+        auto old = std::exchange(g, nullptr);
+        old->stop();
+        self->publish();
+        done("");
+        if (hold.count() <= 0)
+            return;
+        self->hold_timer_ = std::make_unique<asio::steady_timer>(self->strand_, hold);
+        self->hold_timer_->async_wait([weak = std::weak_ptr<slot>(self)](boost::system::error_code ec) {
+            auto s = weak.lock();
+            if (ec || !s || !s->hold_timer_)
+                return;
+            if (!s->held_.empty())
+                s->ctx_.log(log_level::warn, "slot " + s->name_ + ": no component came; " +
+                                                 std::to_string(s->held_.size()) +
+                                                 " held calls find the slot empty");
+            s->release_held();
+        });
+    });
+}
+
+void slot::hand_over(std::shared_ptr<slot> next) {
+    asio::post(strand_, [self = shared_from_this(), next = std::move(next)] {
+        if (self->hold_timer_)
+            self->hold_timer_->cancel();
+        self->hold_timer_.reset();
+        for (auto& fn : std::exchange(self->held_, {}))
+            next->with(std::move(fn));
+        if (auto old = std::exchange(self->current_, nullptr)) {
+            self->ctx_.log(log_level::info, "slot " + self->name_ + ": a plugin replaces " +
+                                                self->log_name(*old));
+            old->stop();
+            self->publish();
+        }
+    });
+}
+
+void slot::stop_holding() {
+    asio::post(strand_, [self = shared_from_this()] {
+        if (self->hold_timer_)
+            self->hold_timer_->cancel();
+        self->hold_timer_.reset();
+        self->held_.clear();
+    });
+}
+
+void slot::release_held() {
+    if (hold_timer_)
+        hold_timer_->cancel();
+    hold_timer_.reset();
+    auto held = std::exchange(held_, {});
+    for (auto& fn : held)
+        fn(current_ ? &current_->instance() : nullptr);
 }
 
 void slot::execute(method_call call, provider::done_fn done) {
@@ -308,10 +397,11 @@ void slot::publish() {
             continue;
         generation_view gv;
         gv.number = g->number();
-        gv.name = g->lib().info().name;
-        gv.version = g->lib().info().version;
-        gv.file = g->lib().file().string();
-        gv.mapped = g->lib().mapped_path().string();
+        gv.name = g->name();
+        gv.version = g->version();
+        gv.file = g->file();
+        gv.mapped = g->mapped();
+        gv.remote = g->remote();
         gv.loaded_at = g->loaded_at();
         gv.swap_pause_ms = g->swap_pause_ms;
         gv.draining = g == draining_.get();

@@ -10,8 +10,13 @@
 // while the old generation serves, and the pause is only the two strand jobs around them
 // (slot_handoff.cpp). Any failure leaves the old generation current, with its state untouched. Providers swap like nginx workers:
 // new calls go to the new generation at once; the old one finishes its calls in flight, up
-// to the drain timeout, then goes. At most two generations live at once. Internal to
-// host/plugins.
+// to the drain timeout, then goes. At most two generations live at once.
+//
+// A remote slot is filled by a remote component instead (fill): its generation is the
+// component's proxy, which waits for the component's replies, so its strand runs on the
+// blocking pool, never on the event loop. When the component goes (vacate), the slot empties
+// and may pause as a swap does: calls wait, up to a bound, for the next component. Internal
+// to host/plugins.
 
 #include "plugins/generation.hpp"
 
@@ -43,15 +48,19 @@ struct generation_view {
     std::chrono::system_clock::time_point loaded_at;
     double swap_pause_ms = -1; // -1: it was loaded, not swapped in
     bool draining = false;
+    bool remote = false; // a remote component's; `name` is its component id
     int in_flight = 0;
 };
 
 class slot : public std::enable_shared_from_this<slot> {
 public:
-    slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain);
+    /// `remote`: the slot of a remote component (its strand runs on the blocking pool).
+    slot(std::string name, slot_kind kind, host_context& ctx, std::chrono::milliseconds drain,
+         bool remote = false);
 
     const std::string& name() const noexcept { return name_; }
     slot_kind kind() const noexcept { return kind_; }
+    bool remote() const noexcept { return remote_; }
 
     /// Loads `lib` into the slot, swapping out the current generation if there is one.
     void install(std::shared_ptr<library> lib, boost::json::object config, done_fn done);
@@ -61,6 +70,21 @@ public:
     void with(std::function<void(plugin*)> fn);
     /// Provider slots: runs `call` on the current generation. `done` runs exactly once.
     void execute(method_call call, provider::done_fn done);
+
+    /// Remote slots: makes `instance`, the proxy of the remote component `component_id`, the
+    /// current generation; refused while the slot is filled. Calls held since the previous
+    /// component went run on it first, in order.
+    void fill(std::shared_ptr<plugin> instance, std::string component_id, std::string version,
+              done_fn done);
+    /// Remote slots: empties the slot if `component_id` fills it. Calls from then on wait up
+    /// to `hold` (if any) for the next component, then get an empty slot.
+    void vacate(std::string component_id, std::chrono::milliseconds hold, done_fn done);
+    /// Remote slots, when a plugin replaces the component: the component's proxy stops, and
+    /// the calls held for a next component go to `next`, in order.
+    void hand_over(std::shared_ptr<slot> next);
+    /// At exit: held calls are dropped and the hold ends, so that the blocking pool can be
+    /// joined without waiting out the hold.
+    void stop_holding();
 
     /// A snapshot, safe from any thread: the current generation first, then a draining one.
     std::vector<generation_view> view() const;
@@ -89,9 +113,12 @@ private:
     void drained(const std::shared_ptr<generation>& old);
     void publish();
     std::string log_name(const generation& g) const;
+    /// Runs the held calls with the current instance (null: the hold ran out).
+    void release_held();
 
     std::string name_;
     slot_kind kind_;
+    bool remote_;
     host_context& ctx_;
     strand strand_;
     std::chrono::milliseconds drain_;
@@ -104,6 +131,8 @@ private:
     int unload_waits_ = 0;                   // 5 ms waits for the previous generation to go
     std::shared_ptr<generation> view_current_; // current_ as other threads may see it
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
+    std::vector<std::function<void(plugin*)>> held_; // calls waiting for the next component
+    std::unique_ptr<boost::asio::steady_timer> hold_timer_; // set while calls are held
     // What view() reads from other threads.
     mutable std::mutex view_mutex_;
     std::vector<generation_view> view_;

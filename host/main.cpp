@@ -230,6 +230,21 @@ int main(int argc, char** argv) {
     reload = std::make_shared<gleitzeit::config::reloader>(
         args.config, gleitzeit::config::parse_options{}, file_cfg, plugins,
         [&hub](const gleitzeit::config::settings& next) { hub.set_tokens(next.tokens); });
+    // A remote component fills a slot the running config marks remote; a slot that was empty
+    // and got an instance (a plugin or a component) gets from the pipeline what it needs.
+    registry->serve_slots(
+        plugins,
+        [&reload](gleitzeit::slot_kind kind) {
+            auto running = reload->running();
+            auto it = running.slots.find(kind);
+            return it != running.slots.end() && it->second.remote;
+        },
+        std::chrono::milliseconds(10000));
+    plugins.on_filled([&workflows, weak = std::weak_ptr(registry)](gleitzeit::slot_kind kind) {
+        workflows.slot_filled(kind);
+        if (auto r = weak.lock())
+            r->slot_filled(kind);
+    });
     http.mount(s.path, opts.engine, io);
     gleitzeit::http::status_info status;
     status.version = GLEITZEIT_VERSION;

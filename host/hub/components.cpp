@@ -2,7 +2,9 @@
 
 #include "hub/pipeline.hpp"
 #include "hub/remote_provider.hpp"
+#include "hub/remote_slots.hpp"
 #include "hub/routing.hpp"
+#include "plugins/plugin_host.hpp"
 
 #include <gleitzeit/plugin.hpp>
 
@@ -11,6 +13,7 @@
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
 
+#include <atomic>
 #include <iostream>
 #include <regex>
 
@@ -21,12 +24,18 @@ namespace json = boost::json;
 
 struct components::component {
     std::string id, type, version, socket_id;
+    slot_kind kind = slot_kind::provider;
     std::vector<std::string> capabilities;
     std::vector<std::string> protocols;
     std::size_t max_concurrency = 1;
     std::string connected_at, last_heartbeat;
     json::object metrics;
     std::unique_ptr<asio::steady_timer> heartbeat;
+    // A provider's, to register it again with a registry that comes later.
+    std::vector<protocol_spec> specs;
+    std::shared_ptr<provider_link> link;
+    // A slot component's: set on the slot's strand once it fills the slot, read by gone().
+    std::atomic<bool> fills_slot{false};
 };
 
 namespace {
@@ -56,6 +65,14 @@ components::components(asio::io_context& ioc, pipeline& workflows, emit_fn emit,
       heartbeat_interval_(heartbeat_interval) {}
 
 components::~components() = default;
+
+void components::serve_slots(plugins::plugin_host& plugins, std::function<bool(slot_kind)> remote,
+                             std::chrono::milliseconds call_timeout) {
+    std::lock_guard lock(mutex_);
+    plugins_ = &plugins;
+    remote_ = std::move(remote);
+    call_timeout_ = call_timeout;
+}
 
 void components::install(const sio::socket_ptr& s, const access& who) {
     std::weak_ptr<components> weak = shared_from_this();
@@ -113,7 +130,7 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
         if (!o)
             return reply(ack, refused("the payload must be an object"));
         c->type = optional_string(*o, "component_type");
-        slot_kind kind;
+        slot_kind& kind = c->kind;
         if (!slot_kind_from_string(c->type, kind))
             return reply(ack, refused("component_type must be one of provider, queue, resolver, "
                                       "registry, persistence (got '" + c->type + "')"));
@@ -140,6 +157,12 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
         }
         if (kind == slot_kind::provider && specs.empty())
             return reply(ack, refused("a provider must register at least one protocol"));
+        if (kind != slot_kind::provider) {
+            std::lock_guard lock(mutex_);
+            if (!plugins_ || !remote_(kind))
+                return reply(ack, refused("the " + c->type + " slot is not configured remote (config: [slots." +
+                                          c->type + "] remote = true)"));
+        }
     } catch (const std::exception& e) {
         return reply(ack, refused(e.what()));
     }
@@ -179,11 +202,56 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
                   << std::endl;
         self->heartbeat(ws, c);
     };
-    if (c->type == "provider")
-        workflows_.add_provider(c->id, std::move(specs), c->max_concurrency,
-                                remote_provider(s, c->id), std::move(announce));
-    else
-        announce();
+    if (c->kind == slot_kind::provider) {
+        c->specs = specs;
+        c->link = remote_provider(s, c->id);
+        workflows_.add_provider(c->id, std::move(specs), c->max_concurrency, c->link,
+                                std::move(announce));
+    } else {
+        fill_slot(s, c, c->kind, std::move(announce), ack);
+    }
+}
+
+void components::fill_slot(const sio::socket_ptr& s, const std::shared_ptr<component>& c,
+                           slot_kind kind, std::function<void()> announce,
+                           const sio::ack_fn& ack) {
+    auto link = std::make_shared<component_link>(s, c->id, kind, call_timeout_);
+    plugins_->fill_remote(
+        kind, remote_slot(kind, std::move(link)), c->id, c->version,
+        [self = shared_from_this(), ws = std::weak_ptr<sio::socket>(s), c, kind,
+         announce = std::move(announce), ack](const std::string& error) {
+            if (!error.empty()) {
+                self->forget(c);
+                return reply(ack, refused(error));
+            }
+            c->fills_slot = true;
+            // Gone while it was being put in: gone() may have missed fills_slot.
+            if (auto s = ws.lock(); !s || !s->connected())
+                return self->plugins_->vacate_remote(kind, c->id, [](const std::string&) {});
+            announce();
+        });
+}
+
+void components::forget(const std::shared_ptr<component>& c) {
+    std::lock_guard lock(mutex_);
+    if (auto it = by_id_.find(c->id); it != by_id_.end() && it->second == c)
+        by_id_.erase(it);
+    if (auto it = id_of_socket_.find(c->socket_id); it != id_of_socket_.end() && it->second == c->id)
+        id_of_socket_.erase(it);
+}
+
+void components::slot_filled(slot_kind kind) {
+    if (kind != slot_kind::registry)
+        return;
+    std::vector<std::shared_ptr<component>> providers;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, c] : by_id_)
+            if (c->kind == slot_kind::provider && c->link)
+                providers.push_back(c);
+    }
+    for (const auto& c : providers)
+        workflows_.add_provider(c->id, c->specs, c->max_concurrency, c->link, [] {});
 }
 
 void components::heartbeat(std::weak_ptr<sio::socket> ws, std::shared_ptr<component> c) {
@@ -222,8 +290,12 @@ void components::gone(const std::string& socket_id) {
         std::cerr << "gleitzeitd: component " << c->id << " disconnected; " << requeued
                   << " calls in flight requeued" << std::endl;
     };
-    if (c->type == "provider")
+    if (c->kind == slot_kind::provider)
         workflows_.remove_provider(c->id, tell);
+    else if (c->fills_slot)
+        // Told once the slot is empty: a component that registers after hearing it finds
+        // the slot free.
+        plugins_->vacate_remote(c->kind, c->id, [tell](const std::string&) { tell(0); });
     else
         tell(0);
 }

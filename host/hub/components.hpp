@@ -7,10 +7,16 @@
 //   list_components -> {ok, components: [...]}
 // and component_connected / component_disconnected to room "components". A provider
 // becomes a provider of the pipeline until its connection goes; then its calls in flight
-// are requeued. docs/events.md has the schemas.
+// are requeued. A queue, resolver, registry or persistence component fills its slot
+// (remote_slots.hpp) when the running config says [slots.<type>] remote = true, and only
+// while no other component fills it; when its connection goes, the slot empties and waits
+// for the next one. docs/events.md has the schemas.
 
+#include "hub/provider_link.hpp"
 #include "hub/roles.hpp"
 #include "sio/socket.hpp"
+
+#include <gleitzeit/plugin.hpp>
 
 #include <boost/json/object.hpp>
 
@@ -23,6 +29,9 @@
 
 namespace boost::asio {
 class io_context;
+}
+namespace gleitzeit::plugins {
+class plugin_host;
 }
 
 namespace gleitzeit::hub {
@@ -41,12 +50,23 @@ public:
 
     /// Offers register_component, heartbeat_response and list_components on `s`.
     void install(const sio::socket_ptr& s, const access& who);
+    /// Lets queue, resolver, registry and persistence components fill the slots of `plugins`
+    /// that `remote` says the running config marks remote; each call waits at most
+    /// `call_timeout` for the component's reply. Without it they are refused. Set once, at start.
+    void serve_slots(plugins::plugin_host& plugins, std::function<bool(slot_kind)> remote,
+                     std::chrono::milliseconds call_timeout);
+    /// A slot that was empty got an instance: a new registry learns the remote providers.
+    void slot_filled(slot_kind kind);
 
 private:
     struct component;
 
     void register_component(const sio::socket_ptr& s, const boost::json::value& payload,
                             const sio::ack_fn& ack);
+    /// Puts the component in its slot; `announce` once it is there, else refused.
+    void fill_slot(const sio::socket_ptr& s, const std::shared_ptr<component>& c, slot_kind kind,
+                   std::function<void()> announce, const sio::ack_fn& ack);
+    void forget(const std::shared_ptr<component>& c);
     void heartbeat(std::weak_ptr<sio::socket> s, std::shared_ptr<component> c);
     void gone(const std::string& socket_id);
     void list(const sio::ack_fn& ack);
@@ -55,6 +75,9 @@ private:
     pipeline& workflows_;
     emit_fn emit_;
     std::chrono::milliseconds heartbeat_interval_;
+    plugins::plugin_host* plugins_ = nullptr; // set by serve_slots
+    std::function<bool(slot_kind)> remote_;
+    std::chrono::milliseconds call_timeout_{10000};
     std::mutex mutex_; // the handlers run on the connections' own strands
     std::map<std::string, std::shared_ptr<component>> by_id_;
     std::map<std::string, std::string> id_of_socket_;

@@ -11,6 +11,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <gleitzeit/plugin.hpp>
 #include <gleitzeit/types.hpp>
 
 #include <functional>
@@ -70,6 +71,10 @@ public:
     /// Every provider, in-process and remote: [{name, local, protocols, max_concurrency,
     /// in_flight}].
     void providers(std::function<void(boost::json::array)> done);
+    /// A slot that was empty got an instance (plugins::plugin_host::on_filled), which knows
+    /// nothing yet: a queue gets every ready task back, a registry the in-process providers
+    /// (remote ones: components::slot_filled). pipeline_slots.cpp.
+    void slot_filled(slot_kind kind);
 
 private:
     struct state;

@@ -1,0 +1,59 @@
+// What the pipeline gives a slot that was empty and got an instance: a plugin loaded into it,
+// or a remote component that registered for it (a previous component went with everything
+// it held).
+
+#include "hub/pipeline_state.hpp"
+#include "plugins/plugin_host.hpp"
+
+#include <gleitzeit/queue.hpp>
+
+#include <iostream>
+#include <set>
+
+namespace gleitzeit::hub {
+
+void pipeline::slot_filled(slot_kind kind) {
+    if (kind == slot_kind::registry)
+        return state_->on_strand([](state& s) { s.refresh_providers(nullptr); });
+    if (kind != slot_kind::queue)
+        return;
+    // Every ready task goes back, except those the pipeline is about to send anyway: a
+    // second copy of those would be refused as a duplicate, and the pipeline fails a task the
+    // queue refuses. A batch already on its way reaches the queue first (the slot's strand
+    // keeps order), so its tasks are refused here as duplicates, which is harmless.
+    state_->on_strand([](state& s) {
+        std::set<std::pair<std::string, std::string>> on_their_way;
+        for (const auto& t : s.to_enqueue)
+            on_their_way.emplace(t.workflow_id, t.id);
+        std::vector<task> back;
+        for (const auto& [wf_id, wf] : s.workflows)
+            for (const auto& [id, e] : wf.tasks)
+                if (e.t.state == task_state::ready && !on_their_way.count({wf_id, id}))
+                    back.push_back(qualified(e.t));
+        if (back.empty())
+            return;
+        s.plugins.with_slot(slot_kind::queue, [self = s.shared_from_this(),
+                                               back = std::move(back)](plugin* p) mutable {
+            auto* q = dynamic_cast<queue*>(p);
+            std::size_t queued = 0;
+            std::string refused;
+            for (auto& t : back) {
+                try {
+                    if (!q)
+                        throw std::runtime_error("the queue slot is empty again");
+                    q->enqueue(std::move(t));
+                    ++queued;
+                } catch (const std::exception& e) {
+                    refused = e.what(); // queued already, as a rule; the last reason is logged
+                }
+            }
+            std::cerr << "gleitzeitd: the queue slot was filled: " << queued << " of "
+                      << back.size() << " ready tasks put back"
+                      << (refused.empty() ? std::string() : " (not the others: " + refused + ")")
+                      << std::endl;
+            self->on_strand([](state& s) { s.dispatch(); });
+        });
+    });
+}
+
+} // namespace gleitzeit::hub

@@ -1,0 +1,26 @@
+#pragma once
+// The stateful slots filled by remote components (DESIGN §5: "the hub talks to a slot
+// through one endpoint abstraction, local or remote, so the pipeline is written once"). Each
+// proxy implements a slot's typed interface (gleitzeit/queue.hpp, resolver.hpp,
+// registry.hpp, persistence.hpp) by sending that slot's events to the component and waiting
+// for its reply; the pipeline calls it exactly as it calls a plugin. docs/events.md,
+// "Remote slots", has the events and their schemas.
+//
+// What a proxy does when its component went while a call was out: a queue takes the task
+// as if it had queued it (the pipeline puts every ready task back when the slot is filled
+// again), and hands out none; anything else fails with component_gone, as a plugin's throw.
+// Calls the pipeline does not expect to fail (forget, register_provider, remove, ...) log
+// the failure rather than throw it.
+
+#include "hub/component_link.hpp"
+
+#include <gleitzeit/plugin.hpp>
+
+#include <memory>
+
+namespace gleitzeit::hub {
+
+/// The proxy of the component behind `link`, for the slot `kind` (not provider).
+std::shared_ptr<plugin> remote_slot(slot_kind kind, std::shared_ptr<const component_link> link);
+
+} // namespace gleitzeit::hub

@@ -33,7 +33,9 @@ before(async () => {
       `[plugins]\nwatch = false\n` +
       `[slots.queue]\nplugin = "queue-memory"\nfile = ${file("QUEUE_MEMORY_V1")}\n` +
       `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${file("RESOLVER_DAG")}\n` +
-      `[slots.registry]\nplugin = "registry-default"\nfile = ${file("REGISTRY_DEFAULT")}\n`,
+      `[slots.registry]\nplugin = "registry-default"\nfile = ${file("REGISTRY_DEFAULT")}\n` +
+      // A component of the component role fills a slot configured remote (remote_slots.test).
+      `[slots.persistence]\nremote = true\n`,
   );
   admin = await hub.connect(token("admin"));
   observer = await hub.connect(token("observe"));
@@ -121,12 +123,13 @@ test("each role may do only its own part; refusals have exact answers and leave 
   );
   assert.deepEqual(await componentIds(), []);
 
-  // What it may do, it can: a queue with the component role, a provider with the provider role.
-  const queue = await call(by.component, "register_component", { component_type: "queue", component_id: "q-1" });
-  assert.deepEqual(queue, { ok: true, component_id: "q-1", component_type: "queue", heartbeat_interval_ms: 200 });
+  // What it may do, it can: a persistence component with the component role, a provider
+  // with the provider role.
+  const store = await call(by.component, "register_component", { component_type: "persistence", component_id: "s-1" });
+  assert.deepEqual(store, { ok: true, component_id: "s-1", component_type: "persistence", heartbeat_interval_ms: 200 });
   const prov = await call(by.provider, "register_component", provider({ component_id: "p-1" }));
   assert.deepEqual(prov, { ok: true, component_id: "p-1", component_type: "provider", heartbeat_interval_ms: 200 });
-  assert.deepEqual(await componentIds(), ["p-1", "q-1"]);
+  assert.deepEqual(await componentIds(), ["p-1", "s-1"]);
 
   // submit_workflow needs submit; nothing of a refused submission exists afterwards.
   const workflow = { id: "refused-wf", tasks: [{ id: "a", protocol: "echo/v1", method: "echo", params: {} }] };

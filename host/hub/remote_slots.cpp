@@ -156,8 +156,13 @@ public:
     }
 
     std::optional<protocol_spec> find_protocol(const std::string& id) const override {
-        auto r = link_->call("find_protocol", {{"protocol_id", id}});
-        return optional_field<protocol_spec>(*link_, r, "protocol", "find_protocol");
+        try {
+            auto r = link_->call("find_protocol", {{"protocol_id", id}});
+            return optional_field<protocol_spec>(*link_, r, "protocol", "find_protocol");
+        } catch (const std::exception& e) {
+            link_->log_failure("find_protocol", e);
+            return std::nullopt;
+        }
     }
 
     void register_provider(const provider_info& p) override {
@@ -176,9 +181,15 @@ public:
         link_->call("validate_call", {{"protocol", protocol}, {"method", method}, {"params", params}});
     }
 
+    // No choice is an answer the pipeline takes: it picks a provider with a free credit.
     std::optional<std::string> find_provider(const std::string& protocol) override {
-        auto r = link_->call("find_provider", {{"protocol", protocol}});
-        return optional_field<std::string>(*link_, r, "provider", "find_provider");
+        try {
+            auto r = link_->call("find_provider", {{"protocol", protocol}});
+            return optional_field<std::string>(*link_, r, "provider", "find_provider");
+        } catch (const std::exception& e) {
+            link_->log_failure("find_provider", e);
+            return std::nullopt;
+        }
     }
 
     void track_load(const std::string& provider_id, int delta) override {

@@ -9,8 +9,8 @@
 // What a proxy does when its component went while a call was out: a queue takes the task
 // as if it had queued it (the pipeline puts every ready task back when the slot is filled
 // again), and hands out none; anything else fails with component_gone, as a plugin's throw.
-// Calls the pipeline does not expect to fail (forget, register_provider, remove, ...) log
-// the failure rather than throw it.
+// Calls the pipeline does not expect to fail (forget, register_provider, remove,
+// find_provider, ...) log the failure and answer "nothing" rather than throw it.
 
 #include "hub/component_link.hpp"
 

@@ -7,7 +7,7 @@
 // new one that takes over without a task lost, and all four remote with [server] threads = 1.
 import { after, afterEach, test } from "node:test";
 import assert from "node:assert/strict";
-import { call, health, nextEvent, pollUntil, q, removeTempDirs, slotOf, stagePlugins, startHub } from "./plugin_harness.mjs";
+import { call, health, nextEvent, pollUntil, q, removeTempDirs, sleep, slotOf, stagePlugins, startHub } from "./plugin_harness.mjs";
 import { startPersistence, startQueue, startRegistry, startResolver } from "./remote_components.mjs";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
@@ -210,6 +210,10 @@ test("a remote registry learns the providers, checks every task, and refuses wha
   assert.deepEqual(end.results, expected(tasks));
   const checked = sent(registry, "validate_call").slice(before);
   assert.deepEqual(checked.map((p) => [p.protocol, p.method, p.params]), tasks.map((t) => ["echo/v1", "echo", t.params]));
+  // It chose the provider of every task, once each, and was told of each start.
+  assert.deepEqual(sent(registry, "find_provider").map((p) => p.protocol), tasks.map(() => "echo/v1"));
+  const starts = sent(registry, "track_load").filter((p) => p.delta === 1);
+  assert.deepEqual(starts.map((p) => p.provider_id), tasks.map(() => "provider-echo"));
   assertStamped(registry);
 
   const refused = await run(client, { tasks: [{ id: "x", protocol: "echo/v1", method: "nope", params: {} }] });
@@ -261,6 +265,8 @@ test("a remote queue that goes mid-workflow loses no task: the next one gets the
         first.close();
         await gone;
         assert.equal(await slotOf(client, "queue"), undefined);
+        // Tasks running meanwhile finish and release others: the queue's calls wait.
+        await sleep(200);
         const next = registered(await startQueue(hub.url, "queue-b"), "queue");
         return next;
       })().then(swapped.resolve, swapped.reject);

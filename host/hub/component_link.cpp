@@ -21,8 +21,7 @@ std::string component_link::who() const {
 }
 
 void component_link::log_failure(std::string_view event, const std::exception& e) const {
-    std::cerr << "gleitzeitd: " << event << " to " << who() << " failed: " << e.what()
-              << std::endl;
+    std::cerr << "gleitzeitd: " << event << " to " << who() << " failed: " << e.what() << std::endl;
 }
 
 json::object component_link::call(std::string_view event, json::object payload,
@@ -43,15 +42,13 @@ json::object component_link::call(std::string_view event, json::object payload,
     // The socket's own timer answers at timeout_; this bound only guards against a lost one.
     if (reply.wait_for(timeout_ + std::chrono::seconds(1)) != std::future_status::ready)
         throw error(error_code::timeout, who() + " did not answer " + std::string(event) +
-                                             " within " + std::to_string(timeout_.count()) +
-                                             " ms");
+                                             " within " + std::to_string(timeout_.count()) + " ms");
     auto m = reply.get();
     if (!m) {
         if (auto c = connection_.lock(); !c || !c->connected())
             throw gone();
         throw error(error_code::timeout, who() + " did not answer " + std::string(event) +
-                                             " within " + std::to_string(timeout_.count()) +
-                                             " ms");
+                                             " within " + std::to_string(timeout_.count()) + " ms");
     }
     const auto* o = m->args.empty() ? nullptr : m->args[0].if_object();
     const auto* ok = o ? o->if_contains("ok") : nullptr;

@@ -28,8 +28,8 @@ public:
 
 class component_link {
 public:
-    component_link(std::weak_ptr<sio::socket> connection, std::string component_id,
-                   slot_kind kind, std::chrono::milliseconds timeout);
+    component_link(std::weak_ptr<sio::socket> connection, std::string component_id, slot_kind kind,
+                   std::chrono::milliseconds timeout);
 
     /// Emits `event` with `payload` (and the routing fields) and returns the reply,
     /// {ok: true, ...}. Throws component_gone when the connection is gone; error(timeout)

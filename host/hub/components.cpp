@@ -160,7 +160,8 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
         if (kind != slot_kind::provider) {
             std::lock_guard lock(mutex_);
             if (!plugins_ || !remote_(kind))
-                return reply(ack, refused("the " + c->type + " slot is not configured remote (config: [slots." +
+                return reply(ack, refused("the " + c->type +
+                                          " slot is not configured remote (config: [slots." +
                                           c->type + "] remote = true)"));
         }
     } catch (const std::exception& e) {
@@ -213,30 +214,30 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
 }
 
 void components::fill_slot(const sio::socket_ptr& s, const std::shared_ptr<component>& c,
-                           slot_kind kind, std::function<void()> announce,
-                           const sio::ack_fn& ack) {
+                           slot_kind kind, std::function<void()> announce, const sio::ack_fn& ack) {
     auto link = std::make_shared<component_link>(s, c->id, kind, call_timeout_);
-    plugins_->fill_remote(
-        kind, remote_slot(kind, std::move(link)), c->id, c->version,
-        [self = shared_from_this(), ws = std::weak_ptr<sio::socket>(s), c, kind,
-         announce = std::move(announce), ack](const std::string& error) {
-            if (!error.empty()) {
-                self->forget(c);
-                return reply(ack, refused(error));
-            }
-            c->fills_slot = true;
-            // Gone while it was being put in: gone() may have missed fills_slot.
-            if (auto s = ws.lock(); !s || !s->connected())
-                return self->plugins_->vacate_remote(kind, c->id, [](const std::string&) {});
-            announce();
-        });
+    plugins_->fill_remote(kind, remote_slot(kind, std::move(link)), c->id, c->version,
+                          [self = shared_from_this(), ws = std::weak_ptr<sio::socket>(s), c, kind,
+                           announce = std::move(announce), ack](const std::string& error) {
+                              if (!error.empty()) {
+                                  self->forget(c);
+                                  return reply(ack, refused(error));
+                              }
+                              c->fills_slot = true;
+                              // Gone while it was being put in: gone() may have missed fills_slot.
+                              if (auto s = ws.lock(); !s || !s->connected())
+                                  return self->plugins_->vacate_remote(kind, c->id,
+                                                                       [](const std::string&) {});
+                              announce();
+                          });
 }
 
 void components::forget(const std::shared_ptr<component>& c) {
     std::lock_guard lock(mutex_);
     if (auto it = by_id_.find(c->id); it != by_id_.end() && it->second == c)
         by_id_.erase(it);
-    if (auto it = id_of_socket_.find(c->socket_id); it != id_of_socket_.end() && it->second == c->id)
+    if (auto it = id_of_socket_.find(c->socket_id);
+        it != id_of_socket_.end() && it->second == c->id)
         id_of_socket_.erase(it);
 }
 

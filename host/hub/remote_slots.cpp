@@ -17,13 +17,13 @@ namespace {
 using link_ptr = std::shared_ptr<const component_link>;
 
 /// The reply's `key`, which must be there, as T.
-template <class T> T field(const component_link& c, const json::object& reply, std::string_view key,
-                           std::string_view event) {
+template <class T>
+T field(const component_link& c, const json::object& reply, std::string_view key,
+        std::string_view event) {
     const auto* v = reply.if_contains(key);
     if (!v)
-        throw error(error_code::plugin_error,
-                    c.who() + " replied to " + std::string(event) + " without '" +
-                        std::string(key) + "'");
+        throw error(error_code::plugin_error, c.who() + " replied to " + std::string(event) +
+                                                  " without '" + std::string(key) + "'");
     try {
         return json::value_to<T>(*v);
     } catch (const std::exception& e) {
@@ -85,9 +85,11 @@ public:
             auto r = link_->call("queue_stats", {});
             s.size = field<std::size_t>(*link_, r, "size", "queue_stats");
             s.enqueued_total =
-                optional_field<std::uint64_t>(*link_, r, "enqueued_total", "queue_stats").value_or(0);
+                optional_field<std::uint64_t>(*link_, r, "enqueued_total", "queue_stats")
+                    .value_or(0);
             s.dequeued_total =
-                optional_field<std::uint64_t>(*link_, r, "dequeued_total", "queue_stats").value_or(0);
+                optional_field<std::uint64_t>(*link_, r, "dequeued_total", "queue_stats")
+                    .value_or(0);
         } catch (const std::exception& e) {
             link_->log_failure("queue_stats", e);
         }
@@ -117,7 +119,8 @@ public:
         workflow_analysis a;
         a.execution_order =
             field<std::vector<std::string>>(*link_, r, "execution_order", "analyze_workflow");
-        a.ready_tasks = field<std::vector<std::string>>(*link_, r, "ready_tasks", "analyze_workflow");
+        a.ready_tasks =
+            field<std::vector<std::string>>(*link_, r, "ready_tasks", "analyze_workflow");
         return a;
     }
 
@@ -127,9 +130,11 @@ public:
                              workflow_id);
         task_release rel;
         rel.ready_tasks =
-            optional_field<std::vector<task>>(*link_, r, "ready_tasks", "task_completed").value_or(std::vector<task>{});
-        rel.skipped = optional_field<std::vector<std::string>>(*link_, r, "skipped", "task_completed")
-                          .value_or(std::vector<std::string>{});
+            optional_field<std::vector<task>>(*link_, r, "ready_tasks", "task_completed")
+                .value_or(std::vector<task>{});
+        rel.skipped =
+            optional_field<std::vector<std::string>>(*link_, r, "skipped", "task_completed")
+                .value_or(std::vector<std::string>{});
         rel.workflow_finished =
             optional_field<bool>(*link_, r, "workflow_finished", "task_completed").value_or(false);
         return rel;
@@ -178,7 +183,8 @@ public:
 
     void validate_call(const std::string& protocol, const std::string& method,
                        const json::object& params) const override {
-        link_->call("validate_call", {{"protocol", protocol}, {"method", method}, {"params", params}});
+        link_->call("validate_call",
+                    {{"protocol", protocol}, {"method", method}, {"params", params}});
     }
 
     // No choice is an answer the pipeline takes: it picks a provider with a free credit.
@@ -241,11 +247,16 @@ private:
 
 std::shared_ptr<plugin> remote_slot(slot_kind kind, link_ptr link) {
     switch (kind) {
-    case slot_kind::queue: return std::make_shared<remote_queue>(std::move(link));
-    case slot_kind::resolver: return std::make_shared<remote_resolver>(std::move(link));
-    case slot_kind::registry: return std::make_shared<remote_registry>(std::move(link));
-    case slot_kind::persistence: return std::make_shared<remote_persistence>(std::move(link));
-    case slot_kind::provider: break;
+    case slot_kind::queue:
+        return std::make_shared<remote_queue>(std::move(link));
+    case slot_kind::resolver:
+        return std::make_shared<remote_resolver>(std::move(link));
+    case slot_kind::registry:
+        return std::make_shared<remote_registry>(std::move(link));
+    case slot_kind::persistence:
+        return std::make_shared<remote_persistence>(std::move(link));
+    case slot_kind::provider:
+        break;
     }
     throw error(error_code::invalid_argument, "a provider is not a slot a remote component fills");
 }

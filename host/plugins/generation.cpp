@@ -97,7 +97,9 @@ const std::string& generation::version() const noexcept {
     return lib_ ? lib_->info().version : component_version_;
 }
 
-std::string generation::file() const { return lib_ ? lib_->file().string() : std::string(); }
+std::string generation::file() const {
+    return lib_ ? lib_->file().string() : std::string();
+}
 
 std::string generation::mapped() const {
     return lib_ ? lib_->mapped_path().string() : std::string();
@@ -126,11 +128,11 @@ void generation::guarded(const char* what, const std::function<void()>& fn) noex
     try {
         fn();
     } catch (const std::exception& e) {
-        ctx_.log(log_level::error, slot_name_ + " (" + name() + "): " + what +
-                                       " threw: " + e.what());
+        ctx_.log(log_level::error,
+                 slot_name_ + " (" + name() + "): " + what + " threw: " + e.what());
     } catch (...) {
-        ctx_.log(log_level::error, slot_name_ + " (" + name() + "): " + what +
-                                       " threw a non-standard exception");
+        ctx_.log(log_level::error,
+                 slot_name_ + " (" + name() + "): " + what + " threw a non-standard exception");
     }
 }
 

@@ -275,12 +275,12 @@ void slot::fill(std::shared_ptr<plugin> instance, std::string component_id, std:
         if (self->current_)
             return done("the " + self->name_ + " slot is filled already, by " +
                         self->log_name(*self->current_));
-        self->current_ = std::make_shared<generation>(++self->generations_, self->name_,
-                                                      std::move(instance), std::move(id),
-                                                      std::move(version), self->strand_, self->ctx_);
+        self->current_ = std::make_shared<generation>(
+            ++self->generations_, self->name_, std::move(instance), std::move(id),
+            std::move(version), self->strand_, self->ctx_);
         self->publish();
-        self->ctx_.log(log_level::info, "slot " + self->name_ + ": filled by " +
-                                            self->log_name(*self->current_));
+        self->ctx_.log(log_level::info,
+                       "slot " + self->name_ + ": filled by " + self->log_name(*self->current_));
         // Before anything newer: the held calls came first.
         self->release_held();
         done("");
@@ -304,16 +304,17 @@ void slot::vacate(std::string component_id, std::chrono::milliseconds hold, done
         if (hold.count() <= 0)
             return;
         self->hold_timer_ = std::make_unique<asio::steady_timer>(self->strand_, hold);
-        self->hold_timer_->async_wait([weak = std::weak_ptr<slot>(self)](boost::system::error_code ec) {
-            auto s = weak.lock();
-            if (ec || !s || !s->hold_timer_)
-                return;
-            if (!s->held_.empty())
-                s->ctx_.log(log_level::warn, "slot " + s->name_ + ": no component came; " +
-                                                 std::to_string(s->held_.size()) +
-                                                 " held calls find the slot empty");
-            s->release_held();
-        });
+        self->hold_timer_->async_wait(
+            [weak = std::weak_ptr<slot>(self)](boost::system::error_code ec) {
+                auto s = weak.lock();
+                if (ec || !s || !s->hold_timer_)
+                    return;
+                if (!s->held_.empty())
+                    s->ctx_.log(log_level::warn, "slot " + s->name_ + ": no component came; " +
+                                                     std::to_string(s->held_.size()) +
+                                                     " held calls find the slot empty");
+                s->release_held();
+            });
     });
 }
 
@@ -325,8 +326,8 @@ void slot::hand_over(std::shared_ptr<slot> next) {
         for (auto& fn : std::exchange(self->held_, {}))
             next->with(std::move(fn));
         if (auto old = std::exchange(self->current_, nullptr)) {
-            self->ctx_.log(log_level::info, "slot " + self->name_ + ": a plugin replaces " +
-                                                self->log_name(*old));
+            self->ctx_.log(log_level::info,
+                           "slot " + self->name_ + ": a plugin replaces " + self->log_name(*old));
             old->stop();
             self->publish();
         }

@@ -8,9 +8,10 @@
 // the old state in a format the new one reads, import it, then switch. When both generations
 // derive from state_handoff (gleitzeit/handoff.hpp), the export and import run off the strand
 // while the old generation serves, and the pause is only the two strand jobs around them
-// (slot_handoff.cpp). Any failure leaves the old generation current, with its state untouched. Providers swap like nginx workers:
-// new calls go to the new generation at once; the old one finishes its calls in flight, up
-// to the drain timeout, then goes. At most two generations live at once.
+// (slot_handoff.cpp). Any failure leaves the old generation current, with its state untouched.
+// Providers swap like nginx workers: new calls go to the new generation at once; the old one
+// finishes its calls in flight, up to the drain timeout, then goes. At most two generations live at
+// once.
 //
 // A remote slot is filled by a remote component instead (fill): its generation is the
 // component's proxy, which waits for the component's replies, so its strand runs on the
@@ -131,7 +132,7 @@ private:
     int unload_waits_ = 0;                   // 5 ms waits for the previous generation to go
     std::shared_ptr<generation> view_current_; // current_ as other threads may see it
     std::unique_ptr<boost::asio::steady_timer> drain_timer_;
-    std::vector<std::function<void(plugin*)>> held_; // calls waiting for the next component
+    std::vector<std::function<void(plugin*)>> held_;        // calls waiting for the next component
     std::unique_ptr<boost::asio::steady_timer> hold_timer_; // set while calls are held
     // What view() reads from other threads.
     mutable std::mutex view_mutex_;

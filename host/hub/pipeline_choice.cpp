@@ -10,6 +10,7 @@
 #include <gleitzeit/registry.hpp>
 
 #include <algorithm>
+#include <iostream>
 
 namespace gleitzeit::hub {
 
@@ -73,7 +74,15 @@ void pipeline::state::dispatch() {
     plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
                                          credits = std::move(credits)](plugin* pl) mutable {
         auto* q = dynamic_cast<queue*>(pl);
-        auto got = q ? take(*q, std::move(credits)) : std::vector<task>{};
+        std::vector<task> got;
+        try {
+            if (q)
+                got = take(*q, std::move(credits));
+        } catch (const std::exception& e) {
+            // What it handed out before it threw is lost to it, but still ready here: the
+            // next refill of the slot or a restart puts it back. Nothing more this round.
+            std::cerr << "gleitzeitd: the queue slot failed a dequeue: " << e.what() << std::endl;
+        }
         if (got.empty())
             return self->on_strand([](state& s) {
                 s.dispatching = false;
@@ -86,15 +95,21 @@ void pipeline::state::dispatch() {
                                                       got = std::move(got),
                                                       changes = std::move(changes)](plugin* pl) mutable {
                 std::vector<std::string> chosen(got.size());
+                // A registry that fails leaves the choice to the fallback below.
                 if (auto* r = dynamic_cast<registry*>(pl)) {
-                    for (const auto& [provider, delta] : changes)
-                        if (delta)
-                            r->track_load(provider, delta);
-                    for (std::size_t i = 0; i < got.size(); ++i)
-                        if (auto who = r->find_provider(got[i].protocol)) {
-                            r->track_load(*who, +1);
-                            chosen[i] = std::move(*who);
-                        }
+                    try {
+                        for (const auto& [provider, delta] : changes)
+                            if (delta)
+                                r->track_load(provider, delta);
+                        for (std::size_t i = 0; i < got.size(); ++i)
+                            if (auto who = r->find_provider(got[i].protocol)) {
+                                r->track_load(*who, +1);
+                                chosen[i] = std::move(*who);
+                            }
+                    } catch (const std::exception& e) {
+                        std::cerr << "gleitzeitd: the registry slot failed to choose a provider: "
+                                  << e.what() << std::endl;
+                    }
                 }
                 self->on_strand([got = std::move(got), chosen = std::move(chosen)](state& s) mutable {
                     s.dispatching = false;

@@ -12,6 +12,7 @@
 #include "plugins/plugin_host.hpp"
 
 #include <algorithm>
+#include <set>
 #include <iostream>
 
 namespace gleitzeit::hub {
@@ -64,8 +65,15 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
                     auto submitted = s.w;
                     for (auto& t : submitted.tasks) // the resolver reads a workflow as submitted
                         t.state = task_state::pending;
-                    res->analyze(submitted);
+                    auto analysis = res->analyze(submitted);
                     auto& mine = (*released)[s.w.id];
+                    // Tasks without dependencies were ready from the start; ready is not
+                    // saved, so their rows may still say pending.
+                    const std::set<std::string> ready(analysis.ready_tasks.begin(),
+                                                      analysis.ready_tasks.end());
+                    for (const auto& t : submitted.tasks)
+                        if (ready.count(t.id))
+                            mine.ready_tasks.push_back(t);
                     for (const auto& t : s.w.tasks)
                         if (auto r = s.results.find(t.id); r != s.results.end()) {
                             auto rel = res->complete(s.w.id, r->second);

@@ -18,6 +18,7 @@ function start(cmd, args) {
     let err = "";
     const timer = setTimeout(() => reject(new Error(`${cmd} did not report its port: ${out}${err}`)), 10000);
     proc.stderr.on("data", (d) => {
+      if (process.env.SHOW_SERVER_STDERR) process.stderr.write(d); // to debug a test by hand
       err += d;
       proc.stderrText = err.slice(-4000);
     });

@@ -260,7 +260,9 @@ void pipeline::add_provider(std::string name, std::vector<protocol_spec> protoco
 }
 
 void pipeline::recover(std::function<void(const std::string&)> done) {
-    state_->on_strand([done = std::move(done)](state& s) mutable { s.recover(std::move(done)); });
+    // The plugin providers first: without them the tasks taken up would wait for a provider,
+    // and nothing else would start a dispatch round until the next submission.
+    state_->refresh_providers([done = std::move(done)](state& s) mutable { s.recover(std::move(done)); });
 }
 
 void pipeline::remove_provider(std::string name, std::function<void(std::size_t)> done) {

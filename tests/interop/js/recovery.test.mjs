@@ -150,3 +150,41 @@ test("SIGKILL during a 1,000-task workflow with retries pending, five times: it 
     await hub.stop("SIGKILL");
   }
 });
+
+// The in-process provider-echo, and nothing connects after the restart: the taken-up task
+// must be dispatched by the recovery itself (it waited forever before 2026-11-28: the
+// pipeline knew of no provider until the next submission).
+test("SIGKILL while provider-echo runs the only task: after the restart it runs again and completes", async () => {
+  const staged = stagePlugins();
+  const stateDir = tempDir("gleitzeit-recovery-local-");
+  const db = join(stateDir, "gleitzeit.db");
+  const toml = config(staged, stateDir) + `\n[[providers]]\nplugin = "provider-echo"\nfile = ${q(staged.PROVIDER_ECHO)}\n`;
+  let hub = await startGleitzeitd(toml);
+  const port = hub.port;
+  let client = io(hub.url, { transports: ["websocket"] });
+  try {
+    const reply = await call(client, "submit_workflow", {
+      workflow: { name: "one slow task", tasks: [{ id: "wait", protocol: "echo/v1", method: "delay", params: { ms: 600 } }] },
+    });
+    assert.equal(reply.ok, true, JSON.stringify(reply));
+    const wf = reply.workflow_id;
+    await pollUntil(() => sql(db, `SELECT state FROM tasks WHERE id = '${wf}/wait'`)[0]?.[0] === "executing", "the task executing", 5000, 10);
+    await hub.stop("SIGKILL");
+    client.close();
+
+    hub = await startGleitzeitd(toml, port);
+    client = io(hub.url, { transports: ["websocket"] });
+    let status;
+    await pollUntil(async () => {
+      status = await call(client, "query_status", { workflow_id: wf });
+      return status.ok && status.workflow.state !== "running";
+    }, `workflow ${wf} finished after the restart`, 10000, 50);
+    assert.equal(status.workflow.state, "completed", JSON.stringify(status));
+    assert.equal(status.workflow.tasks.wait.attempt, 2, "the interrupted attempt counts");
+    assert.equal(status.workflow.tasks.wait.result.slept_ms, 600);
+    assert.deepEqual(sql(db, `SELECT count(*), sum(ok) FROM results WHERE task_id = '${wf}/wait'`)[0], [1, 1]);
+  } finally {
+    client.close();
+    await hub.stop("SIGKILL");
+  }
+});

@@ -20,7 +20,8 @@ dropin::dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
                plugin_host& plugins, log_fn log, removed_fn removed)
     : directory_(std::move(directory)), plugins_(plugins), log_(std::move(log)),
       removed_(std::move(removed)),
-      providers_(std::make_shared<provider_files>()) {
+      providers_(std::make_shared<provider_files>()),
+      loaded_(std::make_shared<loaded_files>()) {
     std::error_code ec;
     if (!fs::is_directory(directory_, ec)) {
         log_(log_level::warn, "drop-in directory " + directory_ + " does not exist; not watched");
@@ -32,13 +33,34 @@ dropin::dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
             [this](config::directory_watch::change c, const std::string& name) {
                 on_change(c, name);
             });
-    std::vector<std::string> present;
+    for (const auto& name : present())
+        load(name);
+}
+
+std::vector<std::string> dropin::present() const {
+    std::vector<std::string> names;
+    std::error_code ec;
     for (const auto& e : fs::directory_iterator(directory_, ec))
         if (e.is_regular_file() && ends_with(e.path().filename().string(), ".so"))
-            present.push_back(e.path().filename().string());
-    std::sort(present.begin(), present.end());
-    for (const auto& name : present)
+            names.push_back(e.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+void dropin::rescan() {
+    for (const auto& name : present()) {
+        std::error_code ec;
+        auto written = fs::last_write_time(fs::path(directory_) / name, ec);
+        {
+            std::lock_guard lock(loaded_->mutex);
+            auto it = loaded_->by_name.find(name);
+            if (ec || loaded_->loading.count(name) ||
+                (it != loaded_->by_name.end() && it->second == written))
+                continue;
+        }
+        log_(log_level::info, "drop-in " + name + ": not loaded in this version yet, loading");
         load(name);
+    }
 }
 
 void dropin::on_change(config::directory_watch::change c, const std::string& name) {
@@ -53,6 +75,10 @@ void dropin::on_change(config::directory_watch::change c, const std::string& nam
         return;
     if (c == config::directory_watch::change::written)
         return load(name);
+    {
+        std::lock_guard lock(loaded_->mutex);
+        loaded_->by_name.erase(name);
+    }
     std::string provider;
     {
         std::lock_guard lock(providers_->mutex);
@@ -86,9 +112,21 @@ void dropin::load(const std::string& name) {
         }
     }
     auto providers = providers_;
+    auto loaded = loaded_;
+    auto written = fs::last_write_time(file, ec);
+    {
+        std::lock_guard lock(loaded_->mutex);
+        loaded_->loading.insert(name);
+    }
     auto& plugins = plugins_;
-    plugins_.install(file, std::move(cfg), [providers, &plugins, name, file,
+    plugins_.install(file, std::move(cfg), [providers, loaded, written, &plugins, name, file,
                                             log = log_](const std::string& error) {
+        {
+            std::lock_guard lock(loaded->mutex);
+            loaded->loading.erase(name);
+            if (error.empty())
+                loaded->by_name[name] = written;
+        }
         if (!error.empty())
             return; // plugin_host has logged why
         // Remember which provider came from this file, so that removing it unloads it.

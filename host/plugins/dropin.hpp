@@ -8,10 +8,13 @@
 #include "config/directory_watch.hpp"
 #include "plugins/plugin_host.hpp"
 
+#include <filesystem>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
+#include <vector>
 
 namespace gleitzeit::plugins {
 
@@ -27,9 +30,16 @@ public:
     dropin(boost::asio::io_context& ioc, std::string directory, bool watch, plugin_host& plugins,
            log_fn log, removed_fn removed = {});
 
+    /// Loads the files that are there and were not loaded in their present version: all new
+    /// ones without `watch`, and ones refused before (a file created unreadable, then made
+    /// readable, say). A reload (SIGHUP) calls it.
+    void rescan();
+
 private:
     void on_change(config::directory_watch::change c, const std::string& name);
     void load(const std::string& name);
+    /// The .so files in the directory, by name.
+    std::vector<std::string> present() const;
 
     std::string directory_;
     plugin_host& plugins_;
@@ -43,6 +53,14 @@ private:
         std::map<std::string, std::string> by_file;
     };
     std::shared_ptr<provider_files> providers_;
+    /// The modification time of each file when it was last loaded, so that rescan() skips
+    /// what runs already. Written by load callbacks on other threads.
+    struct loaded_files {
+        std::mutex mutex;
+        std::map<std::string, std::filesystem::file_time_type> by_name;
+        std::set<std::string> loading; // installs not yet answered; rescan() leaves them be
+    };
+    std::shared_ptr<loaded_files> loaded_;
 };
 
 } // namespace gleitzeit::plugins

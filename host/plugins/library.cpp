@@ -55,6 +55,8 @@ void check_ownership(const fs::path& file) {
 // time code beyond the end of the file runs.
 void check_elf(const fs::path& file) {
     std::ifstream in(file, std::ios::binary);
+    if (!in) // not "not ELF": a file created unreadable (install(1) does so at first) is common
+        refuse(file, std::string("cannot read it: ") + std::strerror(errno));
     Elf64_Ehdr eh{};
     if (!in.read(reinterpret_cast<char*>(&eh), 4) || std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
         refuse(file, "not an ELF shared library");

@@ -215,6 +215,36 @@ test("a provider dropped into the drop-in directory is loaded; deleting its file
   await assertUnchanged(h, "after the provider went");
 });
 
+test("without watch, a plugin dropped in is loaded at the next SIGHUP, and only once", async () => {
+  const h = await hubWithQueue({ watch: false });
+  const file = join(h.dropin, "slow-provider.so");
+  dropFile(plugins().SLOW_PROVIDER_V1, h.dropin, "slow-provider.so");
+  await sleep(500);
+  assert.equal(await slotOf(h.admin, "provider:slow-provider"), undefined, "loaded before any SIGHUP");
+
+  const sighup = async () => {
+    const from = h.hub.log.length;
+    h.hub.proc.kill("SIGHUP");
+    await h.hub.waitForLog("gleitzeitd: reload (SIGHUP) applied (no changes)", from);
+    return from;
+  };
+  let from = await sighup();
+  const slot = await pollUntil(() => slotOf(h.admin, "provider:slow-provider"), "provider:slow-provider loaded");
+  assert.deepEqual(
+    slot.generations.map((g) => [g.generation, g.name, g.version, g.file, g.state]),
+    [[1, "slow-provider", "1.0.0", file, "active"]],
+  );
+  await h.hub.waitForLog("gleitzeitd: drop-in slow-provider.so: not loaded in this version yet, loading", from);
+  await h.hub.waitForLog("gleitzeitd: drop-in slow-provider.so loaded", from);
+
+  // Unchanged since: a second SIGHUP leaves it alone.
+  from = await sighup();
+  await sleep(500);
+  assert.equal(h.hub.log.slice(from).includes("slow-provider"), false, `logged: ${h.hub.log.slice(from)}`);
+  assert.deepEqual((await slotOf(h.admin, "provider:slow-provider")).generations.map((g) => g.generation), [1]);
+  assert.deepEqual(await readQueue(h.admin), h.queue, "the queue after two SIGHUPs");
+});
+
 // Each replaces one line of the config; gleitzeitd must name that line, the column of what
 // is wrong in it, and the reason. `missing` is a plugin path that does not exist.
 const invalid = [

@@ -10,6 +10,7 @@
 #include "plugins/plugin_host.hpp"
 #include "sio/http_server.hpp"
 #include "sio/server.hpp"
+#include "systemd/notify.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -324,7 +325,14 @@ int main(int argc, char** argv) {
         [&](boost::system::error_code ec, int) {
             if (ec)
                 return;
-            reload->reload("SIGHUP", log_outcome);
+            gleitzeit::systemd::notify("RELOADING=1");
+            if (dropins) // also picks up drop-ins the directory watch did not load
+                dropins->rescan();
+            reload->reload("SIGHUP", [](const gleitzeit::config::reload_outcome& o) {
+                log_outcome(o);
+                gleitzeit::systemd::notify(o.ok ? "READY=1\nSTATUS=reload applied"
+                                                : "READY=1\nSTATUS=reload rejected, running config kept");
+            });
             hangup.async_wait(on_hangup);
         };
     hangup.async_wait(on_hangup);
@@ -335,6 +343,7 @@ int main(int argc, char** argv) {
         if (ec)
             return;
         std::cerr << "gleitzeitd: signal " << sig << ", closing sessions\n";
+        gleitzeit::systemd::notify("STOPPING=1");
         http.stop();
         hangup.cancel();
         // A short grace lets the close packets and WebSocket close frames reach the peers.
@@ -350,6 +359,8 @@ int main(int argc, char** argv) {
         return 1;
     }
     std::cout << "listening on " << s.bind << ":" << port << std::endl;
+    // Only now is the service ready for systemd (Type=notify): clients can connect.
+    gleitzeit::systemd::notify("READY=1\nSTATUS=listening on " + s.bind + ":" + std::to_string(port));
 
     for (auto& t : pool)
         t.join();

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-// Packaging sets this (cmake -DGLEITZEIT_PLUGINS_DIRECTORY=...) when its plugins live elsewhere.
+// host/CMakeLists.txt sets this to where plugins/ installs them (cmake -DGLEITZEIT_PLUGINS_DIRECTORY=...).
 #ifndef GLEITZEIT_PLUGINS_DIRECTORY
 #define GLEITZEIT_PLUGINS_DIRECTORY "/usr/lib/gleitzeit/plugins"
 #endif

@@ -198,12 +198,33 @@ BOOST_AUTO_TEST_CASE(load_reports_the_path) {
 }
 
 BOOST_AUTO_TEST_CASE(shipped_default_config_parses) {
-    auto s = cfg::load(GLEITZEIT_SOURCE_DIR "/config/gleitzeit.toml");
+    // The plugin files are where the package installs them, not on a build machine; the
+    // package test (tests/package) starts the hub on this file for real.
+    cfg::parse_options on_a_build_machine;
+    on_a_build_machine.check_plugin_files = false;
+    auto s = cfg::load(GLEITZEIT_SOURCE_DIR "/config/gleitzeit.toml", on_a_build_machine);
     BOOST_TEST(s.server.bind == "127.0.0.1");
     BOOST_TEST(s.server.port == 6680);
     BOOST_TEST(s.server.path == "/socket.io/");
     BOOST_TEST(s.log.level == "info");
     BOOST_TEST(s.tokens.empty()); // the token example is commented out
+    // The package's hub runs the default plugins from the plugin directory, and echo/v1 for
+    // examples/hello.toml.
+    const std::string dir = GLEITZEIT_PLUGINS_DIRECTORY;
+    BOOST_TEST(s.plugins.dropin == "/etc/gleitzeit/plugins.d");
+    BOOST_TEST(s.slots.size() == 4u);
+    for (auto [kind, plugin] : {std::pair{gleitzeit::slot_kind::queue, "queue-memory"},
+                                {gleitzeit::slot_kind::resolver, "resolver-dag"},
+                                {gleitzeit::slot_kind::registry, "registry-default"},
+                                {gleitzeit::slot_kind::persistence, "persistence-sqlite"}}) {
+        BOOST_TEST_REQUIRE(s.slots.count(kind) == 1u);
+        BOOST_TEST(s.slots.at(kind).plugin == plugin);
+        BOOST_TEST(s.slots.at(kind).file == dir + "/" + plugin + ".so");
+        BOOST_TEST(!s.slots.at(kind).remote);
+    }
+    BOOST_TEST_REQUIRE(s.providers.size() == 1u);
+    BOOST_TEST(s.providers[0].plugin == "provider-echo");
+    BOOST_TEST(s.providers[0].file == dir + "/provider-echo.so");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,7 +40,11 @@ done
 
 rm -rf "$work"
 mkdir -p "$work"
-chmod 0755 "$work" # the service user reaches the notify socket in it
+# The notify socket, where the service user reaches it whatever the checkout's folders allow
+# (systemd's own is under /run too).
+notify_dir=$(mktemp -d /run/gleitzeit-package-test.XXXXXX)
+chmod 0755 "$notify_dir"
+notify_socket="$notify_dir/notify"
 hub_pid="" listener_pid="" installed=""
 cleanup() {
     set +e # every step, whatever the one before it did
@@ -48,7 +52,7 @@ cleanup() {
     [[ -n $listener_pid ]] && kill "$listener_pid" 2>/dev/null && wait "$listener_pid" 2>/dev/null
     rm -f /etc/gleitzeit/plugins.d/example-greeter.so
     [[ -n $installed ]] && dpkg --purge gleitzeit-dev gleitzeit >/dev/null 2>&1
-    rm -rf /run/gleitzeit
+    rm -rf /run/gleitzeit "$notify_dir"
     true
 }
 trap cleanup EXIT
@@ -113,7 +117,7 @@ start_hub() { # as User=/Group=, in / with systemd's clean environment and UMask
     install -d -o "$user" -g "$group" -m 0755 /run/gleitzeit # RuntimeDirectory=gleitzeit
     # shellcheck disable=SC2086 # ExecStart is a command line, split as systemd splits it
     (cd / && umask "${umask_value:-0022}" && exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        LANG=C.UTF-8 NOTIFY_SOCKET="$work/notify" RUNTIME_DIRECTORY=/run/gleitzeit \
+        LANG=C.UTF-8 NOTIFY_SOCKET="$notify_socket" RUNTIME_DIRECTORY=/run/gleitzeit \
         setpriv --reuid="$user" --regid="$group" --init-groups --no-new-privs \
         --inh-caps=-all --bounding-set=-all -- $exec_start) >"$work/hub.out" 2>>"$work/hub.err" &
     hub_pid=$!
@@ -140,10 +144,10 @@ wait_for_line() { # FILE REGEX [SECONDS]
 }
 
 step "3. $exec_start as $user:$group"
-python3 "$source_dir/tests/package/notify_listener.py" "$work/notify" "$work/notify.log" &
+python3 "$source_dir/tests/package/notify_listener.py" "$notify_socket" "$work/notify.log" &
 listener_pid=$!
-for _ in $(seq 50); do [[ -S $work/notify ]] && break; sleep 0.1; done
-[[ -S $work/notify ]] || fail "the notify listener did not bind $work/notify"
+for _ in $(seq 50); do [[ -S $notify_socket ]] && break; sleep 0.1; done
+[[ -S $notify_socket ]] || fail "the notify listener did not bind $notify_socket"
 start_hub
 [[ $(ps -o user= -p "$hub_pid") == "$user" ]] || fail "gleitzeitd runs as $(ps -o user= -p "$hub_pid"), not $user"
 

@@ -50,7 +50,9 @@ It loads the plugins the config names ([slots.*], [[providers]]) and those in th
 directory, then listens, and prints "listening on ADDRESS:PORT" on standard output.
 SIGHUP, a change of the config file (with [plugins] watch) or the admin event reload_config
 reloads the config: changed plugins are hot-swapped and connections stay open; an invalid
-file is rejected with file:line:column and the running config stays.
+file is rejected with file:line:column and the running config stays. SIGHUP also loads the
+drop-in files not loaded yet in their present version.
+Under systemd (Type=notify) it sends READY=1 once it listens, and around each SIGHUP reload.
 SIGINT and SIGTERM stop it; sessions are closed cleanly.
 )";
 

@@ -2,6 +2,7 @@
 // host and every plugin share one typeinfo per interface: dynamic_cast from plugin to
 // queue works across the library boundary, and unloading a plugin leaves no typeinfo behind.
 
+#include "gleitzeit/archive.hpp"
 #include "gleitzeit/handoff.hpp"
 #include "gleitzeit/host.hpp"
 #include "gleitzeit/persistence.hpp"
@@ -23,6 +24,7 @@ registry::~registry() = default;
 persistence::~persistence() = default;
 provider::~provider() = default;
 state_handoff::~state_handoff() = default;
+workflow_archive::~workflow_archive() = default;
 
 void plugin::start(host&) {}
 void plugin::stop() {}

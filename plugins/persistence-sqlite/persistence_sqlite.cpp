@@ -106,24 +106,55 @@ std::vector<workflow> persistence_sqlite::load_unfinished() {
             out.push_back(decode<workflow>(q->text(1), "workflow '" + id + "'"));
         }
     }
-    statement_run q(db_.cached("SELECT id, json, state, attempt, due_ms, priority FROM tasks"
-                               " WHERE workflow_id = ?1 ORDER BY seq"));
-    for (workflow& w : out) {
-        q->bind(1, w.id);
-        while (q->step()) {
-            const std::string what = "task '" + std::string(q->text(0)) + "'";
-            task& t = w.tasks.emplace_back(decode<task>(q->text(1), what));
-            // The columns are the truth: they are what the queries select on.
-            t.workflow_id = w.id;
-            t.state = enum_of<task_state>(q->text(2), what);
-            t.attempt = static_cast<unsigned>(q->int64(3));
-            t.due_ms = q->int64(4);
-            t.priority = enum_of<priority>(q->text(5), what);
-        }
-        q->reset();
-    }
+    for (workflow& w : out)
+        load_tasks(w);
     snapshot.commit();
     return out;
+}
+
+std::optional<workflow> persistence_sqlite::load_workflow(const std::string& id) {
+    transaction snapshot(db_, transaction::read);
+    std::optional<workflow> w;
+    {
+        statement_run q(db_.cached("SELECT json, state FROM workflows WHERE id = ?1"));
+        q->bind(1, id);
+        if (!q->step())
+            return std::nullopt;
+        const std::string what = "workflow '" + id + "'";
+        w = decode<workflow>(q->text(0), what);
+        // The column is the truth, as for tasks; it is written from to_string().
+        const auto column = q->text(1);
+        bool known = false;
+        for (auto s : {workflow_state::pending, workflow_state::running, workflow_state::completed,
+                       workflow_state::failed, workflow_state::cancelled})
+            if (to_string(s) == column) {
+                w->state = s;
+                known = true;
+            }
+        if (!known)
+            throw error(error_code::plugin_error, "persistence-sqlite: stored " + what +
+                                                      " has the unknown state '" +
+                                                      std::string(column) + "'");
+    }
+    load_tasks(*w);
+    snapshot.commit();
+    return w;
+}
+
+void persistence_sqlite::load_tasks(workflow& w) {
+    statement_run q(db_.cached("SELECT id, json, state, attempt, due_ms, priority FROM tasks"
+                               " WHERE workflow_id = ?1 ORDER BY seq"));
+    q->bind(1, w.id);
+    while (q->step()) {
+        const std::string what = "task '" + std::string(q->text(0)) + "'";
+        task& t = w.tasks.emplace_back(decode<task>(q->text(1), what));
+        // The columns are the truth: they are what the queries select on.
+        t.workflow_id = w.id;
+        t.state = enum_of<task_state>(q->text(2), what);
+        t.attempt = static_cast<unsigned>(q->int64(3));
+        t.due_ms = q->int64(4);
+        t.priority = enum_of<priority>(q->text(5), what);
+    }
 }
 
 std::optional<task_result> persistence_sqlite::load_result(const std::string& task_id) {

@@ -25,6 +25,7 @@
 
 #include "database.hpp"
 
+#include "gleitzeit/archive.hpp"
 #include "gleitzeit/persistence.hpp"
 
 #include <boost/json/object.hpp>
@@ -47,7 +48,7 @@ struct workflow_recovery {
     std::vector<task> requeue;
 };
 
-class persistence_sqlite : public persistence {
+class persistence_sqlite : public persistence, public workflow_archive {
 public:
     static constexpr int busy_timeout_ms = 5000;
 
@@ -65,6 +66,8 @@ public:
     /// the order first saved.
     std::vector<workflow> load_unfinished() override;
     std::optional<task_result> load_result(const std::string& task_id) override;
+    /// Any workflow saved, finished or not, with its tasks in the order first saved.
+    std::optional<workflow> load_workflow(const std::string& id) override;
 
     /// load_unfinished() with what to re-queue; see workflow_recovery.
     std::vector<workflow_recovery> recovery_plan();
@@ -72,6 +75,9 @@ public:
     const std::string& path() const noexcept { return db_.path(); }
 
 private:
+    /// Appends the saved tasks of `w` to w.tasks, inside the caller's transaction.
+    void load_tasks(workflow& w);
+
     struct settings {
         std::string path = "gleitzeit.db";
         bool synchronous_full = true;

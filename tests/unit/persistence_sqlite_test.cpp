@@ -120,6 +120,40 @@ BOOST_AUTO_TEST_CASE(finished_workflows_are_not_loaded) {
     BOOST_TEST(ids == (std::vector<std::string>{"run:1"}), boost::test_tools::per_element());
 }
 
+BOOST_AUTO_TEST_CASE(the_archive_loads_any_saved_workflow_by_id_with_its_state) {
+    temp_dir dir;
+    const auto path = dir.file("state.db");
+    auto done = workflow_of("done", workflow_state::running);
+    auto first = full_task("first", "done");
+    auto second = full_task("second", "done");
+    {
+        persistence_sqlite p(config_for(path));
+        persistence::batch b;
+        b.workflows = {done, workflow_of("other", workflow_state::running)};
+        b.tasks = {first, second, full_task("elsewhere", "other")};
+        p.save(b);
+        // It finishes: the workflow's row and the tasks' rows change later.
+        done.state = workflow_state::completed;
+        first.state = task_state::completed;
+        second.state = task_state::skipped;
+        second.attempt = 2;
+        persistence::batch end;
+        end.workflows = {done};
+        end.tasks = {first, second};
+        p.save(end);
+    }
+    persistence_sqlite reopened(config_for(path));
+    gleitzeit::workflow_archive& archive = reopened;
+    auto loaded = archive.load_workflow("done");
+    BOOST_TEST_REQUIRE(loaded.has_value());
+    BOOST_TEST(gleitzeit::to_string(loaded->state) == "completed"); // from the column
+    auto expected = workflow_of("done", workflow_state::completed);
+    expected.tasks = {first, second};
+    BOOST_TEST(json_of(*loaded) == json_of(expected));
+    BOOST_TEST(archive.load_workflow("other")->tasks.size() == 1u);
+    BOOST_TEST(!archive.load_workflow("nobody").has_value());
+}
+
 BOOST_AUTO_TEST_CASE(a_result_is_stored_exactly_once) {
     temp_dir dir;
     const auto path = dir.file("state.db");

@@ -200,23 +200,31 @@ void pipeline::status(const json::value& payload, reply_fn reply) {
         }
         auto it = s.workflows.find(id);
         if (it == s.workflows.end())
-            return reply(failure(error_code::not_found, "no workflow '" + id + "'"));
+            return s.status_from_archive(id, std::move(reply));
         json::object tasks;
-        for (const auto& [tid, e] : it->second.tasks) {
-            json::object t{{"state", to_string(e.t.state)}, {"attempt", e.t.attempt}};
-            if (e.result)
-                t["result"] = *e.result;
-            if (e.error)
-                t["error"] = json::value_from(*e.error);
-            tasks[tid] = std::move(t);
-        }
-        reply({{"ok", true},
-               {"workflow",
-                json::object{{"id", id},
-                             {"name", it->second.w.name},
-                             {"state", to_string(it->second.w.state)},
-                             {"tasks", std::move(tasks)}}}});
+        for (const auto& [tid, e] : it->second.tasks)
+            tasks[tid] = task_status(e.t, e.result, e.error);
+        reply(workflow_status(id, it->second.w.name, it->second.w.state, std::move(tasks)));
     });
+}
+
+json::object task_status(const task& t, const std::optional<json::value>& result,
+                         const std::optional<task_error>& error) {
+    json::object out{{"state", to_string(t.state)}, {"attempt", t.attempt}};
+    if (result)
+        out["result"] = *result;
+    if (error)
+        out["error"] = json::value_from(*error);
+    return out;
+}
+
+json::object workflow_status(const std::string& id, const std::string& name, workflow_state s,
+                             json::object tasks) {
+    return {{"ok", true},
+            {"workflow", json::object{{"id", id},
+                                      {"name", name},
+                                      {"state", to_string(s)},
+                                      {"tasks", std::move(tasks)}}}};
 }
 
 void pipeline::cancel(const json::value& payload, reply_fn reply) {

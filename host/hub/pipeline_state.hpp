@@ -6,7 +6,8 @@
 //   pipeline_dispatch.cpp  enqueue, execute, timeouts, retries, tasks waiting for a provider;
 //   pipeline_progress.cpp  results, release of dependents, workflow completion, progress events;
 //   pipeline_persist.cpp   saving to the persistence slot, in grouped transactions;
-//   pipeline_recovery.cpp  taking up the unfinished workflows after a restart (DESIGN §9).
+//   pipeline_recovery.cpp  taking up the unfinished workflows after a restart (DESIGN §9);
+//   pipeline_archive.cpp   query_status of a workflow this run does not hold, from the store.
 // Internal to host/hub.
 
 #include "hub/pipeline.hpp"
@@ -98,6 +99,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     /// Keeps a recovered workflow and puts back in the queue what should run; how many.
     std::size_t take_up(workflow w, std::map<std::string, task_result> results,
                         const task_release& released, std::size_t& waiting);
+
+    // pipeline_archive.cpp
+    /// query_status's reply for a workflow not in `workflows`, from the persistence slot.
+    void status_from_archive(const std::string& id, std::function<void(boost::json::object)> reply);
 
     // pipeline_dispatch.cpp
     void enqueue(std::vector<task> tasks);
@@ -199,6 +204,11 @@ inline task unqualified(task t) {
 }
 
 bool terminal(task_state s);
+/// query_status's entry for one task, and its reply for a workflow (pipeline.cpp).
+boost::json::object task_status(const task& t, const std::optional<boost::json::value>& result,
+                                const std::optional<task_error>& error);
+boost::json::object workflow_status(const std::string& id, const std::string& name,
+                                    workflow_state s, boost::json::object tasks);
 std::int64_t now_ms();
 
 } // namespace gleitzeit::hub

@@ -233,6 +233,10 @@ for _ in $(seq 100); do
     sleep 0.2
 done
 grep -q '"state":"completed"' <<<"$state" || fail "after the upgrade, $unfinished_id is: $state"
+# hello.toml finished before the upgrade: the hub reads it back from the database.
+greeting=$(cli --json status "$workflow_id" | python3 -c 'import json,sys; w=json.load(sys.stdin)["workflow"]; print(w["state"], w["tasks"]["together"]["result"]["greeting"])') ||
+    fail "after the upgrade, status $workflow_id failed"
+[[ $greeting == "completed Hello, world!" ]] || fail "after the upgrade, hello.toml's workflow reads: $greeting"
 stop_hub
 
 # ---- 8. purge ------------------------------------------------------------------------------

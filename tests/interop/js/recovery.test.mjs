@@ -154,7 +154,7 @@ test("SIGKILL during a 1,000-task workflow with retries pending, five times: it 
 // The in-process provider-echo, and nothing connects after the restart: the taken-up task
 // must be dispatched by the recovery itself (it waited forever before 2026-11-28: the
 // pipeline knew of no provider until the next submission).
-test("SIGKILL while provider-echo runs the only task: after the restart it runs again and completes", async () => {
+test("SIGKILL while provider-echo runs the only task: after the restart it runs again and completes, and query_status still knows a workflow finished before", async () => {
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-recovery-local-");
   const db = join(stateDir, "gleitzeit.db");
@@ -163,6 +163,11 @@ test("SIGKILL while provider-echo runs the only task: after the restart it runs 
   const port = hub.port;
   let client = io(hub.url, { transports: ["websocket"] });
   try {
+    const before = await call(client, "submit_workflow", {
+      workflow: { name: "done before", tasks: [{ id: "e", protocol: "echo/v1", method: "echo", params: { n: 7 } }] },
+    });
+    assert.equal(before.ok, true, JSON.stringify(before));
+    await pollUntil(async () => (await call(client, "query_status", { workflow_id: before.workflow_id })).workflow?.state === "completed", "the first workflow completed", 5000, 20);
     const reply = await call(client, "submit_workflow", {
       workflow: { name: "one slow task", tasks: [{ id: "wait", protocol: "echo/v1", method: "delay", params: { ms: 600 } }] },
     });
@@ -183,6 +188,13 @@ test("SIGKILL while provider-echo runs the only task: after the restart it runs 
     assert.equal(status.workflow.tasks.wait.attempt, 2, "the interrupted attempt counts");
     assert.equal(status.workflow.tasks.wait.result.slept_ms, 600);
     assert.deepEqual(sql(db, `SELECT count(*), sum(ok) FROM results WHERE task_id = '${wf}/wait'`)[0], [1, 1]);
+    // Finished before the crash, so not taken up: the persistence slot's archive answers.
+    assert.deepEqual(await call(client, "query_status", { workflow_id: before.workflow_id }), {
+      ok: true,
+      workflow: { id: before.workflow_id, name: "done before", state: "completed", tasks: { e: { state: "completed", attempt: 1, result: { n: 7 } } } },
+    });
+    const unknown = await call(client, "query_status", { workflow_id: "wf-never" });
+    assert.deepEqual(unknown, { ok: false, error: { code: "not_found", message: "no workflow 'wf-never'" } });
   } finally {
     client.close();
     await hub.stop("SIGKILL");

@@ -33,8 +33,9 @@ fail() { echo "package test: FAIL: $*" >&2; exit 1; }
 
 [[ $(id -u) -eq 0 ]] || fail "run as root: it installs the package into this machine"
 for p in gleitzeit gleitzeit-dev; do
-    if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "installed"; then
-        fail "$p is already installed here; the test installs and purges it, so remove it first (dpkg --purge gleitzeit-dev gleitzeit)"
+    status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    if [[ -n $status && $status != not-installed ]]; then
+        fail "$p is $status here; the test installs and purges it, so remove it first (dpkg --purge gleitzeit-dev gleitzeit)"
     fi
 done
 

@@ -262,6 +262,13 @@ task_state tag_invoke(json::value_to_tag<task_state>, const json::value& v) {
     return task_state_names.parse(v, path("task_state"));
 }
 
+void tag_invoke(json::value_from_tag, json::value& v, const workflow_state& x) {
+    v = to_string(x);
+}
+workflow_state tag_invoke(json::value_to_tag<workflow_state>, const json::value& v) {
+    return workflow_state_names.parse(v, path("workflow_state"));
+}
+
 // ---- retry_policy, task, workflow ---------------------------------------------------------
 
 void tag_invoke(json::value_from_tag, json::value& v, const retry_policy& x) {

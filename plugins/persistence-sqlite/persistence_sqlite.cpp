@@ -122,19 +122,8 @@ std::optional<workflow> persistence_sqlite::load_workflow(const std::string& id)
             return std::nullopt;
         const std::string what = "workflow '" + id + "'";
         w = decode<workflow>(q->text(0), what);
-        // The column is the truth, as for tasks; it is written from to_string().
-        const auto column = q->text(1);
-        bool known = false;
-        for (auto s : {workflow_state::pending, workflow_state::running, workflow_state::completed,
-                       workflow_state::failed, workflow_state::cancelled})
-            if (to_string(s) == column) {
-                w->state = s;
-                known = true;
-            }
-        if (!known)
-            throw error(error_code::plugin_error, "persistence-sqlite: stored " + what +
-                                                      " has the unknown state '" +
-                                                      std::string(column) + "'");
+        // The column is the truth, as for tasks.
+        w->state = enum_of<workflow_state>(q->text(1), what);
     }
     load_tasks(*w);
     snapshot.commit();

@@ -118,6 +118,7 @@ std::string_view to_string(workflow_state s) noexcept;
     T tag_invoke(boost::json::value_to_tag<T>, const boost::json::value& v);
 GLEITZEIT_JSON_CONVERSION(priority)
 GLEITZEIT_JSON_CONVERSION(task_state)
+GLEITZEIT_JSON_CONVERSION(workflow_state)
 GLEITZEIT_JSON_CONVERSION(retry_policy)
 GLEITZEIT_JSON_CONVERSION(task)
 GLEITZEIT_JSON_CONVERSION(workflow)

@@ -169,13 +169,15 @@ test("SIGKILL while provider-echo runs the only task: after the restart it runs 
     assert.equal(before.ok, true, JSON.stringify(before));
     await pollUntil(async () => (await call(client, "query_status", { workflow_id: before.workflow_id })).workflow?.state === "completed", "the first workflow completed", 5000, 20);
     const reply = await call(client, "submit_workflow", {
-      workflow: { name: "one slow task", tasks: [{ id: "wait", protocol: "echo/v1", method: "delay", params: { ms: 600 } }] },
+      // Long enough that the kill lands while it runs, however slowly the polls below go.
+      workflow: { name: "one slow task", tasks: [{ id: "wait", protocol: "echo/v1", method: "delay", params: { ms: 3000 } }] },
     });
     assert.equal(reply.ok, true, JSON.stringify(reply));
     const wf = reply.workflow_id;
     await pollUntil(() => sql(db, `SELECT state FROM tasks WHERE id = '${wf}/wait'`)[0]?.[0] === "executing", "the task executing", 5000, 10);
     await hub.stop("SIGKILL");
     client.close();
+    assert.equal(sql(db, `SELECT state FROM tasks WHERE id = '${wf}/wait'`)[0][0], "executing", "the kill caught the task running");
 
     hub = await startGleitzeitd(toml, port);
     client = io(hub.url, { transports: ["websocket"] });
@@ -186,7 +188,7 @@ test("SIGKILL while provider-echo runs the only task: after the restart it runs 
     }, `workflow ${wf} finished after the restart`, 10000, 50);
     assert.equal(status.workflow.state, "completed", JSON.stringify(status));
     assert.equal(status.workflow.tasks.wait.attempt, 2, "the interrupted attempt counts");
-    assert.equal(status.workflow.tasks.wait.result.slept_ms, 600);
+    assert.equal(status.workflow.tasks.wait.result.slept_ms, 3000);
     assert.deepEqual(sql(db, `SELECT count(*), sum(ok) FROM results WHERE task_id = '${wf}/wait'`)[0], [1, 1]);
     // Finished before the crash, so not taken up: the persistence slot's archive answers.
     assert.deepEqual(await call(client, "query_status", { workflow_id: before.workflow_id }), {

@@ -1,9 +1,9 @@
 #pragma once
-// Workflow files (DESIGN §6): TOML, the native format, or JSON, told apart by the file's
-// extension; "-" reads JSON from standard input. The result is the `workflow` object of
-// submit_workflow. A file that is not valid TOML or JSON, or that holds a key a workflow
-// does not have, is refused here with file:line:column (JSON: file:line:column for syntax,
-// the key's path for names), so nothing reaches the hub. The hub checks the values.
+// Workflow files (docs/cli.md, "Workflow files"): TOML, the native format, or JSON, told apart by
+// the file's extension; "-" reads JSON from standard input. The result is the `workflow` object of
+// submit_workflow. A file that is not valid TOML or JSON, or that holds a key a workflow does not
+// have, is refused here with file:line:column (JSON: file:line:column for syntax, the key's path
+// for names), so nothing reaches the hub. The hub checks the values.
 
 #include <boost/json/object.hpp>
 

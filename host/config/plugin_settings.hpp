@@ -1,7 +1,7 @@
 #pragma once
-// The plugin half of gleitzeit.toml (DESIGN §7, §8): [state], [plugins], [slots.<slot>] and
-// [[providers]]. Paths in the model are resolved: relative ones against the directory of the
-// config file, a plugin's file defaulting to <plugins.directory>/<plugin>.so.
+// The plugin half of gleitzeit.toml (docs/operations.md, "The config file"): [state], [plugins],
+// [slots.<slot>] and [[providers]]. Paths in the model are resolved: relative ones against the
+// directory of the config file, a plugin's file defaulting to <plugins.directory>/<plugin>.so.
 
 #include "gleitzeit/plugin.hpp"
 

@@ -1,7 +1,8 @@
 #pragma once
-// What a reload has to do to get from the running config to the next one (DESIGN §8): which
-// settings only a restart can apply, which apply live, and per slot and provider what to load,
-// swap or drain. Pure: it compares two validated settings and touches nothing.
+// What a reload has to do to get from the running config to the next one (docs/architecture.md,
+// "Configuration and reload"): which settings only a restart can apply, which apply live, and per
+// slot and provider what to load, swap or drain. Pure: it compares two validated settings and
+// touches nothing.
 
 #include "config/settings.hpp"
 
@@ -15,7 +16,7 @@ namespace gleitzeit::config {
 enum class slot_change {
     unchanged,
     load,   // configured now, not before
-    swap,   // plugin, file, remote flag or config differ: hot swap (DESIGN §7)
+    swap,   // plugin, file, remote flag or config differ: hot swap (docs/architecture.md)
     unload, // configured before, not now
 };
 

@@ -1,7 +1,7 @@
 #pragma once
-// The model of gleitzeit.toml (DESIGN §8): [server], [auth], [log] here, and [state],
-// [plugins], [slots.<slot>] and [[providers]] in plugin_settings.hpp. Loading validates
-// everything and reports file:line:column.
+// The model of gleitzeit.toml (docs/operations.md, "The config file"): [server], [auth], [log]
+// here, and [state], [plugins], [slots.<slot>] and [[providers]] in plugin_settings.hpp. Loading
+// validates everything and reports file:line:column.
 
 #include "config/plugin_settings.hpp"
 

@@ -1,10 +1,10 @@
 #pragma once
-// One plugin file, checked and mapped (DESIGN §7). Loading refuses, with a message naming
-// both sides, anything the host cannot trust: a file others may write, a file that is not
-// ELF, a library without the descriptor, or a descriptor that does not match this host. The
-// descriptor is read before any C++ object of the plugin exists. The library is mapped from
-// a private copy with a unique name (the dynamic loader would hand back the image already
-// mapped for a path it knows), with every symbol bound at load time.
+// One plugin file, checked and mapped (docs/architecture.md, "The plugin ABI"). Loading refuses,
+// with a message naming both sides, anything the host cannot trust: a file others may write, a file
+// that is not ELF, a library without the descriptor, or a descriptor that does not match this host.
+// The descriptor is read before any C++ object of the plugin exists. The library is mapped from a
+// private copy with a unique name (the dynamic loader would hand back the image already mapped for
+// a path it knows), with every symbol bound at load time.
 
 #include <gleitzeit/export.hpp>
 

@@ -1,5 +1,5 @@
 #pragma once
-// A slot of the hub and its generations (DESIGN §7, "Hot swap"). Every call into the
+// A slot of the hub and its generations (docs/architecture.md, "Hot swap"). Every call into the
 // slot's plugin runs on the slot's strand, so a swap, which is one strand job, pauses the
 // slot simply by running: calls that arrive meanwhile wait in the strand's queue and then
 // reach the new generation, in order.

@@ -1,5 +1,6 @@
 #pragma once
-// persistence-sqlite: the persistence slot in one SQLite file in WAL mode (DESIGN §9).
+// persistence-sqlite: the persistence slot in one SQLite file in WAL mode (docs/architecture.md,
+// "Durability and recovery").
 //
 // Config (the [slots.persistence.config] table, as JSON):
 //   path         string, the database file; default "gleitzeit.db". A relative path is
@@ -13,7 +14,7 @@
 //
 // The file is opened, switched to WAL and migrated in the constructor, so that a path that
 // cannot be opened refuses the plugin when it is created (a bad plugin is refused and the
-// running one stays, DESIGN §10), before the host starts or swaps anything:
+// running one stays: docs/architecture.md, "Hot swap"), before the host starts or swaps anything:
 //   error(plugin_error, "persistence-sqlite: cannot open database '<path>': <sqlite message>")
 //
 // Hot swap: the data is in the file, so state_formats() is empty; the next generation opens
@@ -36,7 +37,8 @@
 
 namespace gleitzeit {
 
-/// What a restarting host does with one unfinished workflow (DESIGN §9).
+/// What a restarting host does with one unfinished workflow (docs/architecture.md, "Durability and
+/// recovery").
 struct workflow_recovery {
     /// The workflow with every task as last saved, in the order of load_unfinished().
     workflow saved;

@@ -12,7 +12,7 @@
 // an id again replaces its spec, which is a no-op when the spec is the same: a provider that
 // reconnects registers its protocol again. Providers are not tied to specs: a provider may
 // register before its protocol's spec. validate_call of a protocol with no spec is not_found;
-// whether such a call is refused is the hub's decision (DESIGN §6).
+// whether such a call is refused is the hub's decision (docs/architecture.md, "The pipeline").
 //
 // validate_call messages, `where` being "<protocol> <method>":
 //   unknown protocol     not_found "unknown protocol 'echo/v9' (known: echo/v1)", the

@@ -1,6 +1,6 @@
 #pragma once
-// ${<task id>.result<path>} references in task params (DESIGN §6), their parsing and their
-// substitution. The rules are those of resolver_dag.hpp.
+// ${<task id>.result<path>} references in task params (docs/events.md, "Workflows"), their parsing
+// and their substitution. The rules are those of resolver_dag.hpp.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

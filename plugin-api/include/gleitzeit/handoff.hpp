@@ -1,6 +1,7 @@
 #pragma once
-// A hot swap whose pause does not grow with the state (DESIGN §7, "Hot swap"). A stateful
-// plugin that also derives from state_handoff hands its state over while it keeps serving:
+// A hot swap whose pause does not grow with the state (docs/plugins.md, section 5, "Handoff").
+// A stateful plugin that also derives from state_handoff hands its state over while it keeps
+// serving:
 //
 //   1. on the strand, the old generation's begin_handoff(accepted) notes what it holds now
 //      (pointers, not copies: the first short pause) and starts a journal of its changes;

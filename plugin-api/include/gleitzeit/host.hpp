@@ -34,7 +34,8 @@ public:
     virtual void log(log_level level, std::string_view message) = 0;
     /// Sets a gauge that /metrics shows as gleitzeit_plugin_<name>{slot="..."}.
     virtual void metric(std::string_view name, double value) = 0;
-    /// Emits an event to the hub, which routes it like any component's (DESIGN §5).
+    /// Emits an event to the hub, which routes it like any component's (docs/plugins.md,
+    /// section 4).
     virtual void emit(std::string_view event, boost::json::object payload) = 0;
 };
 

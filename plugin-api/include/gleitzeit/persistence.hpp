@@ -1,6 +1,6 @@
 #pragma once
-// The persistence slot (DESIGN §9): durable workflows, tasks, results and an event log.
-// The host calls it from its blocking pool, never from the event loop.
+// The persistence slot (docs/plugins.md, section 3): durable workflows, tasks, results and an
+// event log. The host calls it from its blocking pool, never from the event loop.
 
 #include "gleitzeit/plugin.hpp"
 #include "gleitzeit/types.hpp"

@@ -1,5 +1,5 @@
 #pragma once
-// The lifecycle every plugin has (DESIGN §7):
+// The lifecycle every plugin has (docs/plugins.md, sections 2 and 5):
 //   create(config) -> start(host) -> calls -> stop() -> export_state() -> destroy.
 // Stateful slots hand their state to the next generation in a hot swap: the host asks the new
 // instance which formats it reads (state_formats), asks the old one to export in the first of
@@ -16,7 +16,7 @@
 
 namespace gleitzeit {
 
-/// The five slots of the hub (DESIGN §1); a plugin fills exactly one.
+/// The five slots of the hub (docs/plugins.md, section 3); a plugin fills exactly one.
 enum class slot_kind { queue, resolver, registry, persistence, provider };
 
 std::string_view to_string(slot_kind k) noexcept;

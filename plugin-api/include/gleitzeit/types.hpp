@@ -1,7 +1,7 @@
 #pragma once
-// The product's data: tasks and workflows (DESIGN §6), protocol specs, method calls and
-// their results. Each converts to and from Boost.JSON (tag_invoke), in the field names of
-// docs/events.md, so a remote component sees the same shapes as a plugin.
+// The product's data: tasks and workflows (docs/plugins.md, section 3), protocol specs, method
+// calls and their results. Each converts to and from Boost.JSON (tag_invoke), in the field
+// names of docs/events.md, so a remote component sees the same shapes as a plugin.
 
 #include "gleitzeit/error.hpp"
 

@@ -1,7 +1,7 @@
-// Crash recovery (DESIGN §9, issue 5): gleitzeitd is killed with SIGKILL while a 1,000-task
-// workflow runs with retries pending, and started again on the same state directory. Five
-// rounds: the first killed at the first call, the others at a random moment. Each round
-// checks, from the hub's replies and from the SQLite file itself:
+// Crash recovery (docs/architecture.md, "Durability and recovery"): gleitzeitd is killed with
+// SIGKILL while a 1,000-task workflow runs with retries pending, and started again on the same
+// state directory. Five rounds: the first killed at the first call, the others at a random moment.
+// Each round checks, from the hub's replies and from the SQLite file itself:
 // - the workflow completes and every task has its own result, substitutions included;
 // - the file holds exactly one final result and one task_completed event per task;
 // - no task ran more often than its retries allow, plus once for each crash that caught it

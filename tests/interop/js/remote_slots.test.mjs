@@ -94,7 +94,7 @@ async function run(client, workflow, { onEvent } = {}) {
 
 /** What `c` was sent as `event`, in order. */
 const sent = (c, event) => c.seen.filter(([e]) => e === event).map(([, p]) => p);
-/** The routing fields of DESIGN §5 on every event the hub sent `c`. */
+/** The routing fields (docs/architecture.md, "Events") on every event the hub sent `c`. */
 function assertStamped(c) {
   assert.ok(c.seen.length > 0);
   for (const [event, p] of c.seen) {

@@ -127,7 +127,8 @@ BOOST_AUTO_TEST_CASE(task_parameters_alias) {
     BOOST_TEST(!v.as_object().contains("parameters"));
 }
 
-// Workflow files give durations in seconds (DESIGN §6); the wire's *_ms fields are the same.
+// Workflow files give durations in seconds (docs/cli.md, "Workflow files"); the wire's *_ms fields
+// are the same.
 BOOST_AUTO_TEST_CASE(durations_in_seconds_as_workflow_files_write_them) {
     task t = json::value_to<task>(json::parse(
         R"({"id": "a", "timeout": 2.5, "retry": {"base_delay": 0.25, "max_delay": 60}})"));

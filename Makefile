@@ -34,7 +34,7 @@ test-sanitize: deps
 # A dev hub (config generated into var/, the build's plugins), examples/hello.toml run through
 # it, then the hub serves until Ctrl-C. PORT=6680 by default.
 run: build
-	host/cli/make-run.sh $(BUILD)
+	examples/dev/run-hub.sh $(BUILD)
 
 # Ours against the Node reference, same loads, same machine, one run; writes docs/benchmarks.md.
 bench: build

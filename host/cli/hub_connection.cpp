@@ -1,6 +1,6 @@
 #include "hub_connection.hpp"
 
-#include "sio/client.hpp"
+#include "sio/client/client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>

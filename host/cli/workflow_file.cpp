@@ -1,7 +1,6 @@
 #include "workflow_file.hpp"
 
-#include "config/plugin_sections.hpp"
-#include "config/toml_reader.hpp"
+#include "toml/reader.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
@@ -19,8 +18,8 @@ namespace gleitzeit::cli {
 namespace {
 
 namespace json = boost::json;
-using config::detail::did_you_mean;
-using config::detail::toml_reader;
+using toml_file::did_you_mean;
+using toml_reader = toml_file::reader;
 
 // The keys the hub reads (plugin-api/src/types.cpp). The hub skips any other key, so a
 // misspelt `dependecies` would silently run a task too early: refuse it here instead.
@@ -55,7 +54,7 @@ json::object parse_toml(const std::string& text, const std::string& source) {
     try {
         root = toml::parse(text, source);
     } catch (const toml::parse_error& e) {
-        throw workflow_file_error(config::detail::describe(e, source));
+        throw workflow_file_error(toml_file::describe(e, source));
     }
     try {
         toml_reader r(source);
@@ -71,8 +70,8 @@ json::object parse_toml(const std::string& text, const std::string& source) {
                     check_keys(r, r.table(*retry, "retry"), "[tasks.retry]", retry_keys);
             }
         }
-        return config::detail::table_to_json(r, root, "workflow");
-    } catch (const config::config_error& e) {
+        return toml_file::table_to_json(r, root, "workflow");
+    } catch (const toml_file::error& e) {
         throw workflow_file_error(e.what());
     }
 }

@@ -4,7 +4,6 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
-#include <cmath>
 #include <filesystem>
 #include <sstream>
 #include <system_error>
@@ -17,64 +16,13 @@ namespace json = boost::json;
 
 const std::vector<std::string_view> stateful_slots{"queue", "resolver", "registry", "persistence"};
 
-template <class T> json::string iso_text(const T& v) {
-    // toml++ prints dates and times as RFC 3339, which is what a JSON consumer expects.
-    std::ostringstream out;
-    out << v;
-    return json::string(out.str());
-}
-
-/// A plugin's config table as the JSON its factory receives. `name` is the dotted path of
-/// `n`, for errors.
-json::value to_json(const toml_reader& r, const toml::node& n, const std::string& name) {
-    switch (n.type()) {
-    case toml::node_type::table: {
-        json::object o;
-        for (const auto& [key, v] : *n.as_table())
-            o[key.str()] = to_json(r, v, name + "." + std::string(key.str()));
-        return o;
-    }
-    case toml::node_type::array: {
-        json::array a;
-        for (const auto& e : *n.as_array())
-            a.push_back(to_json(r, e, name + "[]"));
-        return a;
-    }
-    case toml::node_type::string:
-        return json::string(n.as_string()->get());
-    case toml::node_type::integer:
-        return n.as_integer()->get();
-    case toml::node_type::floating_point: {
-        double d = n.as_floating_point()->get();
-        if (!std::isfinite(d))
-            r.fail(n.source(), "'" + name + "' must be a finite number (JSON has no inf or nan)");
-        return d;
-    }
-    case toml::node_type::boolean:
-        return n.as_boolean()->get();
-    case toml::node_type::date:
-        return iso_text(n.as_date()->get());
-    case toml::node_type::time:
-        return iso_text(n.as_time()->get());
-    case toml::node_type::date_time:
-        return iso_text(n.as_date_time()->get());
-    case toml::node_type::none:
-        break;
-    }
-    r.fail(n.source(), "'" + name + "' has a value JSON cannot hold");
-}
-
-json::object config_object(const toml_reader& r, const toml::node& n) {
-    return std::move(to_json(r, r.table(n, "config"), "config").as_object());
+json::object config_object(const toml_file::reader& r, const toml::node& n) {
+    return toml_file::table_to_json(r, r.table(n, "config"), "config");
 }
 
 } // namespace
 
-json::object table_to_json(const toml_reader& r, const toml::table& t, const std::string& name) {
-    return std::move(to_json(r, t, name).as_object());
-}
-
-plugin_sections::plugin_sections(const toml_reader& r, settings& s, std::string base_directory)
+plugin_sections::plugin_sections(const toml_file::reader& r, settings& s, std::string base_directory)
     : r_(r), s_(s), base_(std::move(base_directory)) {}
 
 std::string plugin_sections::plugin_name(const toml::node& n) const {
@@ -138,14 +86,14 @@ void plugin_sections::read_slots(const toml::node& n) {
             if (name == "provider" || name == "providers")
                 why += " (providers are listed as [[providers]])";
             else
-                why += did_you_mean(name, stateful_slots);
+                why += toml_file::did_you_mean(name, stateful_slots);
             r_.fail(key.source(), why);
         }
         read_slot(kind, "[slots." + name + "]", r_.table(node, "slots." + name));
     }
 }
 
-std::map<std::string, toml_reader::field> plugin_sections::plugin_fields(std::string& plugin,
+std::map<std::string, toml_file::reader::field> plugin_sections::plugin_fields(std::string& plugin,
                                                                         file_origin& origin) const {
     return {
         {"plugin",

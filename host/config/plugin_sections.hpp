@@ -2,20 +2,17 @@
 // Reads [state], [plugins], [slots.<slot>] and [[providers]] into a settings. Not part of the
 // public model: settings.cpp drives it while it walks the top level.
 
-#include "config/toml_reader.hpp"
+#include "config/settings.hpp"
+#include "toml/reader.hpp"
 
 #include <optional>
 
 namespace gleitzeit::config::detail {
 
-/// A plugin's config table as the JSON its factory receives; `name` prefixes keys in errors.
-boost::json::object table_to_json(const toml_reader& r, const toml::table& t,
-                                  const std::string& name);
-
 class plugin_sections {
 public:
     /// Relative paths resolve against `base_directory` ("" leaves them relative).
-    plugin_sections(const toml_reader& r, settings& s, std::string base_directory);
+    plugin_sections(const toml_file::reader& r, settings& s, std::string base_directory);
 
     void read_state(const toml::node& n);
     void read_plugins(const toml::node& n);
@@ -39,14 +36,14 @@ private:
     std::string plugin_name(const toml::node& n) const;
     /// The `plugin` and `file` keys that slots and providers share, read into `plugin` and
     /// `origin`; the caller adds its own keys.
-    std::map<std::string, toml_reader::field> plugin_fields(std::string& plugin,
+    std::map<std::string, toml_file::reader::field> plugin_fields(std::string& plugin,
                                                             file_origin& origin) const;
     std::string directory(const toml::node& n, const std::string& name) const;
     std::string resolve(const std::string& path) const;
     std::string resolve_file(const file_origin& o, const std::string& plugin, bool check) const;
     void read_slot(slot_kind kind, const std::string& section, const toml::table& t);
 
-    const toml_reader& r_;
+    const toml_file::reader& r_;
     settings& s_;
     std::string base_;
     std::map<slot_kind, file_origin> slot_files_;

@@ -1,7 +1,6 @@
 #include "config/settings.hpp"
 
 #include "config/plugin_sections.hpp"
-#include "config/toml_reader.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -11,7 +10,7 @@
 namespace gleitzeit::config {
 namespace {
 
-using detail::toml_reader;
+using toml_reader = toml_file::reader;
 
 void read_server(const toml_reader& r, const toml::table& t, server_settings& s) {
     auto ms = [&](std::chrono::milliseconds& out, const char* name) {
@@ -75,7 +74,7 @@ void read_auth(const toml_reader& r, const toml::table& t, std::vector<auth_toke
                                     known.end())
                                     r.fail((*v.as_array())[i].source(),
                                            "unknown role '" + tok.roles[i] + "'" +
-                                               detail::did_you_mean(tok.roles[i], known) +
+                                               toml_file::did_you_mean(tok.roles[i], known) +
                                                "; roles are submit, observe, provider, "
                                                "component and admin");
                         }}});
@@ -97,19 +96,8 @@ void read_log(const toml_reader& r, const toml::table& t, log_settings& log) {
                            }}});
 }
 
-} // namespace
-
-settings parse(std::string_view text, const std::string& source) {
-    return parse(text, source, parse_options{});
-}
-
-settings parse(std::string_view text, const std::string& source, const parse_options& options) {
-    toml::table root;
-    try {
-        root = toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        throw config_error(detail::describe(e, source));
-    }
+settings read_settings(const toml::table& root, const std::string& source,
+                       const parse_options& options) {
     toml_reader r(source);
     settings s;
     auto base = options.base_directory.empty()
@@ -129,6 +117,26 @@ settings parse(std::string_view text, const std::string& source, const parse_opt
              });
     plugins.finish(options.check_plugin_files);
     return s;
+}
+
+} // namespace
+
+settings parse(std::string_view text, const std::string& source) {
+    return parse(text, source, parse_options{});
+}
+
+settings parse(std::string_view text, const std::string& source, const parse_options& options) {
+    toml::table root;
+    try {
+        root = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        throw config_error(toml_file::describe(e, source));
+    }
+    try {
+        return read_settings(root, source, options);
+    } catch (const toml_file::error& e) {
+        throw config_error(e.what());
+    }
 }
 
 settings load(const std::string& path) {

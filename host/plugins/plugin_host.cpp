@@ -1,11 +1,11 @@
 #include "plugins/plugin_host.hpp"
 
+#include "log/log.hpp"
 #include "plugins/iso_time.hpp"
 #include "plugins/slot.hpp"
 
 #include <boost/asio/thread_pool.hpp>
 
-#include <iostream>
 #include <map>
 #include <sys/stat.h>
 
@@ -95,8 +95,9 @@ const char* level_name(log_level l) {
 
 plugin_host::plugin_host(boost::asio::io_context& ioc, options opts) {
     if (!opts.log)
+        // The plugin host's lines have always named their level ("warn: slot queue: ...").
         opts.log = [](log_level l, const std::string& line) {
-            std::cerr << "gleitzeitd: " << level_name(l) << ": " << line << std::endl;
+            log::write(l, std::string(level_name(l)) + ": " + line);
         };
     std::error_code ec;
     fs::create_directories(opts.private_dir, ec);

@@ -1,6 +1,6 @@
 #pragma once
-// The plugin manager of gleitzeitd (DESIGN §7): the hub's slots and providers, each with its
-// generations; loading, hot swap and unloading. Thread-safe: every call may come from any
+// The plugin manager of gleitzeitd (docs/architecture.md): the hub's slots and providers, each with
+// its generations; loading, hot swap and unloading. Thread-safe: every call may come from any
 // thread, and every outcome is reported through a callback.
 
 #include <gleitzeit/provider.hpp>
@@ -30,7 +30,7 @@ public:
         /// Where private copies of plugin files are made; created (mode 0700) if missing.
         std::filesystem::path private_dir;
         std::chrono::milliseconds drain_timeout{30000};
-        std::function<void(log_level, const std::string&)> log; // default: standard error
+        std::function<void(log_level, const std::string&)> log; // default: the log sink (host/log)
         std::function<void(std::string_view event, boost::json::object payload)> emit;
         /// How long a remote queue's calls wait for the next component after one went.
         std::chrono::milliseconds remote_hold{10000};

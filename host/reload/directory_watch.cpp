@@ -1,4 +1,4 @@
-#include "config/directory_watch.hpp"
+#include "reload/directory_watch.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -10,7 +10,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
 
 struct directory_watch::state : std::enable_shared_from_this<state> {
     state(boost::asio::io_context& ioc, handler h) : stream(ioc), on_change(std::move(h)) {}
@@ -68,4 +68,4 @@ directory_watch::~directory_watch() {
     state_->stream.close(ignored);
 }
 
-} // namespace gleitzeit::config
+} // namespace gleitzeit::reload

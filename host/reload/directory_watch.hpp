@@ -11,7 +11,7 @@ namespace boost::asio {
 class io_context;
 }
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
 
 class directory_watch {
 public:
@@ -31,4 +31,4 @@ private:
     std::shared_ptr<state> state_;
 };
 
-} // namespace gleitzeit::config
+} // namespace gleitzeit::reload

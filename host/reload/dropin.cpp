@@ -1,12 +1,14 @@
-#include "plugins/dropin.hpp"
+#include "reload/dropin.hpp"
 
-#include "config/sidecar.hpp"
+#include "log/log.hpp"
+#include "reload/reloader.hpp"
+#include "reload/sidecar.hpp"
 
 #include <algorithm>
 #include <filesystem>
 #include <vector>
 
-namespace gleitzeit::plugins {
+namespace gleitzeit::reload {
 
 namespace fs = std::filesystem;
 
@@ -17,20 +19,19 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 } // namespace
 
 dropin::dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
-               plugin_host& plugins, log_fn log, removed_fn removed)
-    : directory_(std::move(directory)), plugins_(plugins), log_(std::move(log)),
-      removed_(std::move(removed)),
+               plugins::plugin_host& plugins, const reloader& config)
+    : directory_(std::move(directory)), plugins_(plugins), config_(config),
       providers_(std::make_shared<provider_files>()),
       loaded_(std::make_shared<loaded_files>()) {
     std::error_code ec;
     if (!fs::is_directory(directory_, ec)) {
-        log_(log_level::warn, "drop-in directory " + directory_ + " does not exist; not watched");
+        log::warn("drop-in directory " + directory_ + " does not exist; not watched");
         return;
     }
     if (watch)
-        watch_ = std::make_unique<config::directory_watch>(
+        watch_ = std::make_unique<directory_watch>(
             ioc, directory_,
-            [this](config::directory_watch::change c, const std::string& name) {
+            [this](directory_watch::change c, const std::string& name) {
                 on_change(c, name);
             });
     for (const auto& name : present())
@@ -58,22 +59,22 @@ void dropin::rescan() {
                 (it != loaded_->by_name.end() && it->second == written))
                 continue;
         }
-        log_(log_level::info, "drop-in " + name + ": not loaded in this version yet, loading");
+        log::info("drop-in " + name + ": not loaded in this version yet, loading");
         load(name);
     }
 }
 
-void dropin::on_change(config::directory_watch::change c, const std::string& name) {
+void dropin::on_change(directory_watch::change c, const std::string& name) {
     if (ends_with(name, ".toml")) {
         // A sidecar changed: reload its plugin with the new table, if the plugin is there.
         auto so = name.substr(0, name.size() - 5) + ".so";
-        if (c == config::directory_watch::change::written && fs::exists(fs::path(directory_) / so))
+        if (c == directory_watch::change::written && fs::exists(fs::path(directory_) / so))
             load(so);
         return;
     }
     if (!ends_with(name, ".so"))
         return;
-    if (c == config::directory_watch::change::written)
+    if (c == directory_watch::change::written)
         return load(name);
     {
         std::lock_guard lock(loaded_->mutex);
@@ -88,12 +89,20 @@ void dropin::on_change(config::directory_watch::change c, const std::string& nam
         provider = it->second;
         providers_->by_file.erase(it);
     }
-    if (removed_ && removed_(provider))
+    provider_removed(name, provider);
+}
+
+void dropin::provider_removed(const std::string& name, const std::string& provider) {
+    // The config's own provider comes back when a drop-in that replaced it goes.
+    if (auto configured = config_.configured_provider(provider)) {
+        log::info("drop-in of provider " + provider + " removed: back to " + configured->file);
+        plugins_.set_provider(configured->file, configured->config, [](const std::string&) {});
         return;
-    log_(log_level::info, "drop-in " + name + " removed: draining provider " + provider);
-    plugins_.unload_provider(provider, [this, provider](const std::string& error) {
+    }
+    log::info("drop-in " + name + " removed: draining provider " + provider);
+    plugins_.unload_provider(provider, [provider](const std::string& error) {
         if (!error.empty())
-            log_(log_level::error, "unloading provider " + provider + ": " + error);
+            log::error("unloading provider " + provider + ": " + error);
     });
 }
 
@@ -105,9 +114,9 @@ void dropin::load(const std::string& name) {
     std::error_code ec;
     if (fs::exists(sidecar, ec)) {
         try {
-            cfg = config::load_sidecar(sidecar.string());
+            cfg = load_sidecar(sidecar.string());
         } catch (const std::exception& e) {
-            log_(log_level::error, "drop-in " + name + " not loaded: " + e.what());
+            log::error("drop-in " + name + " not loaded: " + e.what());
             return;
         }
     }
@@ -119,8 +128,8 @@ void dropin::load(const std::string& name) {
         loaded_->loading.insert(name);
     }
     auto& plugins = plugins_;
-    plugins_.install(file, std::move(cfg), [providers, loaded, written, &plugins, name, file,
-                                            log = log_](const std::string& error) {
+    plugins_.install(file, std::move(cfg), [providers, loaded, written, &plugins, name,
+                                            file](const std::string& error) {
         {
             std::lock_guard lock(loaded->mutex);
             loaded->loading.erase(name);
@@ -134,8 +143,8 @@ void dropin::load(const std::string& name) {
             std::lock_guard lock(providers->mutex);
             providers->by_file[name] = p;
         }
-        log(log_level::info, "drop-in " + name + " loaded");
+        log::info("drop-in " + name + " loaded");
     });
 }
 
-} // namespace gleitzeit::plugins
+} // namespace gleitzeit::reload

@@ -1,12 +1,13 @@
 #pragma once
-// The drop-in directory ([plugins] dropin, DESIGN §8): a plugin file that appears there is
-// loaded where its descriptor says (a provider is added; a plugin named like the one a slot
-// runs, in another version, replaces it by hot swap), with the table of an optional sidecar
-// NAME.toml as its config. A file still being written is ignored until it is complete.
-// Removing a provider's file drains and unloads that provider.
+// The drop-in directory ([plugins] dropin; docs/operations.md): a plugin file that appears
+// there is loaded where its descriptor says (a provider is added; a plugin named like the one
+// a slot runs, in another version, replaces it by hot swap), with the table of an optional
+// sidecar NAME.toml as its config. A file still being written is ignored until it is
+// complete. Removing a provider's file puts back the provider the running config names, if
+// it names one; else it drains and unloads that provider.
 
-#include "config/directory_watch.hpp"
 #include "plugins/plugin_host.hpp"
+#include "reload/directory_watch.hpp"
 
 #include <filesystem>
 #include <map>
@@ -16,19 +17,16 @@
 #include <string>
 #include <vector>
 
-namespace gleitzeit::plugins {
+namespace gleitzeit::reload {
+
+class reloader;
 
 class dropin {
 public:
-    using log_fn = std::function<void(log_level, const std::string&)>;
-    /// Called when the file of a provider is removed. True: it took care of the provider (a
-    /// hub whose config also names it puts the configured one back). False: the drop-in
-    /// drains and unloads it.
-    using removed_fn = std::function<bool(const std::string& provider)>;
-
-    /// Watches `directory` (when `watch`) and loads what is there now.
-    dropin(boost::asio::io_context& ioc, std::string directory, bool watch, plugin_host& plugins,
-           log_fn log, removed_fn removed = {});
+    /// Watches `directory` (when `watch`) and loads what is there now. `config` says which
+    /// providers the running config names, for when a drop-in that replaced one goes.
+    dropin(boost::asio::io_context& ioc, std::string directory, bool watch,
+           plugins::plugin_host& plugins, const reloader& config);
 
     /// Loads the files that are there and were not loaded in their present version: all new
     /// ones without `watch`, and ones refused before (a file created unreadable, then made
@@ -36,16 +34,17 @@ public:
     void rescan();
 
 private:
-    void on_change(config::directory_watch::change c, const std::string& name);
+    void on_change(directory_watch::change c, const std::string& name);
     void load(const std::string& name);
+    /// The file of `provider` went: back to the configured provider, or drain it.
+    void provider_removed(const std::string& name, const std::string& provider);
     /// The .so files in the directory, by name.
     std::vector<std::string> present() const;
 
     std::string directory_;
-    plugin_host& plugins_;
-    log_fn log_;
-    removed_fn removed_;
-    std::unique_ptr<config::directory_watch> watch_;
+    plugins::plugin_host& plugins_;
+    const reloader& config_;
+    std::unique_ptr<directory_watch> watch_;
     /// Which provider each file brought, so that removing the file unloads it. Shared with
     /// load callbacks, which run on other threads.
     struct provider_files {
@@ -63,4 +62,4 @@ private:
     std::shared_ptr<loaded_files> loaded_;
 };
 
-} // namespace gleitzeit::plugins
+} // namespace gleitzeit::reload

@@ -1,4 +1,4 @@
-#include "config/reloader.hpp"
+#include "reload/reloader.hpp"
 
 #include "plugins/iso_time.hpp"
 #include "plugins/plugin_host.hpp"
@@ -7,7 +7,15 @@
 #include <ctime>
 #include <filesystem>
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
+
+using config::config_error;
+using config::provider_change;
+using config::provider_settings;
+using config::reload_plan;
+using config::settings;
+using config::slot_change;
+using config::slot_settings;
 
 namespace {
 
@@ -87,7 +95,7 @@ boost::json::object reload_outcome::to_json() const {
     return o;
 }
 
-reloader::reloader(std::string path, parse_options options, settings running,
+reloader::reloader(std::string path, config::parse_options options, settings running,
                    plugins::plugin_host& plugins, std::function<void(const settings&)> apply_live)
     : path_(std::move(path)), options_(std::move(options)), plugins_(plugins),
       apply_live_(std::move(apply_live)), running_(std::move(running)) {}
@@ -109,7 +117,7 @@ void reloader::start(done_fn done) {
     reload_outcome out;
     out.at = std::chrono::system_clock::now();
     out.trigger = "start";
-    apply(next, diff(empty, next), std::move(out), std::move(done));
+    apply(next, config::diff(empty, next), std::move(out), std::move(done));
 }
 
 void reloader::reload(std::string trigger, done_fn done) {
@@ -130,12 +138,12 @@ void reloader::run(std::string trigger, done_fn done) {
     out.trigger = std::move(trigger);
     settings next;
     try {
-        next = load(path_, options_);
+        next = config::load(path_, options_);
     } catch (const config_error& e) {
         out.error = e.what();
         return finish(std::move(out), done);
     }
-    auto plan = diff(running(), next);
+    auto plan = config::diff(running(), next);
     out.restart_needed = plan.restart_needed;
     // Every plugin file is checked before anything changes.
     for (const auto& a : plan.slots)
@@ -194,7 +202,7 @@ void reloader::apply(const settings& next, const reload_plan& plan, reload_outco
             afterwards.push_back(
                 [&p, name](step_done d) { p.unload_provider(name, std::move(d)); });
     }
-    auto lines = describe(plan);
+    auto lines = config::describe(plan);
     std::erase_if(lines, [&](const std::string& l) {
         return std::find(plan.restart_needed.begin(), plan.restart_needed.end(), l) !=
                plan.restart_needed.end();
@@ -250,4 +258,18 @@ settings reloader::running() const {
     return running_;
 }
 
-} // namespace gleitzeit::config
+bool reloader::configured_remote(slot_kind kind) const {
+    std::lock_guard lock(mutex_);
+    auto it = running_.slots.find(kind);
+    return it != running_.slots.end() && it->second.remote;
+}
+
+std::optional<provider_settings> reloader::configured_provider(const std::string& plugin) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& p : running_.providers)
+        if (p.plugin == plugin)
+            return p;
+    return std::nullopt;
+}
+
+} // namespace gleitzeit::reload

@@ -1,5 +1,5 @@
 #pragma once
-// Applies gleitzeit.toml to the running hub (DESIGN §8): the plugins it names at start, and
+// Applies gleitzeit.toml to the running hub (docs/operations.md): the plugins it names at start, and
 // every reload after, whatever its trigger (SIGHUP, a change of the file, reload_config).
 //
 // A reload parses and validates the file, diffs it against the running config and applies
@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,7 @@ namespace gleitzeit::plugins {
 class plugin_host;
 }
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
 
 struct reload_outcome {
     std::chrono::system_clock::time_point at;
@@ -44,8 +45,9 @@ public:
 
     /// `apply_live` gets the new settings once plugins are in place (tokens, log level,
     /// session settings).
-    reloader(std::string path, parse_options options, settings running,
-             plugins::plugin_host& plugins, std::function<void(const settings&)> apply_live);
+    reloader(std::string path, config::parse_options options, config::settings running,
+             plugins::plugin_host& plugins,
+             std::function<void(const config::settings&)> apply_live);
 
     /// Loads the slots and providers of the running config. For startup.
     void start(done_fn done);
@@ -54,24 +56,29 @@ public:
     void reload(std::string trigger, done_fn done);
 
     reload_outcome last() const;
-    settings running() const;
+    config::settings running() const;
+    /// Whether the running config marks `kind` remote: a component, not a plugin, fills it.
+    bool configured_remote(slot_kind kind) const;
+    /// The provider the running config names `plugin`, if it names one: what comes back when
+    /// a drop-in that replaced it goes.
+    std::optional<config::provider_settings> configured_provider(const std::string& plugin) const;
     const std::string& path() const noexcept { return path_; }
 
 private:
     void run(std::string trigger, done_fn done);
-    void apply(const settings& next, const reload_plan& plan, reload_outcome outcome,
-               done_fn done);
+    void apply(const config::settings& next, const config::reload_plan& plan,
+               reload_outcome outcome, done_fn done);
     void finish(reload_outcome outcome, const done_fn& done);
 
     std::string path_;
-    parse_options options_;
+    config::parse_options options_;
     plugins::plugin_host& plugins_;
-    std::function<void(const settings&)> apply_live_;
+    std::function<void(const config::settings&)> apply_live_;
     mutable std::mutex mutex_;
-    settings running_;
+    config::settings running_;
     reload_outcome last_;
     bool busy_ = false;
     std::vector<std::pair<std::string, done_fn>> waiting_;
 };
 
-} // namespace gleitzeit::config
+} // namespace gleitzeit::reload

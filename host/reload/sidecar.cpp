@@ -1,19 +1,18 @@
-#include "config/sidecar.hpp"
+#include "reload/sidecar.hpp"
 
-#include "config/plugin_sections.hpp"
-#include "config/settings.hpp"
+#include "toml/reader.hpp"
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
 
 boost::json::object load_sidecar(const std::string& path) {
-    detail::toml_reader reader(path);
+    toml_file::reader reader(path);
     toml::table table;
     try {
         table = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         reader.fail(e.source(), std::string(e.description()));
     }
-    return detail::table_to_json(reader, table, "sidecar");
+    return toml_file::table_to_json(reader, table, "sidecar");
 }
 
-} // namespace gleitzeit::config
+} // namespace gleitzeit::reload

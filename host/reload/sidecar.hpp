@@ -5,10 +5,10 @@
 
 #include <string>
 
-namespace gleitzeit::config {
+namespace gleitzeit::reload {
 
-/// Reads the sidecar at `path` as the plugin's config. Throws config_error
+/// Reads the sidecar at `path` as the plugin's config. Throws toml_file::error
 /// ("file:line:column: reason").
 boost::json::object load_sidecar(const std::string& path);
 
-} // namespace gleitzeit::config
+} // namespace gleitzeit::reload

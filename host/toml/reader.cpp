@@ -1,9 +1,14 @@
-#include "config/toml_reader.hpp"
+#include "toml/reader.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/string.hpp>
+#include <boost/json/value.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <sstream>
 
-namespace gleitzeit::config::detail {
+namespace gleitzeit::toml_file {
 namespace {
 
 /// Edit distance, to suggest the name a user most likely meant.
@@ -20,6 +25,54 @@ std::size_t distance(std::string_view a, std::string_view b) {
         }
     }
     return row[b.size()];
+}
+
+namespace json = boost::json;
+
+template <class T> json::string iso_text(const T& v) {
+    // toml++ prints dates and times as RFC 3339, which is what a JSON consumer expects.
+    std::ostringstream out;
+    out << v;
+    return json::string(out.str());
+}
+
+/// `n` as JSON; `name` is its dotted path, for errors.
+json::value to_json(const reader& r, const toml::node& n, const std::string& name) {
+    switch (n.type()) {
+    case toml::node_type::table: {
+        json::object o;
+        for (const auto& [key, v] : *n.as_table())
+            o[key.str()] = to_json(r, v, name + "." + std::string(key.str()));
+        return o;
+    }
+    case toml::node_type::array: {
+        json::array a;
+        for (const auto& e : *n.as_array())
+            a.push_back(to_json(r, e, name + "[]"));
+        return a;
+    }
+    case toml::node_type::string:
+        return json::string(n.as_string()->get());
+    case toml::node_type::integer:
+        return n.as_integer()->get();
+    case toml::node_type::floating_point: {
+        double d = n.as_floating_point()->get();
+        if (!std::isfinite(d))
+            r.fail(n.source(), "'" + name + "' must be a finite number (JSON has no inf or nan)");
+        return d;
+    }
+    case toml::node_type::boolean:
+        return n.as_boolean()->get();
+    case toml::node_type::date:
+        return iso_text(n.as_date()->get());
+    case toml::node_type::time:
+        return iso_text(n.as_time()->get());
+    case toml::node_type::date_time:
+        return iso_text(n.as_date_time()->get());
+    case toml::node_type::none:
+        break;
+    }
+    r.fail(n.source(), "'" + name + "' has a value JSON cannot hold");
 }
 
 } // namespace
@@ -40,13 +93,13 @@ std::string did_you_mean(std::string_view name, const std::vector<std::string_vi
     return " (did you mean '" + std::string(best) + "'?)";
 }
 
-void toml_reader::fail(const toml::source_region& where, const std::string& why) const {
+void reader::fail(const toml::source_region& where, const std::string& why) const {
     std::ostringstream out;
     out << source_ << ":" << where.begin.line << ":" << where.begin.column << ": " << why;
-    throw config_error(out.str());
+    throw error(out.str());
 }
 
-void toml_reader::fields(const toml::table& table, const std::string& where,
+void reader::fields(const toml::table& table, const std::string& where,
                          const std::map<std::string, field>& known) const {
     for (const auto& [key, node] : table) {
         auto it = known.find(std::string(key.str()));
@@ -62,25 +115,25 @@ void toml_reader::fields(const toml::table& table, const std::string& where,
     }
 }
 
-const toml::table& toml_reader::table(const toml::node& n, const std::string& name) const {
+const toml::table& reader::table(const toml::node& n, const std::string& name) const {
     if (!n.is_table())
         fail(n.source(), "'" + name + "' must be a table");
     return *n.as_table();
 }
 
-std::string toml_reader::string(const toml::node& n, const std::string& name) const {
+std::string reader::string(const toml::node& n, const std::string& name) const {
     if (!n.is_string())
         fail(n.source(), "'" + name + "' must be a string");
     return n.as_string()->get();
 }
 
-bool toml_reader::boolean(const toml::node& n, const std::string& name) const {
+bool reader::boolean(const toml::node& n, const std::string& name) const {
     if (!n.is_boolean())
         fail(n.source(), "'" + name + "' must be true or false");
     return n.as_boolean()->get();
 }
 
-std::int64_t toml_reader::integer(const toml::node& n, const std::string& name, std::int64_t min,
+std::int64_t reader::integer(const toml::node& n, const std::string& name, std::int64_t min,
                                   std::int64_t max) const {
     if (!n.is_integer())
         fail(n.source(), "'" + name + "' must be an integer");
@@ -91,7 +144,7 @@ std::int64_t toml_reader::integer(const toml::node& n, const std::string& name, 
     return v;
 }
 
-std::vector<std::string> toml_reader::strings(const toml::node& n, const std::string& name) const {
+std::vector<std::string> reader::strings(const toml::node& n, const std::string& name) const {
     if (!n.is_array())
         fail(n.source(), "'" + name + "' must be an array of strings");
     std::vector<std::string> out;
@@ -100,7 +153,7 @@ std::vector<std::string> toml_reader::strings(const toml::node& n, const std::st
     return out;
 }
 
-const toml::array& toml_reader::tables(const toml::node& n, const std::string& name,
+const toml::array& reader::tables(const toml::node& n, const std::string& name,
                                        const std::string& header) const {
     const auto* a = n.as_array();
     bool ok = a != nullptr;
@@ -112,4 +165,8 @@ const toml::array& toml_reader::tables(const toml::node& n, const std::string& n
     return *a;
 }
 
-} // namespace gleitzeit::config::detail
+json::object table_to_json(const reader& r, const toml::table& t, const std::string& name) {
+    return std::move(to_json(r, t, name).as_object());
+}
+
+} // namespace gleitzeit::toml_file

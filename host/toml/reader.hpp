@@ -1,20 +1,28 @@
 #pragma once
-// Reading one gleitzeit.toml: typed access to toml++ nodes that fails with
-// "source:line:column: reason" at the offending key or value, and the "did you mean" hint for
-// a misspelt name. Shared by the section readers; not part of the public model.
+// Reading a TOML file a user wrote (gleitzeit.toml, a drop-in's sidecar, a workflow file):
+// typed access to toml++ nodes that fails with "source:line:column: reason" at the offending
+// key or value, and the "did you mean" hint for a misspelt name. The daemon's config and the
+// `gleitzeit` CLI both read through it, so that their errors read alike.
 
-#include "config/settings.hpp"
+#include <boost/json/object.hpp>
 
 #include <toml++/toml.h>
 
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
-namespace gleitzeit::config::detail {
+namespace gleitzeit::toml_file {
+
+/// What reader::fail throws; what() reads "source:line:column: reason".
+class error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
 
 /// "source:line:column: description" of a TOML syntax error.
 std::string describe(const toml::parse_error& e, const std::string& source);
@@ -22,9 +30,9 @@ std::string describe(const toml::parse_error& e, const std::string& source);
 /// " (did you mean 'x'?)" when one of `known` is a near miss of `name`, else "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& known);
 
-class toml_reader {
+class reader {
 public:
-    explicit toml_reader(std::string source) : source_(std::move(source)) {}
+    explicit reader(std::string source) : source_(std::move(source)) {}
 
     const std::string& source() const { return source_; }
 
@@ -52,4 +60,8 @@ private:
     std::string source_;
 };
 
-} // namespace gleitzeit::config::detail
+/// A table as JSON (a plugin's config, a workflow): dates and times become RFC 3339 strings;
+/// a value JSON cannot hold (inf, nan) fails. `name` is the table's dotted path, for errors.
+boost::json::object table_to_json(const reader& r, const toml::table& t, const std::string& name);
+
+} // namespace gleitzeit::toml_file

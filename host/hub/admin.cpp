@@ -2,7 +2,8 @@
 
 #include "hub/reply.hpp"
 #include "hub/roles.hpp"
-#include "plugins/plugin_host.hpp"
+#include "hub/slot_control.hpp"
+#include "hub/slots.hpp"
 
 #include <gleitzeit/queue.hpp>
 
@@ -29,7 +30,7 @@ std::size_t count_field(const json::object* o, std::string_view key, std::size_t
                                                       : fallback;
 }
 
-json::array slot_view(plugins::plugin_host& p, const std::string& slot) {
+json::array slot_view(const slot_control& p, const std::string& slot) {
     for (auto& s : p.describe())
         if (s.at("slot").as_string() == slot)
             return std::move(s.at("generations").as_array());
@@ -44,21 +45,18 @@ void swap_plugin(const admin_services& svc, const json::object* args, const sio:
         return reply(ack, failure(error_code::invalid_argument,
                                   "swap_plugin needs {slot, path}: slot is one of queue, resolver, "
                                   "registry, persistence or provider, path a plugin file"));
-    auto* plugins = svc.plugins;
-    auto done = [plugins, ack, kind, path](const std::string& error) {
+    auto* control = svc.control;
+    auto done = [control, ack, kind, path](const std::string& error) {
         if (!error.empty())
             return reply(ack, failure(error_code::plugin_error, error));
         // A provider's slot is named after the plugin, which only the file knows.
         std::string key(to_string(kind));
         if (kind == slot_kind::provider)
-            for (const auto& p : plugins->providers_from(path))
+            for (const auto& p : control->providers_from(path))
                 key = "provider:" + p;
-        reply(ack, {{"ok", true}, {"slot", key}, {"generations", slot_view(*plugins, key)}});
+        reply(ack, {{"ok", true}, {"slot", key}, {"generations", slot_view(*control, key)}});
     };
-    if (kind == slot_kind::provider)
-        plugins->set_provider(path, {}, done);
-    else
-        plugins->set_slot(kind, path, {}, done);
+    control->swap(kind, path, done);
 }
 
 void enqueue_tasks(const admin_services& svc, const json::object* args, const sio::ack_fn& ack) {
@@ -72,8 +70,7 @@ void enqueue_tasks(const admin_services& svc, const json::object* args, const si
     } catch (const std::exception& e) {
         return reply(ack, failure(error_code::invalid_argument, e.what()));
     }
-    svc.plugins->with_slot(slot_kind::queue, [tasks, ack](plugin* p) {
-        auto* q = dynamic_cast<queue*>(p);
+    svc.slots->with<queue>([tasks, ack](queue* q) {
         if (!q)
             return reply(ack, failure(error_code::not_found, "the queue slot is empty"));
         std::size_t done = 0;
@@ -94,8 +91,7 @@ void enqueue_tasks(const admin_services& svc, const json::object* args, const si
 void list_queue(const admin_services& svc, const json::object* args, const sio::ack_fn& ack) {
     auto offset = count_field(args, "offset", 0);
     auto limit = count_field(args, "limit", 1000);
-    svc.plugins->with_slot(slot_kind::queue, [ack, offset, limit](plugin* p) {
-        auto* q = dynamic_cast<queue*>(p);
+    svc.slots->with<queue>([ack, offset, limit](queue* q) {
         if (!q)
             return reply(ack, failure(error_code::not_found, "the queue slot is empty"));
         json::array ids;
@@ -112,7 +108,7 @@ void install_admin_events(const sio::socket_ptr& s, const admin_services& svc, b
     const std::pair<const char*, handler> events[] = {
         {"list_plugins",
          [](const admin_services& v, const json::object*, const sio::ack_fn& ack) {
-             reply(ack, {{"ok", true}, {"slots", v.plugins->describe()}});
+             reply(ack, {{"ok", true}, {"slots", v.control->describe()}});
          }},
         {"swap_plugin", swap_plugin},
         {"reload_config",

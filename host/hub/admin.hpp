@@ -7,21 +7,21 @@
 //   list_queue {offset?, limit?} -> {ok, size, tasks: [task ids in dispatch order]}
 // Replies are acks; docs/events.md has the schemas.
 
-#include "sio/socket.hpp"
+#include "sio/server/socket.hpp"
 
 #include <boost/json/object.hpp>
 
 #include <functional>
 #include <string>
 
-namespace gleitzeit::plugins {
-class plugin_host;
-}
-
 namespace gleitzeit::hub {
 
+class slots;
+class slot_control;
+
 struct admin_services {
-    plugins::plugin_host* plugins = nullptr;
+    slot_control* control = nullptr; // list_plugins, swap_plugin
+    hub::slots* slots = nullptr;     // enqueue_tasks, list_queue
     /// Reloads the config; the callback gets the outcome as JSON (reload_outcome::to_json).
     std::function<void(std::string trigger, std::function<void(boost::json::object)>)> reload;
 };

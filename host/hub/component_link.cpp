@@ -1,11 +1,11 @@
 #include "hub/component_link.hpp"
 
 #include "hub/routing.hpp"
+#include "log/log.hpp"
 
 #include <boost/json/serialize.hpp>
 
 #include <future>
-#include <iostream>
 
 namespace gleitzeit::hub {
 
@@ -21,7 +21,7 @@ std::string component_link::who() const {
 }
 
 void component_link::log_failure(std::string_view event, const std::exception& e) const {
-    std::cerr << "gleitzeitd: " << event << " to " << who() << " failed: " << e.what() << std::endl;
+    log::warn(std::string(event) + " to " + who() + " failed: " + e.what());
 }
 
 json::object component_link::call(std::string_view event, json::object payload,

@@ -6,7 +6,7 @@
 // on a thread that no connection needs: a remote slot's strand runs on the blocking pool
 // (plugins/slot.hpp); on the event loop, with one thread, the reply could never arrive.
 
-#include "sio/socket.hpp"
+#include "sio/server/socket.hpp"
 
 #include <gleitzeit/error.hpp>
 #include <gleitzeit/plugin.hpp>

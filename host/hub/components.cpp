@@ -4,7 +4,8 @@
 #include "hub/remote_provider.hpp"
 #include "hub/remote_slots.hpp"
 #include "hub/routing.hpp"
-#include "plugins/plugin_host.hpp"
+#include "hub/slot_control.hpp"
+#include "log/log.hpp"
 
 #include <gleitzeit/plugin.hpp>
 
@@ -14,7 +15,6 @@
 #include <boost/json/value_to.hpp>
 
 #include <atomic>
-#include <iostream>
 #include <regex>
 
 namespace gleitzeit::hub {
@@ -66,10 +66,10 @@ components::components(asio::io_context& ioc, pipeline& workflows, emit_fn emit,
 
 components::~components() = default;
 
-void components::serve_slots(plugins::plugin_host& plugins, std::function<bool(slot_kind)> remote,
+void components::serve_slots(slot_control& control, std::function<bool(slot_kind)> remote,
                              std::chrono::milliseconds call_timeout) {
     std::lock_guard lock(mutex_);
-    plugins_ = &plugins;
+    control_ = &control;
     remote_ = std::move(remote);
     call_timeout_ = call_timeout;
 }
@@ -159,7 +159,7 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
             return reply(ack, refused("a provider must register at least one protocol"));
         if (kind != slot_kind::provider) {
             std::lock_guard lock(mutex_);
-            if (!plugins_ || !remote_(kind))
+            if (!control_ || !remote_(kind))
                 return reply(ack, refused("the " + c->type +
                                           " slot is not configured remote (config: [slots." +
                                           c->type + "] remote = true)"));
@@ -199,8 +199,7 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
             s->emit("component_registered", sio::message{json::array{registered}, {}});
         stamp(connected, "", c->id);
         self->emit_("components", "component_connected", std::move(connected));
-        std::cerr << "gleitzeitd: component " << c->id << " (" << c->type << ") registered"
-                  << std::endl;
+        log::info("component " + c->id + " (" + c->type + ") registered");
         self->heartbeat(ws, c);
     };
     if (c->kind == slot_kind::provider) {
@@ -216,7 +215,7 @@ void components::register_component(const sio::socket_ptr& s, const json::value&
 void components::fill_slot(const sio::socket_ptr& s, const std::shared_ptr<component>& c,
                            slot_kind kind, std::function<void()> announce, const sio::ack_fn& ack) {
     auto link = std::make_shared<component_link>(s, c->id, kind, call_timeout_);
-    plugins_->fill_remote(kind, remote_slot(kind, std::move(link)), c->id, c->version,
+    control_->fill_remote(kind, remote_slot(kind, std::move(link)), c->id, c->version,
                           [self = shared_from_this(), ws = std::weak_ptr<sio::socket>(s), c, kind,
                            announce = std::move(announce), ack](const std::string& error) {
                               if (!error.empty()) {
@@ -226,7 +225,7 @@ void components::fill_slot(const sio::socket_ptr& s, const std::shared_ptr<compo
                               c->fills_slot = true;
                               // Gone while it was being put in: gone() may have missed fills_slot.
                               if (auto s = ws.lock(); !s || !s->connected())
-                                  return self->plugins_->vacate_remote(kind, c->id,
+                                  return self->control_->vacate_remote(kind, c->id,
                                                                        [](const std::string&) {});
                               announce();
                           });
@@ -288,15 +287,15 @@ void components::gone(const std::string& socket_id) {
                              {"requeued", requeued}};
         stamp(payload, "", "hub");
         self->emit_("components", "component_disconnected", std::move(payload));
-        std::cerr << "gleitzeitd: component " << c->id << " disconnected; " << requeued
-                  << " calls in flight requeued" << std::endl;
+        log::info("component " + c->id + " disconnected; " + std::to_string(requeued) +
+                  " calls in flight requeued");
     };
     if (c->kind == slot_kind::provider)
         workflows_.remove_provider(c->id, tell);
     else if (c->fills_slot)
         // Told once the slot is empty: a component that registers after hearing it finds
         // the slot free.
-        plugins_->vacate_remote(c->kind, c->id, [tell](const std::string&) { tell(0); });
+        control_->vacate_remote(c->kind, c->id, [tell](const std::string&) { tell(0); });
     else
         tell(0);
 }

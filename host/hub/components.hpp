@@ -14,7 +14,7 @@
 
 #include "hub/provider_link.hpp"
 #include "hub/roles.hpp"
-#include "sio/socket.hpp"
+#include "sio/server/socket.hpp"
 
 #include <gleitzeit/plugin.hpp>
 
@@ -30,13 +30,11 @@
 namespace boost::asio {
 class io_context;
 }
-namespace gleitzeit::plugins {
-class plugin_host;
-}
 
 namespace gleitzeit::hub {
 
 class pipeline;
+class slot_control;
 
 class components : public std::enable_shared_from_this<components> {
 public:
@@ -50,10 +48,10 @@ public:
 
     /// Offers register_component, heartbeat_response and list_components on `s`.
     void install(const sio::socket_ptr& s, const access& who);
-    /// Lets queue, resolver, registry and persistence components fill the slots of `plugins`
+    /// Lets queue, resolver, registry and persistence components fill the slots of `control`
     /// that `remote` says the running config marks remote; each call waits at most
     /// `call_timeout` for the component's reply. Without it they are refused. Set once, at start.
-    void serve_slots(plugins::plugin_host& plugins, std::function<bool(slot_kind)> remote,
+    void serve_slots(slot_control& control, std::function<bool(slot_kind)> remote,
                      std::chrono::milliseconds call_timeout);
     /// A slot that was empty got an instance: a new registry learns the remote providers.
     void slot_filled(slot_kind kind);
@@ -75,7 +73,7 @@ private:
     pipeline& workflows_;
     emit_fn emit_;
     std::chrono::milliseconds heartbeat_interval_;
-    plugins::plugin_host* plugins_ = nullptr; // set by serve_slots
+    slot_control* control_ = nullptr; // set by serve_slots
     std::function<bool(slot_kind)> remote_;
     std::chrono::milliseconds call_timeout_{10000};
     std::mutex mutex_; // the handlers run on the connections' own strands

@@ -61,7 +61,7 @@ void hub::on_connection(const sio::socket_ptr& s) {
         s->join("components");
         s->join("plugins"); // events that plugins emit through their host
     }
-    if (admin_.plugins)
+    if (admin_.control)
         install_admin_events(s, admin_, who.has("admin"));
     if (workflows_)
         install_workflow_events(s, who);

@@ -9,7 +9,7 @@
 #include "hub/admin.hpp"
 #include "hub/components.hpp"
 #include "hub/pipeline.hpp"
-#include "sio/server.hpp"
+#include "sio/server/server.hpp"
 
 #include <mutex>
 

@@ -4,10 +4,10 @@
 #include "hub/pipeline_state.hpp"
 #include "hub/reply.hpp"
 #include "hub/routing.hpp"
-#include "plugins/plugin_host.hpp"
-#include "sio/random_id.hpp"
+#include "sio/protocol/random_id.hpp"
 
 #include <gleitzeit/registry.hpp>
+#include <gleitzeit/resolver.hpp>
 
 #include <boost/json/value_from.hpp>
 #include <boost/json/value_to.hpp>
@@ -65,8 +65,8 @@ void pipeline::state::analyzed(workflow w, std::string correlation_id, workflow_
         auto it = s.workflows.find(id);
         if (!error.empty()) {
             s.workflows.erase(it);
-            s.plugins.with_slot(slot_kind::resolver, [id](plugin* p) {
-                if (auto* r = dynamic_cast<resolver*>(p))
+            s.slot.with<resolver>([id](resolver* r) {
+                if (r)
                     r->forget(id);
             });
             return accepted(error);
@@ -85,9 +85,9 @@ void pipeline::state::analyzed(workflow w, std::string correlation_id, workflow_
     });
 }
 
-pipeline::pipeline(asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit,
+pipeline::pipeline(asio::io_context& ioc, slots& slots, clock& clock, emit_fn emit,
                    std::size_t keep_finished)
-    : state_(std::make_shared<state>(ioc, plugins, std::move(emit))) {
+    : state_(std::make_shared<state>(ioc, slots, clock, std::move(emit))) {
     state_->keep_finished = keep_finished;
 }
 
@@ -120,10 +120,9 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
     auto shared = std::make_shared<workflow>(std::move(wf));
     auto analyze = [join = std::move(join), reply, correlation](state& st,
                                                                 std::shared_ptr<workflow> wf) mutable {
-        st.plugins.with_slot(slot_kind::resolver, [self = st.shared_from_this(), wf = std::move(wf),
-                                                   join = std::move(join), correlation,
-                                                   reply = std::move(reply)](plugin* p) mutable {
-            auto* r = dynamic_cast<resolver*>(p);
+        st.slot.with<resolver>([self = st.shared_from_this(), wf = std::move(wf),
+                                join = std::move(join), correlation,
+                                reply = std::move(reply)](resolver* r) mutable {
             if (!r)
                 return reply(failure(error_code::not_found, "the resolver slot is empty"));
             workflow_analysis a;
@@ -164,10 +163,10 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
             if (st.family_known(t.protocol) &&
                 !(st.checked_protocols.count(t.protocol) && has_reference(t.params)))
                 checked.push_back(&t);
-        st.plugins.with_slot(slot_kind::registry, [self = st.shared_from_this(), wf = std::move(wf),
-                                                   checked, reply = std::move(reply),
-                                                   analyze = std::move(analyze)](plugin* p) mutable {
-            if (auto* r = dynamic_cast<registry*>(p))
+        st.slot.with<registry>([self = st.shared_from_this(), wf = std::move(wf), checked,
+                                reply = std::move(reply),
+                                analyze = std::move(analyze)](registry* r) mutable {
+            if (r)
                 for (const auto* t : checked) {
                     try {
                         r->validate_call(t->protocol, t->method, t->params);
@@ -278,8 +277,8 @@ void pipeline::remove_provider(std::string name, std::function<void(std::size_t)
         s.providers.erase(name);
         s.load_changes.erase(name); // the registry forgets it below
         auto requeued = s.requeue_from(name);
-        s.plugins.with_slot(slot_kind::registry, [name](plugin* p) {
-            if (auto* r = dynamic_cast<registry*>(p))
+        s.slot.with<registry>([name](registry* r) {
+            if (r)
                 r->unregister_provider(name);
         });
         done(requeued);

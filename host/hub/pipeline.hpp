@@ -23,13 +23,12 @@
 namespace boost::asio {
 class io_context;
 }
-namespace gleitzeit::plugins {
-class plugin_host;
-}
 
 namespace gleitzeit::hub {
 
 class provider_link;
+class slots;
+class clock;
 
 class pipeline {
 public:
@@ -40,7 +39,8 @@ public:
 
     /// `keep_finished`: how many finished workflows query_status still shows ([state]
     /// keep_finished); the hub forgets older ones, which stay in the persistence slot.
-    pipeline(boost::asio::io_context& ioc, plugins::plugin_host& plugins, emit_fn emit,
+    /// `slots` and `clock` outlive the pipeline.
+    pipeline(boost::asio::io_context& ioc, slots& slots, clock& clock, emit_fn emit,
              std::size_t keep_finished = 1000);
     ~pipeline();
     pipeline(const pipeline&) = delete;
@@ -71,7 +71,7 @@ public:
     /// Every provider, in-process and remote: [{name, local, protocols, max_concurrency,
     /// in_flight}].
     void providers(std::function<void(boost::json::array)> done);
-    /// A slot that was empty got an instance (plugins::plugin_host::on_filled), which knows
+    /// A slot that was empty got an instance (a plugin loaded, a component registered), which knows
     /// nothing yet: a queue gets every ready task back, a registry the in-process providers
     /// (remote ones: components::slot_filled). pipeline_slots.cpp.
     void slot_filled(slot_kind kind);

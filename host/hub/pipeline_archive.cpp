@@ -5,7 +5,6 @@
 
 #include "hub/pipeline_state.hpp"
 #include "hub/reply.hpp"
-#include "plugins/plugin_host.hpp"
 
 #include <gleitzeit/archive.hpp>
 #include <gleitzeit/persistence.hpp>
@@ -16,10 +15,9 @@ namespace json = boost::json;
 
 void pipeline::state::status_from_archive(const std::string& id,
                                           std::function<void(json::object)> reply) {
-    plugins.with_slot(slot_kind::persistence, [id, reply = std::move(reply)](plugin* p) {
-        auto* archive = dynamic_cast<workflow_archive*>(p);
-        auto* store = dynamic_cast<persistence*>(p);
-        if (!archive || !store)
+    slot.with<persistence>([self = shared_from_this(), id, reply = std::move(reply)](persistence* store) {
+        auto* archive = store ? self->slot.archive_of(*store) : nullptr;
+        if (!archive)
             return reply(failure(error_code::not_found, "no workflow '" + id + "'"));
         try {
             auto w = archive->load_workflow(id);

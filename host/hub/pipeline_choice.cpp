@@ -4,13 +4,12 @@
 // strand and one to the registry's, for as many tasks as there are free credits.
 
 #include "hub/pipeline_state.hpp"
-#include "plugins/plugin_host.hpp"
+#include "log/log.hpp"
 
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/registry.hpp>
 
 #include <algorithm>
-#include <iostream>
 
 namespace gleitzeit::hub {
 
@@ -71,9 +70,7 @@ void pipeline::state::dispatch() {
         return;
     dispatching = true;
     dispatch_again = false;
-    plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
-                                         credits = std::move(credits)](plugin* pl) mutable {
-        auto* q = dynamic_cast<queue*>(pl);
+    slot.with<queue>([self = shared_from_this(), credits = std::move(credits)](queue* q) mutable {
         std::vector<task> got;
         try {
             if (q)
@@ -81,7 +78,7 @@ void pipeline::state::dispatch() {
         } catch (const std::exception& e) {
             // What it handed out before it threw is lost to it, but still ready here: the
             // next refill of the slot or a restart puts it back. Nothing more this round.
-            std::cerr << "gleitzeitd: the queue slot failed a dequeue: " << e.what() << std::endl;
+            log::error(std::string("the queue slot failed a dequeue: ") + e.what());
         }
         if (got.empty())
             return self->on_strand([](state& s) {
@@ -91,12 +88,11 @@ void pipeline::state::dispatch() {
             });
         self->on_strand([got = std::move(got)](state& s) mutable {
             auto changes = std::exchange(s.load_changes, {});
-            s.plugins.with_slot(slot_kind::registry, [self = s.shared_from_this(),
-                                                      got = std::move(got),
-                                                      changes = std::move(changes)](plugin* pl) mutable {
+            s.slot.with<registry>([self = s.shared_from_this(), got = std::move(got),
+                                   changes = std::move(changes)](registry* r) mutable {
                 std::vector<std::string> chosen(got.size());
                 // A registry that fails leaves the choice to the fallback below.
-                if (auto* r = dynamic_cast<registry*>(pl)) {
+                if (r) {
                     try {
                         for (const auto& [provider, delta] : changes)
                             if (delta)
@@ -107,8 +103,8 @@ void pipeline::state::dispatch() {
                                 chosen[i] = std::move(*who);
                             }
                     } catch (const std::exception& e) {
-                        std::cerr << "gleitzeitd: the registry slot failed to choose a provider: "
-                                  << e.what() << std::endl;
+                        log::error(std::string("the registry slot failed to choose a provider: ") +
+                                   e.what());
                     }
                 }
                 self->on_strand([got = std::move(got), chosen = std::move(chosen)](state& s) mutable {

@@ -4,14 +4,14 @@
 
 #include "hub/backoff.hpp"
 #include "hub/pipeline_state.hpp"
-#include "plugins/plugin_host.hpp"
+#include "log/log.hpp"
 
+#include <gleitzeit/provider.hpp>
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/registry.hpp>
 
 #include <boost/json/value_from.hpp>
 
-#include <iostream>
 #include <mutex>
 
 namespace gleitzeit::hub {
@@ -45,7 +45,7 @@ void pipeline::state::took(const registration_result& r) {
     checked_protocols.insert(r.registered.begin(), r.registered.end());
     for (const auto& why : r.refused)
         if (reported.insert(why).second)
-            std::cerr << "gleitzeitd: " << why << std::endl;
+            log::warn(why);
 }
 
 void pipeline::state::enqueue(std::vector<task> tasks) {
@@ -67,9 +67,7 @@ void pipeline::state::flush_enqueue() {
     if (enqueuing || to_enqueue.empty())
         return;
     enqueuing = true;
-    plugins.with_slot(slot_kind::queue, [self = shared_from_this(),
-                                         tasks = std::exchange(to_enqueue, {})](plugin* p) mutable {
-        auto* q = dynamic_cast<queue*>(p);
+    slot.with<queue>([self = shared_from_this(), tasks = std::exchange(to_enqueue, {})](queue* q) mutable {
         std::vector<std::pair<task, std::string>> refused;
         for (auto& t : tasks) {
             try {
@@ -94,19 +92,17 @@ void pipeline::state::flush_enqueue() {
 
 // A ready task nobody serves waits for a provider to register, up to its timeout.
 void pipeline::state::wait_for_provider(task_entry& e) {
-    e.timer = std::make_unique<asio::steady_timer>(strand, e.t.timeout);
-    e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
-                         id = e.t.id](boost::system::error_code ec) {
-        auto* t = ec ? nullptr : self->find_task(wf, id);
-        if (!t || t->t.state != task_state::ready || self->served(t->t.protocol))
+    e.timer = arm(e.t.timeout, [wf = e.t.workflow_id, id = e.t.id](state& s) {
+        auto* t = s.find_task(wf, id);
+        if (!t || t->t.state != task_state::ready || s.served(t->t.protocol))
             return;
-        self->plugins.with_slot(slot_kind::queue, [key = qualified(wf, id)](plugin* p) {
-            if (auto* q = dynamic_cast<queue*>(p))
+        s.slot.with<queue>([key = qualified(wf, id)](queue* q) {
+            if (q)
                 q->remove(key);
         });
         auto message = "no provider serves " + t->t.protocol + " (waited " +
                        std::to_string(t->t.timeout.count()) + " ms, the task's timeout)";
-        self->finish_task(wf, id,
+        s.finish_task(wf, id,
                           task_result{id, std::nullopt,
                                       task_error{error_code::no_provider, message, false}, "", 0});
     });
@@ -126,13 +122,13 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
         std::size_t left = 0;
         std::map<std::string, std::pair<std::vector<protocol_spec>, std::size_t>> providers;
     };
-    auto names = plugins.providers();
+    auto names = slot.providers();
     auto g = std::make_shared<gathered>();
     g->left = names.size();
     auto register_all = [self = shared_from_this(), g, then = std::move(then)] {
-        self->plugins.with_slot(slot_kind::registry, [self, g, then](plugin* p) {
+        self->slot.with<registry>([self, g, then](registry* r) {
             registration_result out;
-            if (auto* r = dynamic_cast<registry*>(p))
+            if (r)
                 for (const auto& [name, entry] : g->providers)
                     register_provider(*r, name, entry.first, entry.second, out);
             self->on_strand([g, then, out = std::move(out)](state& s) {
@@ -152,7 +148,7 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
                         e.protocols.push_back(spec.id);
                     e.max_concurrency = entry.second;
                     if (!e.link)
-                        e.link = local_provider(s.plugins, name);
+                        e.link = s.slot.link(name);
                 }
                 s.dispatch();
                 if (then)
@@ -163,7 +159,7 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
     if (names.empty())
         return register_all();
     for (const auto& name : names)
-        plugins.with_provider(name, [g, name, register_all](provider* p) {
+        slot.with_provider(name, [g, name, register_all](provider* p) {
             bool last;
             {
                 std::lock_guard lock(g->mutex);
@@ -180,10 +176,10 @@ void pipeline::state::register_with_registry(const std::string& name,
                                              std::vector<protocol_spec> specs,
                                              std::size_t max_concurrency,
                                              std::function<void(state&)> then) {
-    plugins.with_slot(slot_kind::registry, [self = shared_from_this(), name, max_concurrency,
-                                            specs = std::move(specs), then](plugin* p) {
+    slot.with<registry>([self = shared_from_this(), name, max_concurrency, specs = std::move(specs),
+                         then](registry* r) {
         registration_result out;
-        if (auto* r = dynamic_cast<registry*>(p))
+        if (r)
             register_provider(*r, name, specs, max_concurrency, out);
         self->on_strand([out = std::move(out), then](state& s) {
             s.took(out);
@@ -215,13 +211,10 @@ void pipeline::state::start(const std::string& provider_name, task t) {
     tell(wf, "task_started",
          {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}}, "tasks");
     // The hub enforces the timeout: a provider that never answers still frees the task.
-    e->timer = std::make_unique<asio::steady_timer>(strand, e->t.timeout);
-    e->timer->async_wait([self = shared_from_this(), wf = t.workflow_id, id = t.id, attempt,
-                          provider_name, link = p.link](boost::system::error_code ec) {
-        if (ec)
-            return;
+    e->timer = arm(e->t.timeout, [wf = t.workflow_id, id = t.id, attempt, provider_name,
+                                  link = p.link](state& s) {
         link->cancel(qualified(wf, id), "timeout");
-        self->result(provider_name, wf, attempt,
+        s.result(provider_name, wf, attempt,
                      task_result{id, std::nullopt,
                                  task_error{error_code::timeout,
                                             "no result within the task's timeout", true},
@@ -243,7 +236,7 @@ void pipeline::state::start(const std::string& provider_name, task t) {
 void pipeline::state::retry(task_entry& e, const task_error& why) {
     e.t.state = task_state::retry_pending;
     auto delay = backoff_delay(e.t.retry, e.t.attempt);
-    e.t.due_ms = now_ms() + delay.count();
+    e.t.due_ms = time.now_ms() + delay.count();
     save(e); // with its due time, so that a restart keeps the retry
     tell(workflows.at(e.t.workflow_id), "task_retrying",
          {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
@@ -254,17 +247,13 @@ void pipeline::state::retry(task_entry& e, const task_error& why) {
 }
 
 void pipeline::state::wait_for_retry(task_entry& e) {
-    auto delay = std::chrono::milliseconds(std::max<std::int64_t>(0, e.t.due_ms - now_ms()));
-    e.timer = std::make_unique<asio::steady_timer>(strand, delay);
-    e.timer->async_wait([self = shared_from_this(), wf = e.t.workflow_id,
-                         id = e.t.id](boost::system::error_code ec) {
-        if (ec)
-            return;
-        auto* t = self->find_task(wf, id);
+    auto delay = std::chrono::milliseconds(std::max<std::int64_t>(0, e.t.due_ms - time.now_ms()));
+    e.timer = arm(delay, [wf = e.t.workflow_id, id = e.t.id](state& s) {
+        auto* t = s.find_task(wf, id);
         if (!t || t->t.state != task_state::retry_pending)
             return;
         t->t.state = task_state::ready;
-        self->enqueue({t->t});
+        s.enqueue({t->t});
     });
 }
 

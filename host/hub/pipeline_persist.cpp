@@ -4,9 +4,7 @@
 // and under load one transaction carries many changes.
 
 #include "hub/pipeline_state.hpp"
-#include "plugins/plugin_host.hpp"
-
-#include <iostream>
+#include "log/log.hpp"
 
 namespace gleitzeit::hub {
 
@@ -49,11 +47,11 @@ void pipeline::state::flush() {
         }
         auto batch = std::make_shared<persistence::batch>(std::exchange(s.unsaved, {}));
         auto then = std::exchange(s.unsaved_then, {});
-        s.plugins.with_slot(slot_kind::persistence, [self = s.shared_from_this(), batch,
-                                                     then = std::move(then)](plugin* p) mutable {
+        s.slot.with<persistence>([self = s.shared_from_this(), batch,
+                                  then = std::move(then)](persistence* store) mutable {
             std::string error;
             bool missing = false;
-            if (auto* store = dynamic_cast<persistence*>(p)) {
+            if (store) {
                 try {
                     store->save(*batch);
                 } catch (const std::exception& e) {
@@ -65,12 +63,11 @@ void pipeline::state::flush() {
             self->on_strand([then = std::move(then), error, missing](state& s) {
                 if (missing && !s.persistence_missing_told) {
                     s.persistence_missing_told = true;
-                    std::cerr << "gleitzeitd: the persistence slot is empty: workflows are "
-                                 "kept in memory only and are lost on a restart"
-                              << std::endl;
+                    log::warn("the persistence slot is empty: workflows are kept in memory "
+                              "only and are lost on a restart");
                 }
                 if (!error.empty())
-                    std::cerr << "gleitzeitd: " << error << std::endl;
+                    log::error(error);
                 s.saving = false;
                 for (auto& fn : then)
                     fn(s, error);

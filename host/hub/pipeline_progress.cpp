@@ -3,9 +3,8 @@
 
 #include "hub/pipeline_state.hpp"
 #include "hub/routing.hpp"
-#include "plugins/plugin_host.hpp"
-
 #include <gleitzeit/queue.hpp>
+#include <gleitzeit/resolver.hpp>
 
 #include <boost/json/value_from.hpp>
 
@@ -18,10 +17,22 @@ bool terminal(task_state s) {
            s == task_state::cancelled;
 }
 
-std::int64_t now_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
+std::unique_ptr<alarm> pipeline::state::arm(std::chrono::milliseconds delay,
+                                            std::function<void(state&)> fn) {
+    struct guarded : alarm {
+        std::shared_ptr<bool> wanted = std::make_shared<bool>(true);
+        std::unique_ptr<alarm> inner;
+        ~guarded() override { *wanted = false; }
+    };
+    auto g = std::make_unique<guarded>();
+    g->inner = time.after(delay, [self = shared_from_this(), wanted = g->wanted,
+                                  fn = std::move(fn)]() mutable {
+        self->on_strand([wanted, fn = std::move(fn)](state& s) {
+            if (*wanted)
+                fn(s);
+        });
+    });
+    return g;
 }
 
 void pipeline::state::tell(const workflow_entry& wf, std::string_view event, json::object payload,
@@ -100,8 +111,7 @@ void pipeline::state::release(const std::string& wf_id, task_result r) {
         return; // the trip under way takes this one on its return
     releasing = true;
     auto batch = std::exchange(to_release, {});
-    plugins.with_slot(slot_kind::resolver, [self = shared_from_this(),
-                                            batch = std::move(batch)](plugin* p) mutable {
+    slot.with<resolver>([self = shared_from_this(), batch = std::move(batch)](resolver* res) mutable {
         struct outcome {
             std::string wf_id;
             task_release rel;
@@ -109,7 +119,6 @@ void pipeline::state::release(const std::string& wf_id, task_result r) {
         };
         std::vector<outcome> out;
         out.reserve(batch.size());
-        auto* res = dynamic_cast<resolver*>(p);
         for (auto& [wf_id, r] : batch) {
             auto& o = out.emplace_back(outcome{wf_id, {}, {}});
             try {
@@ -185,8 +194,8 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
                  : how == workflow_state::cancelled ? "workflow_cancelled"
                                                     : "workflow_failed";
     tell(wf, event, std::move(payload), "workflows");
-    plugins.with_slot(slot_kind::resolver, [id = wf.w.id](plugin* p) {
-        if (auto* r = dynamic_cast<resolver*>(p))
+    slot.with<resolver>([id = wf.w.id](resolver* r) {
+        if (r)
             r->forget(id);
     });
     after_saved([id = wf.w.id](state& s, const std::string&) { s.keep(id); });
@@ -218,8 +227,8 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
     e.timer.reset();
     save(e);
     if (was == task_state::ready)
-        plugins.with_slot(slot_kind::queue, [id = qualified(e.t.workflow_id, e.t.id)](plugin* p) {
-            if (auto* q = dynamic_cast<queue*>(p))
+        slot.with<queue>([id = qualified(e.t.workflow_id, e.t.id)](queue* q) {
+            if (q)
                 q->remove(id);
         });
     if (was == task_state::executing)

@@ -9,11 +9,11 @@
 //   pending                     goes to the queue if the results released it, else waits.
 
 #include "hub/pipeline_state.hpp"
-#include "plugins/plugin_host.hpp"
+#include <gleitzeit/persistence.hpp>
+#include <gleitzeit/resolver.hpp>
 
 #include <algorithm>
 #include <set>
-#include <iostream>
 
 namespace gleitzeit::hub {
 
@@ -27,9 +27,7 @@ struct saved_workflow {
 } // namespace
 
 void pipeline::state::recover(std::function<void(const std::string&)> done) {
-    plugins.with_slot(slot_kind::persistence, [self = shared_from_this(),
-                                               done = std::move(done)](plugin* p) mutable {
-        auto* store = dynamic_cast<persistence*>(p);
+    slot.with<persistence>([self = shared_from_this(), done = std::move(done)](persistence* store) mutable {
         if (!store)
             return done("no persistence slot: nothing to recover");
         auto found = std::make_shared<std::vector<saved_workflow>>();
@@ -49,8 +47,7 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
         } catch (const std::exception& e) {
             return done(std::string("cannot read the unfinished workflows: ") + e.what());
         }
-        self->plugins.with_slot(slot_kind::resolver, [self, found, done](plugin* p) {
-            auto* res = dynamic_cast<resolver*>(p);
+        self->slot.with<resolver>([self, found, done](resolver* res) {
             // What the results released, per workflow.
             auto released = std::make_shared<std::map<std::string, task_release>>();
             std::vector<std::string> refused;

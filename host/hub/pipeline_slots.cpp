@@ -3,11 +3,9 @@
 // it held).
 
 #include "hub/pipeline_state.hpp"
-#include "plugins/plugin_host.hpp"
+#include "log/log.hpp"
 
 #include <gleitzeit/queue.hpp>
-
-#include <iostream>
 #include <set>
 
 namespace gleitzeit::hub {
@@ -32,9 +30,7 @@ void pipeline::slot_filled(slot_kind kind) {
                     back.push_back(qualified(e.t));
         if (back.empty())
             return;
-        s.plugins.with_slot(slot_kind::queue, [self = s.shared_from_this(),
-                                               back = std::move(back)](plugin* p) mutable {
-            auto* q = dynamic_cast<queue*>(p);
+        s.slot.with<queue>([self = s.shared_from_this(), back = std::move(back)](queue* q) mutable {
             std::size_t queued = 0;
             std::string refused;
             for (auto& t : back) {
@@ -47,10 +43,9 @@ void pipeline::slot_filled(slot_kind kind) {
                     refused = e.what(); // queued already, as a rule; the last reason is logged
                 }
             }
-            std::cerr << "gleitzeitd: the queue slot was filled: " << queued << " of "
-                      << back.size() << " ready tasks put back"
-                      << (refused.empty() ? std::string() : " (not the others: " + refused + ")")
-                      << std::endl;
+            log::info("the queue slot was filled: " + std::to_string(queued) + " of " +
+                      std::to_string(back.size()) + " ready tasks put back" +
+                      (refused.empty() ? std::string() : " (not the others: " + refused + ")"));
             self->on_strand([](state& s) { s.dispatch(); });
         });
     });

@@ -10,8 +10,10 @@
 //   pipeline_archive.cpp   query_status of a workflow this run does not hold, from the store.
 // Internal to host/hub.
 
+#include "hub/clock.hpp"
 #include "hub/pipeline.hpp"
 #include "hub/provider_link.hpp"
+#include "hub/slots.hpp"
 
 #include <gleitzeit/persistence.hpp>
 #include <gleitzeit/resolver.hpp>
@@ -19,7 +21,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <deque>
@@ -46,7 +47,7 @@ struct pipeline::state : std::enable_shared_from_this<state> {
         std::string provider;
         // Executing: the timeout. Retry pending: the backoff. Ready with no provider for its
         // protocol: how long it may wait for one.
-        std::unique_ptr<boost::asio::steady_timer> timer;
+        std::unique_ptr<alarm> timer;
         bool unsaved = false; // changed since the last batch was gathered (in `dirty`)
     };
     struct workflow_entry {
@@ -65,13 +66,17 @@ struct pipeline::state : std::enable_shared_from_this<state> {
         bool remote = false;
     };
 
-    state(boost::asio::io_context& ioc, plugins::plugin_host& p, emit_fn e)
-        : strand(boost::asio::make_strand(ioc)), plugins(p), emit(std::move(e)) {}
+    state(boost::asio::io_context& ioc, slots& sl, class clock& c, emit_fn e)
+        : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)) {}
 
     template <class Fn> void on_strand(Fn fn) {
         boost::asio::post(strand,
                           [self = shared_from_this(), fn = std::move(fn)]() mutable { fn(*self); });
     }
+
+    /// Runs `fn` on the strand after `delay`, unless the alarm returned is destroyed first
+    /// (which happens on the strand too, so a cancelled alarm never runs `fn`).
+    std::unique_ptr<alarm> arm(std::chrono::milliseconds delay, std::function<void(state&)> fn);
 
     static std::string room(const std::string& workflow_id) { return "workflow:" + workflow_id; }
 
@@ -161,7 +166,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     static void count(workflow_entry& wf);
 
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
-    plugins::plugin_host& plugins;
+    slots& slot;
+    class clock& time;
     emit_fn emit;
     std::map<std::string, workflow_entry> workflows;
     std::deque<std::string> finished; // ids of the finished workflows kept, oldest first
@@ -209,6 +215,5 @@ boost::json::object task_status(const task& t, const std::optional<boost::json::
                                 const std::optional<task_error>& error);
 boost::json::object workflow_status(const std::string& id, const std::string& name,
                                     workflow_state s, boost::json::object tasks);
-std::int64_t now_ms();
 
 } // namespace gleitzeit::hub

@@ -8,10 +8,6 @@
 #include <memory>
 #include <string>
 
-namespace gleitzeit::plugins {
-class plugin_host;
-}
-
 namespace gleitzeit::hub {
 
 /// One attempt of a task, as the provider gets it.
@@ -33,8 +29,5 @@ public:
     /// False once the provider cannot take calls any more (a remote one's connection went).
     virtual bool alive() const { return true; }
 };
-
-/// The provider plugin `name` of `plugins`.
-std::shared_ptr<provider_link> local_provider(plugins::plugin_host& plugins, std::string name);
 
 } // namespace gleitzeit::hub

@@ -3,7 +3,7 @@
 // cancel_task (docs/events.md, "Components").
 
 #include "hub/provider_link.hpp"
-#include "sio/socket.hpp"
+#include "sio/server/socket.hpp"
 
 #include <boost/json/value.hpp>
 

@@ -2,7 +2,7 @@
 // The reply shape of every acked request to the hub (docs/events.md, "Replies"):
 // {"ok": true, ...} or {"ok": false, "error": {"code", "message"}}.
 
-#include "sio/packet.hpp"
+#include "sio/protocol/packet.hpp"
 
 #include <gleitzeit/error.hpp>
 

@@ -1,5 +1,5 @@
 #pragma once
-// The admin events (DESIGN §5), for connections whose token grants the admin role:
+// The admin events (docs/events.md, "Admin"), for connections whose token grants the admin role:
 //   list_plugins                 -> {ok, slots: [{slot, kind, generations: [...]}]}
 //   swap_plugin {slot, path}     -> {ok, slot, generations} or {ok: false, error}
 //   reload_config                -> {ok, reload: {...}} or {ok: false, error, reload}

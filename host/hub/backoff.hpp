@@ -1,6 +1,6 @@
 #pragma once
-// How long a failed task waits before its next attempt (DESIGN §6): fixed, linear or
-// exponential in the attempt number, capped at max_delay, with jitter drawn uniformly in
+// How long a failed task waits before its next attempt (docs/events.md, "Workflows"): fixed, linear
+// or exponential in the attempt number, capped at max_delay, with jitter drawn uniformly in
 // [-jitter, +jitter] of the delay.
 
 #include <gleitzeit/types.hpp>

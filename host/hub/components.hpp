@@ -1,6 +1,6 @@
 #pragma once
-// The component registry (DESIGN §5): remote components that register over Socket.IO, with
-// their heartbeats, beside the in-process providers the pipeline knows.
+// The component registry (docs/events.md, "Components"): remote components that register over
+// Socket.IO, with their heartbeats, beside the in-process providers the pipeline knows.
 //   register_component {component_type, component_id?, version?, capabilities?,
 //                       protocols?, max_concurrency?} -> {ok, component_id, heartbeat_interval_ms}
 //   heartbeat (hub -> component) / heartbeat_response {metrics?} (component -> hub)

@@ -1,12 +1,12 @@
 #pragma once
-// The workflow pipeline (DESIGN §5, the execution engine of the seeds):
+// The workflow pipeline (docs/architecture.md, "The pipeline"):
 //   submit -> analyze (resolver) -> enqueue (queue) -> dispatch by provider credits
 //   -> execute with a timeout -> release dependents -> workflow completion,
 // with retries and their backoff, and progress broadcast to room "workflow:<id>".
 //
-// The slots are in-process plugins (plugin_host); providers are provider plugins or remote
-// components (provider_link.hpp). Persistence and recovery build on it. pipeline_state.hpp
-// has the inside.
+// The slots are reached through hub::slots (slots.hpp), plugins and remote components alike;
+// providers are provider plugins or remote components (provider_link.hpp). Persistence and
+// recovery build on it. pipeline_state.hpp has the inside.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

@@ -1,6 +1,6 @@
 #pragma once
-// How the pipeline reaches a provider, in-process or remote (DESIGN §5: "the hub talks to a
-// slot through one endpoint abstraction, local or remote, so the pipeline is written once").
+// How the pipeline reaches a provider, in-process or remote (docs/architecture.md, "The
+// pipeline"): one interface for both, so that the pipeline does not care which it calls.
 
 #include <gleitzeit/types.hpp>
 

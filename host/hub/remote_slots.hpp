@@ -1,10 +1,9 @@
 #pragma once
-// The stateful slots filled by remote components (DESIGN §5: "the hub talks to a slot
-// through one endpoint abstraction, local or remote, so the pipeline is written once"). Each
-// proxy implements a slot's typed interface (gleitzeit/queue.hpp, resolver.hpp,
-// registry.hpp, persistence.hpp) by sending that slot's events to the component and waiting
-// for its reply; the pipeline calls it exactly as it calls a plugin. docs/events.md,
-// "Remote slots", has the events and their schemas.
+// The stateful slots filled by remote components (docs/architecture.md, "Hot swap", the last
+// paragraph). Each proxy implements a slot's typed interface (gleitzeit/queue.hpp,
+// resolver.hpp, registry.hpp, persistence.hpp) by sending that slot's events to the component
+// and waiting for its reply; the pipeline calls it exactly as it calls a plugin.
+// docs/events.md, "Remote slots", has the events and their schemas.
 //
 // What a proxy does when its component went while a call was out: a queue takes the task
 // as if it had queued it (the pipeline puts every ready task back when the slot is filled

@@ -1,6 +1,6 @@
 #pragma once
-// The routing fields of DESIGN §5: a request's _correlation_id is kept on everything it
-// causes, and what the hub sends on carries _source_component and _timestamp.
+// The routing fields (docs/architecture.md, "Events"): a request's _correlation_id is kept on
+// everything it causes, and what the hub sends on carries _source_component and _timestamp.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>

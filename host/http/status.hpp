@@ -2,7 +2,7 @@
 // Plain HTTP beside Socket.IO: GET /health (JSON) and GET /metrics (Prometheus text).
 // Anything else is 404.
 
-#include "sio/http_server.hpp"
+#include "sio/server/http_server.hpp"
 
 #include <boost/json/object.hpp>
 

@@ -9,7 +9,7 @@
 // The result is one JSON line on stdout; progress goes to stderr.
 
 #include "proc_stats.hpp"
-#include "sio/client.hpp"
+#include "sio/client/client.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -1,8 +1,8 @@
 // gleitzeit-echo-server: the benchmark's server under test, host/sio and nothing else.
 // Acks event `echo` with its arguments. Prints "listening on 127.0.0.1:PORT".
 
-#include "sio/http_server.hpp"
-#include "sio/server.hpp"
+#include "sio/server/http_server.hpp"
+#include "sio/server/server.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>

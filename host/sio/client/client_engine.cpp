@@ -1,4 +1,4 @@
-#include "sio/client_engine.hpp"
+#include "sio/client/client_engine.hpp"
 
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>

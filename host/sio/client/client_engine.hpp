@@ -2,14 +2,16 @@
 // The Engine.IO v4 side of the client: one connection over long-polling, WebSocket, or
 // polling upgraded to WebSocket, with the heartbeat. One instance per connection
 // attempt; after it closes, a reconnection makes a new one. Runs on the client's strand.
-// Internal to host/sio.
+// Internal to host/sio/client.
 
-#include "sio/client.hpp"
-#include "sio/engine_session.hpp"
-#include "sio/ws_frame.hpp"
+#include "sio/client/client.hpp"
+#include "sio/protocol/engine_packet.hpp"
+#include "sio/protocol/ws_frame.hpp"
 
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -30,7 +32,7 @@ struct client_target {
 class client_engine : public std::enable_shared_from_this<client_engine>,
                       private ws::frame_reader::listener {
 public:
-    using strand_type = engine::session::strand_type;
+    using strand_type = boost::asio::strand<boost::asio::io_context::executor_type>;
 
     class listener {
     public:

@@ -1,6 +1,7 @@
 // The client's WebSocket transport: the opening handshake by hand, then frames of our
 // own (ws_frame.hpp), read into a per-thread buffer and written in one write per turn.
-#include "sio/client_engine.hpp"
+#include "sio/client/client_engine.hpp"
+#include "sio/protocol/websocket_handshake.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/connect.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/detail/hybi13.hpp>
 
 #include <array>
 
@@ -16,7 +16,6 @@ namespace gleitzeit::sio {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace websocket = beast::websocket;
 
 void client_engine::open_websocket(bool probe) {
     probe_open_ = probe;
@@ -31,19 +30,15 @@ void client_engine::open_websocket(bool probe) {
             self->ws_socket_.set_option(asio::ip::tcp::no_delay(true), ec);
             // The opening handshake by hand, so that frames arriving right behind the 101
             // stay in our buffer instead of a discarded stream's.
-            websocket::detail::sec_ws_key_type key;
-            websocket::detail::make_sec_ws_key(key);
+            auto key = ws::make_key();
             auto req = std::make_shared<http::request<http::empty_body>>(
                 http::verb::get, self->target("websocket"), 11);
             req->set(http::field::host, self->target_.host + ":" + self->target_.port);
             req->set(http::field::upgrade, "websocket");
             req->set(http::field::connection, "Upgrade");
-            req->set(http::field::sec_websocket_key, beast::string_view(key.data(), key.size()));
+            req->set(http::field::sec_websocket_key, key);
             req->set(http::field::sec_websocket_version, "13");
-            websocket::detail::sec_ws_accept_type expected;
-            websocket::detail::make_sec_ws_accept(expected,
-                                                  beast::string_view(key.data(), key.size()));
-            auto accept = std::make_shared<std::string>(expected.data(), expected.size());
+            auto accept = std::make_shared<std::string>(ws::accept_for(key));
             http::async_write(
                 self->ws_socket_, *req,
                 [self, req, accept, probe](beast::error_code ec, std::size_t) {

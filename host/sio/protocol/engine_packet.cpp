@@ -1,4 +1,4 @@
-#include "sio/engine_packet.hpp"
+#include "sio/protocol/engine_packet.hpp"
 
 #include <array>
 #include <cstdint>

@@ -5,6 +5,8 @@
 // message packet without a type digit; over HTTP long-polling a binary packet travels as
 // 'b' + base64, and several packets are joined with the record separator 0x1e.
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +34,17 @@ struct packet {
     bool from_base64 = false; // a long-polling binary packet: its bytes are in `decoded`
 
     std::string_view data() const { return from_base64 ? std::string_view(decoded) : text; }
+};
+
+/// One outgoing Engine.IO packet: the full text ("4..." or "2") or the bytes of a binary
+/// message. A broadcast shares one encoded string among all its sessions.
+struct frame {
+    std::shared_ptr<const std::string> shared;
+    std::string owned;
+    bool binary = false;
+    std::uint8_t control = 0; // a WebSocket control frame's opcode (transport use only)
+
+    std::string_view bytes() const { return shared ? std::string_view(*shared) : owned; }
 };
 
 inline constexpr char record_separator = '\x1e';

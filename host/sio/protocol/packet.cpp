@@ -1,4 +1,4 @@
-#include "sio/packet.hpp"
+#include "sio/protocol/packet.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -174,6 +174,68 @@ std::string encode_ack(std::string_view nsp, std::uint64_t id, const message& m,
     return out;
 }
 
+namespace {
+
+// Reads the digits at text[i...] into `out` and moves `i` past them; false when there are
+// none or they overflow.
+bool parse_number(std::string_view text, std::size_t& i, std::uint64_t& out) {
+    auto begin = text.data() + i;
+    auto end = text.data() + text.size();
+    auto* stop = begin;
+    while (stop != end && *stop >= '0' && *stop <= '9')
+        ++stop;
+    if (stop == begin)
+        return false;
+    auto [ptr, ec] = std::from_chars(begin, stop, out);
+    if (ec != std::errc{})
+        return false;
+    i += static_cast<std::size_t>(ptr - begin);
+    return true;
+}
+
+// The header after the type digit: attachment count, namespace, ack id. Returns why it is
+// invalid, or empty; leaves `i` where the JSON data starts.
+std::string parse_header(std::string_view text, std::size_t& i, packet& p) {
+    if (is_binary(p.type)) {
+        std::uint64_t n = 0;
+        if (!parse_number(text, i, n) || i >= text.size() || text[i] != '-')
+            return "binary packet without a valid attachment count";
+        ++i;
+        if (n > max_attachments)
+            return "too many attachments";
+        p.attachments = static_cast<std::size_t>(n);
+    }
+    if (i < text.size() && text[i] == '/') {
+        auto comma = text.find(',', i);
+        auto end = comma == std::string_view::npos ? text.size() : comma;
+        p.nsp = std::string(text.substr(i, end - i));
+        i = comma == std::string_view::npos ? text.size() : comma + 1;
+    }
+    if (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+        std::uint64_t id = 0;
+        if (!parse_number(text, i, id))
+            return "ack id out of range";
+        p.id = id;
+    }
+    return {};
+}
+
+// Why a decoded packet does not fit its type, or empty when it does.
+std::string shape_error(const packet& p, bool data_present) {
+    if (!valid_data(p.type, p.data, data_present))
+        return "payload does not fit the packet type";
+    if (is_binary(p.type) && !placeholders_valid(p.data, p.attachments))
+        return "placeholder refers to a missing attachment";
+    if (!p.id && (p.type == packet_type::ack || p.type == packet_type::binary_ack))
+        return "ack without an id";
+    if (p.id && (p.type == packet_type::connect || p.type == packet_type::disconnect ||
+                 p.type == packet_type::connect_error))
+        return "ack id on a packet type that has none";
+    return {};
+}
+
+} // namespace
+
 decode_result decode(std::string_view text) {
     decode_result r;
     if (text.empty()) {
@@ -187,49 +249,8 @@ decode_result decode(std::string_view text) {
     packet p;
     p.type = static_cast<packet_type>(text[0]);
     std::size_t i = 1;
-
-    auto parse_number = [&](std::uint64_t& out) {
-        auto begin = text.data() + i;
-        auto end = text.data() + text.size();
-        auto* stop = begin;
-        while (stop != end && *stop >= '0' && *stop <= '9')
-            ++stop;
-        if (stop == begin)
-            return false;
-        auto [ptr, ec] = std::from_chars(begin, stop, out);
-        if (ec != std::errc{})
-            return false;
-        i += static_cast<std::size_t>(ptr - begin);
-        return true;
-    };
-
-    if (is_binary(p.type)) {
-        std::uint64_t n = 0;
-        if (!parse_number(n) || i >= text.size() || text[i] != '-') {
-            r.error = "binary packet without a valid attachment count";
-            return r;
-        }
-        ++i;
-        if (n > max_attachments) {
-            r.error = "too many attachments";
-            return r;
-        }
-        p.attachments = static_cast<std::size_t>(n);
-    }
-    if (i < text.size() && text[i] == '/') {
-        auto comma = text.find(',', i);
-        auto end = comma == std::string_view::npos ? text.size() : comma;
-        p.nsp = std::string(text.substr(i, end - i));
-        i = comma == std::string_view::npos ? text.size() : comma + 1;
-    }
-    if (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-        std::uint64_t id = 0;
-        if (!parse_number(id)) {
-            r.error = "ack id out of range";
-            return r;
-        }
-        p.id = id;
-    }
+    if (r.error = parse_header(text, i, p); !r.error.empty())
+        return r;
     bool present = i < text.size();
     if (present) {
         boost::system::error_code ec;
@@ -241,23 +262,8 @@ decode_result decode(std::string_view text) {
         if (may_hold_huge_number(text.substr(i)))
             replace_non_finite(p.data);
     }
-    if (!valid_data(p.type, p.data, present)) {
-        r.error = "payload does not fit the packet type";
+    if (r.error = shape_error(p, present); !r.error.empty())
         return r;
-    }
-    if (is_binary(p.type) && !placeholders_valid(p.data, p.attachments)) {
-        r.error = "placeholder refers to a missing attachment";
-        return r;
-    }
-    if (!p.id && (p.type == packet_type::ack || p.type == packet_type::binary_ack)) {
-        r.error = "ack without an id";
-        return r;
-    }
-    if (p.id && (p.type == packet_type::connect || p.type == packet_type::disconnect ||
-                 p.type == packet_type::connect_error)) {
-        r.error = "ack id on a packet type that has none";
-        return r;
-    }
     r.value = std::move(p);
     return r;
 }

@@ -1,4 +1,4 @@
-#include "sio/random_id.hpp"
+#include "sio/protocol/random_id.hpp"
 
 #include <array>
 #include <random>

@@ -1,4 +1,4 @@
-#include "sio/ws_frame.hpp"
+#include "sio/protocol/ws_frame.hpp"
 
 #include <utility>
 

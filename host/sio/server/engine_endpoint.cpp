@@ -1,7 +1,7 @@
-#include "sio/engine_endpoint.hpp"
+#include "sio/server/engine_endpoint.hpp"
 
-#include "sio/metrics.hpp"
-#include "sio/random_id.hpp"
+#include "sio/protocol/random_id.hpp"
+#include "sio/server/metrics.hpp"
 
 #include <boost/asio/strand.hpp>
 

@@ -2,7 +2,7 @@
 // An Engine.IO endpoint mounted at one path ("/socket.io/", "/engine.io/"): its settings,
 // its live sessions by sid, and the handler above it.
 
-#include "sio/engine_options.hpp"
+#include "sio/server/engine_options.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -54,7 +54,7 @@ private:
 
 } // namespace gleitzeit::sio::engine
 
-#include "sio/engine_session.hpp"
+#include "sio/server/engine_session.hpp"
 
 namespace gleitzeit::sio::engine {
 template <class Strand> std::shared_ptr<session> endpoint::create_on(Strand strand) {

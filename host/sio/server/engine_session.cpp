@@ -1,7 +1,7 @@
-#include "sio/engine_session.hpp"
+#include "sio/server/engine_session.hpp"
 
-#include "sio/engine_endpoint.hpp"
-#include "sio/metrics.hpp"
+#include "sio/server/engine_endpoint.hpp"
+#include "sio/server/metrics.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>

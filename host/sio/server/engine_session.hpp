@@ -3,8 +3,8 @@
 // its outgoing packets, and its heartbeat. Every member runs on the session's strand; the
 // transports and the upper layer reach it through dispatch, so it needs no lock.
 
-#include "sio/engine_options.hpp"
-#include "sio/engine_packet.hpp"
+#include "sio/protocol/engine_packet.hpp"
+#include "sio/server/engine_options.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -22,17 +22,6 @@ class metrics;
 namespace gleitzeit::sio::engine {
 
 class endpoint;
-
-/// One outgoing Engine.IO packet: the full text ("4..." or "2") or the bytes of a binary
-/// message. A broadcast shares one encoded string among all its sessions.
-struct frame {
-    std::shared_ptr<const std::string> shared;
-    std::string owned;
-    bool binary = false;
-    std::uint8_t control = 0; // a WebSocket control frame's opcode (transport use only)
-
-    std::string_view bytes() const { return shared ? std::string_view(*shared) : owned; }
-};
 
 /// A held long-polling request or a POST awaiting its answer. Implemented by the HTTP
 /// connection that carries it; answer() may be called from any strand.

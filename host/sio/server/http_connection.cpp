@@ -1,14 +1,14 @@
-#include "sio/http_connection.hpp"
+#include "sio/server/http_connection.hpp"
 
-#include "sio/engine_endpoint.hpp"
-#include "sio/engine_session.hpp"
-#include "sio/query.hpp"
-#include "sio/websocket_connection.hpp"
+#include "sio/protocol/websocket_handshake.hpp"
+#include "sio/server/engine_endpoint.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/query.hpp"
+#include "sio/server/websocket_connection.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/websocket/detail/hybi13.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
@@ -60,7 +60,7 @@ private:
 };
 
 http_connection::http_connection(asio::ip::tcp::socket socket, strand_type strand,
-                                 std::shared_ptr<server_state> server)
+                                 std::shared_ptr<http_server_state> server)
     : strand_(std::move(strand)), stream_(std::move(socket)), server_(std::move(server)) {
     server_->stats.tcp_connections.fetch_add(1, std::memory_order_relaxed);
 }
@@ -245,16 +245,16 @@ void http_connection::upgrade(request req) {
     // write with the first frames.
     auto key = req[http::field::sec_websocket_key];
     if (key.empty() || key.size() > 64 || req[http::field::sec_websocket_version] != "13") {
-        auto res = make_response(req, 426, "application/json", R"({"code":3,"message":"Bad request"})");
+        auto res =
+            make_response(req, 426, "application/json", R"({"code":3,"message":"Bad request"})");
         res.set(http::field::sec_websocket_version, "13");
         write(std::move(res));
         return;
     }
-    beast::websocket::detail::sec_ws_accept_type accept;
-    beast::websocket::detail::make_sec_ws_accept(accept, key);
-    std::string handshake = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                            "Sec-WebSocket-Accept: ";
-    handshake.append(accept.data(), accept.size());
+    std::string handshake =
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        "Sec-WebSocket-Accept: ";
+    handshake += ws::accept_for(std::string_view(key.data(), key.size()));
     handshake += "\r\n\r\n";
     closed_ = true;
     auto socket = stream_.release_socket();
@@ -269,7 +269,9 @@ void http_connection::upgrade(request req) {
         socket = std::move(rebound);
     }
     auto ws = std::make_shared<websocket_connection>(std::move(socket), strand, ep, s, server_);
-    asio::dispatch(strand, [ws, handshake = std::move(handshake)]() mutable { ws->accept(std::move(handshake)); });
+    asio::dispatch(strand, [ws, handshake = std::move(handshake)]() mutable {
+        ws->accept(std::move(handshake));
+    });
 }
 
 void http_connection::on_read_failed() {

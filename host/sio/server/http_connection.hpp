@@ -2,8 +2,8 @@
 // One TCP connection speaking HTTP/1.1: Engine.IO long-polling requests, plain HTTP
 // requests, and the hand-off to a WebSocket on an upgrade request. Internal to host/sio.
 
-#include "sio/engine_session.hpp"
-#include "sio/server_state.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/http_server_state.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -25,7 +25,7 @@ public:
     using response = boost::beast::http::response<boost::beast::http::string_body>;
 
     http_connection(boost::asio::ip::tcp::socket socket, strand_type strand,
-                    std::shared_ptr<server_state> server);
+                    std::shared_ptr<http_server_state> server);
     ~http_connection();
 
     void run();
@@ -53,7 +53,7 @@ private:
     boost::beast::tcp_stream stream_;
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-    std::shared_ptr<server_state> server_;
+    std::shared_ptr<http_server_state> server_;
     bool reading_ = false;
     bool awaiting_answer_ = false;
     bool writing_ = false;

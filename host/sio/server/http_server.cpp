@@ -1,7 +1,7 @@
-#include "sio/http_server.hpp"
+#include "sio/server/http_server.hpp"
 
-#include "sio/engine_endpoint.hpp"
-#include "sio/http_connection.hpp"
+#include "sio/server/engine_endpoint.hpp"
+#include "sio/server/http_connection.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
@@ -14,7 +14,7 @@ using tcp = asio::ip::tcp;
 
 struct http_server::impl : std::enable_shared_from_this<impl> {
     impl(asio::io_context& ioc, http_options opts)
-        : state(std::make_shared<server_state>(ioc, std::move(opts))), acceptor(ioc) {}
+        : state(std::make_shared<http_server_state>(ioc, std::move(opts))), acceptor(ioc) {}
 
     void accept() {
         auto strand = asio::make_strand(state->ioc);
@@ -39,7 +39,7 @@ struct http_server::impl : std::enable_shared_from_this<impl> {
         });
     }
 
-    std::shared_ptr<server_state> state;
+    std::shared_ptr<http_server_state> state;
     tcp::acceptor acceptor;
 };
 

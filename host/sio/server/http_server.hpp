@@ -3,8 +3,8 @@
 // WebSocket) at their paths and hands every other request to a plain HTTP handler.
 // Beast stays behind this header.
 
-#include "sio/engine_options.hpp"
-#include "sio/metrics.hpp"
+#include "sio/server/engine_options.hpp"
+#include "sio/server/metrics.hpp"
 
 #include <cstdint>
 #include <functional>

@@ -2,7 +2,7 @@
 // What every connection of one http_server shares: its mounts, its fallback, its counters.
 // Internal to host/sio.
 
-#include "sio/http_server.hpp"
+#include "sio/server/http_server.hpp"
 
 #include <boost/asio/io_context.hpp>
 
@@ -12,8 +12,8 @@
 
 namespace gleitzeit::sio {
 
-struct server_state {
-    server_state(boost::asio::io_context& io, http_options opts)
+struct http_server_state {
+    http_server_state(boost::asio::io_context& io, http_options opts)
         : ioc(io), options(std::move(opts)) {}
 
     boost::asio::io_context& ioc;

@@ -1,4 +1,4 @@
-#include "sio/nsp.hpp"
+#include "sio/server/nsp.hpp"
 
 #include <unordered_set>
 

@@ -2,8 +2,8 @@
 // A Socket.IO namespace ("/", "/admin"): who may connect, what happens on connect, and
 // its rooms. Thread-safe.
 
-#include "sio/packet.hpp"
-#include "sio/socket.hpp"
+#include "sio/protocol/packet.hpp"
+#include "sio/server/socket.hpp"
 
 #include <boost/json/value.hpp>
 

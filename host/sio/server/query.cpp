@@ -1,4 +1,4 @@
-#include "sio/query.hpp"
+#include "sio/server/query.hpp"
 
 namespace gleitzeit::sio::engine {
 namespace {

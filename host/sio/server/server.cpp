@@ -1,6 +1,6 @@
-#include "sio/server.hpp"
+#include "sio/server/server.hpp"
 
-#include "sio/socket_client.hpp"
+#include "sio/server/session_sockets.hpp"
 
 namespace gleitzeit::sio {
 
@@ -21,19 +21,19 @@ nsp* server::find(std::string_view name) {
 }
 
 void server::on_open(const std::shared_ptr<engine::session>& s) {
-    auto c = std::make_shared<socket_client>(*this, s);
+    auto c = std::make_shared<session_sockets>(*this, s);
     s->user = c;
     c->start_connect_timer(options_.connect_timeout);
 }
 
 void server::on_message(const std::shared_ptr<engine::session>& s, std::string_view data,
                         bool binary) {
-    if (auto c = std::static_pointer_cast<socket_client>(s->user))
+    if (auto c = std::static_pointer_cast<session_sockets>(s->user))
         c->on_message(data, binary);
 }
 
 void server::on_close(const std::shared_ptr<engine::session>& s, const std::string& reason) {
-    if (auto c = std::static_pointer_cast<socket_client>(s->user))
+    if (auto c = std::static_pointer_cast<session_sockets>(s->user))
         c->on_close(reason);
 }
 

@@ -8,9 +8,9 @@
 //       s->on("echo", [](sio::message& m, const sio::socket::ack_fn& ack) { if (ack) ack(m); });
 //   });
 
-#include "sio/engine_options.hpp"
-#include "sio/engine_session.hpp"
-#include "sio/nsp.hpp"
+#include "sio/server/engine_options.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/nsp.hpp"
 
 #include <chrono>
 #include <map>

@@ -1,18 +1,18 @@
-#include "sio/socket_client.hpp"
+#include "sio/server/session_sockets.hpp"
 
-#include "sio/engine_session.hpp"
-#include "sio/random_id.hpp"
-#include "sio/server.hpp"
+#include "sio/protocol/random_id.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/server.hpp"
 
 #include <boost/json/serialize.hpp>
 
 namespace gleitzeit::sio {
 namespace json = boost::json;
 
-socket_client::socket_client(server& owner, const std::shared_ptr<engine::session>& session)
+session_sockets::session_sockets(server& owner, const std::shared_ptr<engine::session>& session)
     : server_(owner), session_(session), connect_timer_(session->strand()) {}
 
-void socket_client::start_connect_timer(std::chrono::milliseconds timeout) {
+void session_sockets::start_connect_timer(std::chrono::milliseconds timeout) {
     connect_timer_.expires_after(timeout);
     connect_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
         auto self = weak.lock();
@@ -23,7 +23,7 @@ void socket_client::start_connect_timer(std::chrono::milliseconds timeout) {
     });
 }
 
-void socket_client::send_text(std::string text) {
+void session_sockets::send_text(std::string text) {
     if (auto s = session_.lock()) {
         std::vector<engine::frame> frames(1);
         frames[0].owned = std::move(text);
@@ -31,44 +31,21 @@ void socket_client::send_text(std::string text) {
     }
 }
 
-void socket_client::fail(const std::string& /*why*/) {
-    partial_.reset();
-    attachments_.clear();
+void session_sockets::fail() {
+    reassembler_.reset();
     if (auto s = session_.lock())
         s->close("parse error");
 }
 
-void socket_client::on_message(std::string_view data, bool binary) {
-    if (binary) {
-        if (!partial_) {
-            fail("binary message without a packet announcing it");
-            return;
-        }
-        attachments_.emplace_back(data);
-        if (attachments_.size() == partial_->attachments) {
-            auto p = std::move(*partial_);
-            partial_.reset();
-            handle(std::move(p), std::exchange(attachments_, {}));
-        }
-        return;
-    }
-    if (partial_) {
-        fail("text packet while attachments were still due");
-        return;
-    }
-    auto r = decode(data);
-    if (!r.value) {
-        fail(r.error);
-        return;
-    }
-    if (r.value->attachments > 0) {
-        partial_ = std::move(r.value);
-        return;
-    }
-    handle(std::move(*r.value), {});
+void session_sockets::on_message(std::string_view data, bool binary) {
+    auto r = reassembler_.feed(data, binary);
+    if (r.failed())
+        fail();
+    else if (r.done)
+        handle(std::move(r.done->value), std::move(r.done->attachments));
 }
 
-void socket_client::handle(packet p, std::vector<std::string> attachments) {
+void session_sockets::handle(packet p, std::vector<std::string> attachments) {
     switch (p.type) {
     case packet_type::connect:
         connect(p);
@@ -100,12 +77,12 @@ void socket_client::handle(packet p, std::vector<std::string> attachments) {
         return;
     }
     case packet_type::connect_error:
-        fail("a client may not send CONNECT_ERROR");
+        fail(); // a client may not send CONNECT_ERROR
         return;
     }
 }
 
-void socket_client::connect(packet& p) {
+void session_sockets::connect(packet& p) {
     auto* space = server_.find(p.nsp);
     auto refuse = [&](json::object error) {
         packet reply;
@@ -143,7 +120,7 @@ void socket_client::connect(packet& p) {
         on_connection(s);
 }
 
-void socket_client::disconnect(socket_ptr s, const std::string& reason) {
+void session_sockets::disconnect(socket_ptr s, const std::string& reason) {
     auto it = sockets_.find(s->nsp_name());
     if (it == sockets_.end() || it->second != s)
         return;
@@ -157,7 +134,7 @@ void socket_client::disconnect(socket_ptr s, const std::string& reason) {
     s->closed(reason);
 }
 
-void socket_client::on_close(const std::string& reason) {
+void session_sockets::on_close(const std::string& reason) {
     connect_timer_.cancel();
     auto all = std::move(sockets_);
     sockets_.clear();

@@ -1,9 +1,12 @@
 #pragma once
-// The Socket.IO side of one Engine.IO session: which namespaces it joined, and a packet
-// whose binary attachments are still arriving. Lives on the session's strand.
+// The Socket.IO sockets of one Engine.IO session, on the server: which namespaces the
+// client joined through it, and a packet whose binary attachments are still arriving.
+// The JS server calls this a "Client"; here that word is kept for the other side
+// (host/sio/client). Lives on the session's strand.
 
-#include "sio/packet.hpp"
-#include "sio/socket.hpp"
+#include "sio/protocol/attachment_reassembler.hpp"
+#include "sio/protocol/packet.hpp"
+#include "sio/server/socket.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 
@@ -18,9 +21,9 @@ namespace gleitzeit::sio {
 
 class server;
 
-class socket_client : public std::enable_shared_from_this<socket_client> {
+class session_sockets : public std::enable_shared_from_this<session_sockets> {
 public:
-    socket_client(server& owner, const std::shared_ptr<engine::session>& session);
+    session_sockets(server& owner, const std::shared_ptr<engine::session>& session);
 
     void start_connect_timer(std::chrono::milliseconds timeout);
     void on_message(std::string_view data, bool binary);
@@ -33,14 +36,13 @@ private:
     void handle(packet p, std::vector<std::string> attachments);
     void connect(packet& p);
     void send_text(std::string text);
-    void fail(const std::string& why);
+    void fail();
 
     server& server_;
     std::weak_ptr<engine::session> session_;
     boost::asio::steady_timer connect_timer_;
     std::map<std::string, socket_ptr, std::less<>> sockets_;
-    std::optional<packet> partial_;
-    std::vector<std::string> attachments_;
+    attachment_reassembler reassembler_;
 };
 
 } // namespace gleitzeit::sio

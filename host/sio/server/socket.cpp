@@ -1,8 +1,8 @@
-#include "sio/socket.hpp"
+#include "sio/server/socket.hpp"
 
-#include "sio/engine_session.hpp"
-#include "sio/nsp.hpp"
-#include "sio/socket_client.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/nsp.hpp"
+#include "sio/server/session_sockets.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -142,7 +142,7 @@ void socket::disconnect() {
     if (!s)
         return;
     asio::dispatch(s->strand(), [s, self = shared_from_this()] {
-        if (auto c = std::static_pointer_cast<socket_client>(s->user))
+        if (auto c = std::static_pointer_cast<session_sockets>(s->user))
             c->disconnect(self, "server namespace disconnect");
     });
 }

@@ -3,7 +3,7 @@
 // socket's session strand, one at a time; emit, join and leave may be called from any
 // thread.
 
-#include "sio/packet.hpp"
+#include "sio/protocol/packet.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -67,7 +67,7 @@ public:
     /// Disconnects this socket from its namespace (the session stays open).
     void disconnect();
 
-    // --- for the Socket.IO client of the session; on its strand ---
+    // --- for the session_sockets of the session; on its strand ---
     void deliver_event(std::string_view event, message& m, std::optional<std::uint64_t> id);
     void deliver_ack(std::uint64_t id, message m);
     void closed(const std::string& reason);

@@ -1,6 +1,6 @@
-#include "sio/websocket_connection.hpp"
+#include "sio/server/websocket_connection.hpp"
 
-#include "sio/engine_endpoint.hpp"
+#include "sio/server/engine_endpoint.hpp"
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
@@ -24,7 +24,7 @@ std::string close_payload(std::uint16_t code) {
 websocket_connection::websocket_connection(asio::ip::tcp::socket socket, strand_type strand,
                                            std::shared_ptr<engine::endpoint> ep,
                                            std::shared_ptr<engine::session> existing,
-                                           std::shared_ptr<server_state> server)
+                                           std::shared_ptr<http_server_state> server)
     : strand_(std::move(strand)), socket_(std::move(socket)), endpoint_(std::move(ep)),
       session_(std::move(existing)), server_(std::move(server)),
       reader_(true, endpoint_->settings().max_payload) {

@@ -5,9 +5,9 @@
 // shared by the thread's connections, so an idle connection holds no read buffer, and it
 // sends all queued frames with one gathered write. Internal to host/sio.
 
-#include "sio/engine_session.hpp"
-#include "sio/server_state.hpp"
-#include "sio/ws_frame.hpp"
+#include "sio/protocol/ws_frame.hpp"
+#include "sio/server/engine_session.hpp"
+#include "sio/server/http_server_state.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -27,7 +27,7 @@ public:
     websocket_connection(boost::asio::ip::tcp::socket socket, strand_type strand,
                          std::shared_ptr<engine::endpoint> ep,
                          std::shared_ptr<engine::session> existing,
-                         std::shared_ptr<server_state> server);
+                         std::shared_ptr<http_server_state> server);
     ~websocket_connection() override;
 
     /// Starts the connection: `handshake` is the 101 response, which leaves in the same
@@ -51,7 +51,7 @@ private:
     boost::asio::ip::tcp::socket socket_;
     std::shared_ptr<engine::endpoint> endpoint_;
     std::shared_ptr<engine::session> session_;
-    std::shared_ptr<server_state> server_;
+    std::shared_ptr<http_server_state> server_;
     ws::frame_reader reader_;
     std::vector<engine::frame> queue_; // frames waiting for the next gathered write
     std::vector<engine::frame> sending_;

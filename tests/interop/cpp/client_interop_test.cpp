@@ -1,4 +1,4 @@
-// sio::client (host/sio/client.hpp) against the reference server, npm socket.io 4.8
+// sio::client (host/sio/client/client.hpp) against the reference server, npm socket.io 4.8
 // (tests/interop/node/ref_server.mjs): what the JS client would see there, the C++ client
 // must see too. Every test starts its own server process and io_context; every wait is
 // bounded.

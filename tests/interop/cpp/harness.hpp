@@ -3,7 +3,7 @@
 // stopped on every path out of a test, an io_context on its own thread, and a thread-safe
 // log of what a client heard, with bounded waits on it.
 
-#include "sio/client.hpp"
+#include "sio/client/client.hpp"
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,8 +1,8 @@
-// Engine.IO v4 packet codec (host/sio/engine_packet.hpp). Expectations follow the
+// Engine.IO v4 packet codec (host/sio/protocol/engine_packet.hpp). Expectations follow the
 // Engine.IO v4 protocol document: types 0-6, payloads joined by 0x1e, binary packets in a
 // long-polling payload as 'b' + base64, and a payload with any bad packet refused whole.
 
-#include "sio/engine_packet.hpp"
+#include "sio/protocol/engine_packet.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
 // Rooms of a namespace: who a broadcast selects, with rooms, exclusions and the sender
 // left out. Sockets here have no session, so nothing is sent; select() is what decides.
-#include "sio/nsp.hpp"
+#include "sio/server/nsp.hpp"
 
 #include <boost/test/unit_test.hpp>
 

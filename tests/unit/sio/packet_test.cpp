@@ -1,8 +1,8 @@
-// Socket.IO v5 packet codec (host/sio/packet.hpp). Wire strings come from the Socket.IO v5
+// Socket.IO v5 packet codec (host/sio/protocol/packet.hpp). Wire strings come from the Socket.IO v5
 // protocol document (socketio/socket.io, docs/socket.io-protocol/v5-current.md), without
 // the Engine.IO "4" prefix that decode() never sees.
 
-#include "sio/packet.hpp"
+#include "sio/protocol/packet.hpp"
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>

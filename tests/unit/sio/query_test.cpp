@@ -1,8 +1,8 @@
-// Engine.IO request query parsing (host/sio/query.hpp). The error bodies are those of the
+// Engine.IO request query parsing (host/sio/server/query.hpp). The error bodies are those of the
 // reference server (engine.io Server.errors / errorMessages): code 0 "Transport unknown",
 // 3 "Bad request", 5 "Unsupported protocol version".
 
-#include "sio/query.hpp"
+#include "sio/server/query.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,6 +1,6 @@
 // WebSocket framing: headers in all three length encodings, masking, the refusals RFC 6455
 // asks for, and reassembly of messages split across reads and across frames.
-#include "sio/ws_frame.hpp"
+#include "sio/protocol/ws_frame.hpp"
 
 #include <boost/test/unit_test.hpp>
 

@@ -1,0 +1,102 @@
+// Slots that throw, slots that are empty, and a slot filled anew: the pipeline fails only what
+// it must, and keeps nothing of a workflow it could not make durable.
+
+#include "pipeline_fixture.hpp"
+
+using namespace hub_test;
+using strings = std::vector<std::string>;
+
+namespace {
+
+std::string one_task(const std::string& wf) {
+    return R"({"id": ")" + wf + R"(", "tasks": [{"id": "a", "protocol": "echo/v1", "method": "echo"}]})";
+}
+
+} // namespace
+
+BOOST_FIXTURE_TEST_SUITE(hub_pipeline_slots, pipeline_fixture)
+
+BOOST_AUTO_TEST_CASE(queue_that_throws_on_enqueue_fails_that_task_with_internal) {
+    slots.queue_slot = std::make_shared<refusing_queue>(std::set<std::string>{"bad/a"});
+    auto p1 = add_remote("p1", 4);
+    BOOST_TEST(submit(one_task("good")).at("ok").as_bool());
+    BOOST_TEST(submit(one_task("bad")).at("ok").as_bool());
+    BOOST_TEST(js(task_status("bad", "a")) == js(obj(R"({"state": "failed", "attempt": 0,
+        "error": {"code": "internal", "message": "refusing_queue refuses bad/a",
+                  "retryable": false}})")));
+    BOOST_TEST(workflow_state("bad") == "failed");
+    // The other workflow is not touched.
+    BOOST_TEST(p1->call_ids() == strings{"good/a"}, boost::test_tools::per_element());
+    p1->answer("good/a", "fine");
+    drive();
+    BOOST_TEST(workflow_state("good") == "completed");
+    BOOST_TEST(event_names("bad") == (strings{"workflow_started", "task_failed a", "workflow_failed"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(registry_whose_find_provider_throws_leaves_the_choice_to_the_fallback) {
+    auto registry = std::make_shared<broken_choice_registry>();
+    slots.registry_slot = registry;
+    auto p1 = add_remote("p1", 4);
+    submit(one_task("w1"));
+    BOOST_TEST(registry->find_calls >= 1u);
+    BOOST_TEST_REQUIRE(p1->call_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    p1->answer("w1/a", "chosen by the hub");
+    drive();
+    BOOST_TEST(js(task_status("w1", "a")) ==
+               R"({"state":"completed","attempt":1,"result":"chosen by the hub"})");
+}
+
+BOOST_AUTO_TEST_CASE(persistence_that_throws_on_save_refuses_the_submit_and_keeps_nothing) {
+    auto store = std::make_shared<failing_persistence>(db_path);
+    slots.persistence_slot = store;
+    auto p1 = add_remote("p1", 4);
+    auto reply = submit(one_task("w1"));
+    BOOST_TEST(js(reply) == js(obj(R"({"ok": false, "error": {"code": "internal",
+        "message": "the persistence slot could not save: disk full"}})")));
+    BOOST_TEST(store->refused_saves >= 1u);
+    BOOST_TEST(events.empty());
+    BOOST_TEST(joined.empty());
+    BOOST_TEST(p1->calls().empty());
+    BOOST_TEST(queued().empty());
+    BOOST_TEST(js(status_all()) == R"({"ok":true,"workflows":[]})");
+    BOOST_TEST(rows("SELECT id FROM workflows").empty());
+    // Nothing kept anywhere, the resolver included: once the store works, the same id is
+    // accepted.
+    store->failing = false;
+    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    BOOST_TEST(p1->call_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(empty_resolver_slot_refuses_the_submit) {
+    slots.resolver_slot = nullptr;
+    auto p1 = add_remote("p1", 4);
+    BOOST_TEST(js(submit(one_task("w1"))) == js(obj(R"({"ok": false, "error": {"code": "not_found",
+        "message": "the resolver slot is empty"}})")));
+    BOOST_TEST(events.empty());
+    BOOST_TEST(p1->calls().empty());
+    BOOST_TEST(rows("SELECT id FROM workflows").empty());
+    BOOST_TEST(js(status_all()) == R"({"ok":true,"workflows":[]})");
+}
+
+BOOST_AUTO_TEST_CASE(filled_queue_slot_gets_the_ready_tasks_back) {
+    auto p1 = add_remote("p1", 1);
+    submit(R"({"id": "w1", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo"},
+        {"id": "b", "protocol": "echo/v1", "method": "echo"},
+        {"id": "c", "protocol": "echo/v1", "method": "echo"}]})");
+    BOOST_TEST(queued() == (strings{"w1/b", "w1/c"}), boost::test_tools::per_element());
+    // The queue went (a plugin unloaded) and a new one, empty, came.
+    slots.queue_slot = std::make_shared<gleitzeit::queue_memory>(json::object{}, 1);
+    BOOST_TEST(queued().empty());
+    pipe->slot_filled(gleitzeit::slot_kind::queue);
+    drive();
+    BOOST_TEST(queued() == (strings{"w1/b", "w1/c"}), boost::test_tools::per_element());
+    // And the work goes on from it.
+    p1->answer("w1/a", "a");
+    drive();
+    BOOST_TEST(p1->open_ids() == strings{"w1/b"}, boost::test_tools::per_element());
+    BOOST_TEST(queued() == strings{"w1/c"}, boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -28,6 +28,84 @@ Exit codes: 0 done; 1 the hub refused, or the workflow did not complete; 2 bad u
 workflow file refused before sending; 3 no connection, or no reply in time.
 docs/cli.md has the details.)";
 
+/// The options every command takes; --timeout is read into `timeout_s`.
+void add_global_options(CLI::App& app, global_options& g, double& timeout_s) {
+    app.add_option("--url", g.url, "the hub's address, http://HOST:PORT")
+        ->envname("GLEITZEIT_URL")
+        ->capture_default_str();
+    app.add_option("--token", g.token,
+                   "a token of the hub's [[auth.tokens]], sent in the Socket.IO auth payload")
+        ->envname("GLEITZEIT_TOKEN");
+    app.add_flag("--json", g.json,
+                 "print the hub's replies as JSON, one object per line, for scripts");
+    app.add_option("--timeout", timeout_s,
+                   "seconds to wait for the connection and for each reply (a running workflow "
+                   "is waited for without limit)")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+}
+
+/// The positional arguments of the commands, filled by parsing.
+struct command_arguments {
+    std::string file, id, slot, path;
+};
+
+/// The commands; parsing the command line sets `action` to the one it names.
+void add_commands(CLI::App& app, global_options& g, command_arguments& a,
+                  std::function<int()>& action) {
+    auto command = [&](const char* name, const char* about) {
+        auto* c = app.add_subcommand(name, about);
+        c->footer(global_footer);
+        return c;
+    };
+
+    auto* run = command("run", "Submit the workflow in FILE, show its progress live, then each "
+                               "task's result. Exits 0 only if the workflow completed.");
+    run->add_option("FILE", a.file, "workflow file: .toml, .json, or - for JSON on standard input")
+        ->required();
+    run->callback([&] { action = [&] { return run_command(g, a.file); }; });
+
+    auto* submit =
+        command("submit", "Submit the workflow in FILE and print its id; does not wait.");
+    submit->add_option("FILE", a.file, "workflow file: .toml, .json, or - for JSON on standard input")
+        ->required();
+    submit->callback([&] { action = [&] { return submit_command(g, a.file); }; });
+
+    auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
+    status->add_option("ID", a.id, "the workflow id that run or submit printed");
+    status->callback([&] { action = [&] { return status_command(g, a.id); }; });
+
+    auto* results = command("results", "Show each task of workflow ID with its result, or its "
+                                       "error if it failed.");
+    results->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
+    results->callback([&] { action = [&] { return results_command(g, a.id); }; });
+
+    auto* cancel = command("cancel", "Cancel workflow ID: queued tasks are dropped, running ones "
+                                     "are told to stop.");
+    cancel->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
+    cancel->callback([&] { action = [&] { return cancel_command(g, a.id); }; });
+
+    auto* components = command("components", "List the components the hub knows: in-process "
+                                             "providers and connected remote components.");
+    components->callback([&] { action = [&] { return components_command(g); }; });
+
+    auto* plugins = command("plugins", "List the plugins of each slot, with generation, version "
+                                       "and state (admin role).");
+    plugins->callback([&] { action = [&] { return plugins_command(g); }; });
+
+    auto* swap = command("swap", "Hot-swap SLOT to the plugin file PATH while the hub keeps "
+                                 "serving (admin role).");
+    swap->add_option("SLOT", a.slot, "queue, resolver, registry, persistence or provider")
+        ->required();
+    swap->add_option("PATH", a.path, "the plugin's .so file, as the hub's host sees it")->required();
+    swap->callback([&] { action = [&] { return swap_command(g, a.slot, a.path); }; });
+
+    auto* reload = command("reload", "Make the hub reload its config file and apply what changed "
+                                     "(admin role).");
+    reload->callback([&] { action = [&] { return reload_command(g); }; });
+
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -43,71 +121,9 @@ int main(int argc, char** argv) {
     app.fallthrough(); // global options after the command, as in `gleitzeit run --json x.toml`
 
     double timeout_s = 10;
-    app.add_option("--url", g.url, "the hub's address, http://HOST:PORT")
-        ->envname("GLEITZEIT_URL")
-        ->capture_default_str();
-    app.add_option("--token", g.token,
-                   "a token of the hub's [[auth.tokens]], sent in the Socket.IO auth payload")
-        ->envname("GLEITZEIT_TOKEN");
-    app.add_flag("--json", g.json,
-                 "print the hub's replies as JSON, one object per line, for scripts");
-    app.add_option("--timeout", timeout_s,
-                   "seconds to wait for the connection and for each reply (a running workflow "
-                   "is waited for without limit)")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
-
-    auto command = [&](const char* name, const char* about) {
-        auto* c = app.add_subcommand(name, about);
-        c->footer(global_footer);
-        return c;
-    };
-    std::string file, id, slot, path;
-
-    auto* run = command("run", "Submit the workflow in FILE, show its progress live, then each "
-                               "task's result. Exits 0 only if the workflow completed.");
-    run->add_option("FILE", file, "workflow file: .toml, .json, or - for JSON on standard input")
-        ->required();
-    run->callback([&] { action = [&] { return run_command(g, file); }; });
-
-    auto* submit =
-        command("submit", "Submit the workflow in FILE and print its id; does not wait.");
-    submit->add_option("FILE", file, "workflow file: .toml, .json, or - for JSON on standard input")
-        ->required();
-    submit->callback([&] { action = [&] { return submit_command(g, file); }; });
-
-    auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
-    status->add_option("ID", id, "the workflow id that run or submit printed");
-    status->callback([&] { action = [&] { return status_command(g, id); }; });
-
-    auto* results = command("results", "Show each task of workflow ID with its result, or its "
-                                       "error if it failed.");
-    results->add_option("ID", id, "the workflow id that run or submit printed")->required();
-    results->callback([&] { action = [&] { return results_command(g, id); }; });
-
-    auto* cancel = command("cancel", "Cancel workflow ID: queued tasks are dropped, running ones "
-                                     "are told to stop.");
-    cancel->add_option("ID", id, "the workflow id that run or submit printed")->required();
-    cancel->callback([&] { action = [&] { return cancel_command(g, id); }; });
-
-    auto* components = command("components", "List the components the hub knows: in-process "
-                                             "providers and connected remote components.");
-    components->callback([&] { action = [&] { return components_command(g); }; });
-
-    auto* plugins = command("plugins", "List the plugins of each slot, with generation, version "
-                                       "and state (admin role).");
-    plugins->callback([&] { action = [&] { return plugins_command(g); }; });
-
-    auto* swap = command("swap", "Hot-swap SLOT to the plugin file PATH while the hub keeps "
-                                 "serving (admin role).");
-    swap->add_option("SLOT", slot, "queue, resolver, registry, persistence or provider")
-        ->required();
-    swap->add_option("PATH", path, "the plugin's .so file, as the hub's host sees it")->required();
-    swap->callback([&] { action = [&] { return swap_command(g, slot, path); }; });
-
-    auto* reload = command("reload", "Make the hub reload its config file and apply what changed "
-                                     "(admin role).");
-    reload->callback([&] { action = [&] { return reload_command(g); }; });
+    add_global_options(app, g, timeout_s);
+    command_arguments args;
+    add_commands(app, g, args, action);
 
     try {
         app.parse(argc, argv);

@@ -50,13 +50,8 @@ void check_keys(const toml_reader& r, const toml::table& t, const std::string& w
 }
 
 json::object parse_toml(const std::string& text, const std::string& source) {
-    toml::table root;
     try {
-        root = toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        throw workflow_file_error(toml_file::describe(e, source));
-    }
-    try {
+        const auto root = toml_file::parse(text, source);
         toml_reader r(source);
         check_keys(r, root, "the workflow", workflow_keys);
         if (const auto* tasks = root.get("tasks")) {

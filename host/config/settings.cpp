@@ -126,14 +126,8 @@ settings parse(std::string_view text, const std::string& source) {
 }
 
 settings parse(std::string_view text, const std::string& source, const parse_options& options) {
-    toml::table root;
     try {
-        root = toml::parse(text, source);
-    } catch (const toml::parse_error& e) {
-        throw config_error(toml_file::describe(e, source));
-    }
-    try {
-        return read_settings(root, source, options);
+        return read_settings(toml_file::parse(text, source), source, options);
     } catch (const toml_file::error& e) {
         throw config_error(e.what());
     }

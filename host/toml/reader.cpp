@@ -77,9 +77,13 @@ json::value to_json(const reader& r, const toml::node& n, const std::string& nam
 
 } // namespace
 
-std::string describe(const toml::parse_error& e, const std::string& source) {
-    return source + ":" + std::to_string(e.source().begin.line) + ":" +
-           std::to_string(e.source().begin.column) + ": " + std::string(e.description());
+toml::table parse(std::string_view text, const std::string& source) {
+    try {
+        return toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        throw error(source + ":" + std::to_string(e.source().begin.line) + ":" +
+                    std::to_string(e.source().begin.column) + ": " + std::string(e.description()));
+    }
 }
 
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& known) {

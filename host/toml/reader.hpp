@@ -24,8 +24,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// "source:line:column: description" of a TOML syntax error.
-std::string describe(const toml::parse_error& e, const std::string& source);
+/// Parses TOML `text`; `source` names it in errors. Throws error ("source:line:column:
+/// description") on a syntax error.
+toml::table parse(std::string_view text, const std::string& source);
 
 /// " (did you mean 'x'?)" when one of `known` is a near miss of `name`, else "".
 std::string did_you_mean(std::string_view name, const std::vector<std::string_view>& known);

@@ -5,6 +5,7 @@
 
 #include "sio/protocol/engine_packet.hpp"
 #include "sio/server/engine_options.hpp"
+#include "sio/server/session_handler.hpp"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -37,17 +38,6 @@ public:
     virtual ~websocket_link() = default;
     virtual void write(std::vector<frame> frames) = 0;
     virtual void close() = 0;
-};
-
-/// What sits on top of an endpoint: the Socket.IO server, or the raw echo of the fixture.
-class session;
-class session_handler {
-public:
-    virtual ~session_handler() = default;
-    virtual void on_open(const std::shared_ptr<session>& s) = 0;
-    virtual void on_message(const std::shared_ptr<session>& s, std::string_view data,
-                            bool binary) = 0;
-    virtual void on_close(const std::shared_ptr<session>& s, const std::string& reason) = 0;
 };
 
 class session : public std::enable_shared_from_this<session> {

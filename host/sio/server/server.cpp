@@ -1,5 +1,6 @@
 #include "sio/server/server.hpp"
 
+#include "sio/server/engine_session.hpp"
 #include "sio/server/session_sockets.hpp"
 
 namespace gleitzeit::sio {

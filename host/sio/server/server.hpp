@@ -9,8 +9,8 @@
 //   });
 
 #include "sio/server/engine_options.hpp"
-#include "sio/server/engine_session.hpp"
 #include "sio/server/nsp.hpp"
+#include "sio/server/session_handler.hpp"
 
 #include <chrono>
 #include <map>

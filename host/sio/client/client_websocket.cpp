@@ -1,5 +1,5 @@
 // The client's WebSocket transport: the opening handshake by hand, then frames of our
-// own (ws_frame.hpp), read into a per-thread buffer and written in one write per turn.
+// own (protocol/ws_frame.hpp), read into a per-thread buffer and written in one write per turn.
 #include "sio/client/client_engine.hpp"
 #include "sio/protocol/websocket_handshake.hpp"
 

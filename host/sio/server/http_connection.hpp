@@ -1,6 +1,6 @@
 #pragma once
 // One TCP connection speaking HTTP/1.1: Engine.IO long-polling requests, plain HTTP
-// requests, and the hand-off to a WebSocket on an upgrade request. Internal to host/sio.
+// requests, and the hand-off to a WebSocket on an upgrade request. Internal to host/sio/server.
 
 #include "sio/server/engine_session.hpp"
 #include "sio/server/http_server_state.hpp"

@@ -1,6 +1,6 @@
 #pragma once
 // What every connection of one http_server shares: its mounts, its fallback, its counters.
-// Internal to host/sio.
+// Internal to host/sio/server.
 
 #include "sio/server/http_server.hpp"
 

@@ -1,9 +1,9 @@
 #pragma once
 // One WebSocket carrying an Engine.IO session, directly or as the target of an upgrade.
 // It runs on its session's strand. The HTTP connection checks the opening handshake; after
-// that the connection frames by itself (ws_frame.hpp): it reads whatever has arrived into a buffer
-// shared by the thread's connections, so an idle connection holds no read buffer, and it
-// sends all queued frames with one gathered write. Internal to host/sio.
+// that the connection frames by itself (protocol/ws_frame.hpp): it reads whatever has arrived into
+// a buffer shared by the thread's connections, so an idle connection holds no read buffer, and it
+// sends all queued frames with one gathered write. Internal to host/sio/server.
 
 #include "sio/protocol/ws_frame.hpp"
 #include "sio/server/engine_session.hpp"

@@ -121,49 +121,53 @@ void components::install(const sio::socket_ptr& s, const access& who) {
     });
 }
 
+std::string components::read_registration(const json::value& payload, component& c,
+                                          std::vector<protocol_spec>& specs) {
+    const auto* o = payload.if_object();
+    if (!o)
+        return "the payload must be an object";
+    c.type = optional_string(*o, "component_type");
+    if (!slot_kind_from_string(c.type, c.kind))
+        return "component_type must be one of provider, queue, resolver, registry, persistence "
+               "(got '" + c.type + "')";
+    c.id = optional_string(*o, "component_id");
+    c.version = optional_string(*o, "version");
+    if (const auto* caps = field(*o, "capabilities"))
+        c.capabilities = json::value_to<std::vector<std::string>>(*caps);
+    if (const auto* mc = field(*o, "max_concurrency")) {
+        if (!mc->is_int64() || mc->get_int64() < 1 || mc->get_int64() > 100000)
+            return "max_concurrency must be an integer from 1 to 100000";
+        c.max_concurrency = static_cast<std::size_t>(mc->get_int64());
+    }
+    if (const auto* ps = field(*o, "protocols")) {
+        if (!ps->is_array())
+            return "protocols must be an array";
+        static const std::regex id_pattern("^[a-z0-9_.-]+/v[0-9]+$");
+        for (const auto& p : ps->get_array()) {
+            specs.push_back(json::value_to<protocol_spec>(p));
+            if (!std::regex_match(specs.back().id, id_pattern))
+                return "protocol id '" + specs.back().id + "' is not of the form name/vN, e.g. echo/v1";
+            c.protocols.push_back(specs.back().id);
+        }
+    }
+    if (c.kind == slot_kind::provider && specs.empty())
+        return "a provider must register at least one protocol";
+    if (c.kind != slot_kind::provider) {
+        std::lock_guard lock(mutex_);
+        if (!control_ || !remote_(c.kind))
+            return "the " + c.type + " slot is not configured remote (config: [slots." + c.type +
+                   "] remote = true)";
+    }
+    return {};
+}
+
 void components::register_component(const sio::socket_ptr& s, const json::value& payload,
                                     const sio::ack_fn& ack) {
     auto c = std::make_shared<component>();
     std::vector<protocol_spec> specs;
     try {
-        const auto* o = payload.if_object();
-        if (!o)
-            return reply(ack, refused("the payload must be an object"));
-        c->type = optional_string(*o, "component_type");
-        slot_kind& kind = c->kind;
-        if (!slot_kind_from_string(c->type, kind))
-            return reply(ack, refused("component_type must be one of provider, queue, resolver, "
-                                      "registry, persistence (got '" + c->type + "')"));
-        c->id = optional_string(*o, "component_id");
-        c->version = optional_string(*o, "version");
-        if (const auto* caps = field(*o, "capabilities"))
-            c->capabilities = json::value_to<std::vector<std::string>>(*caps);
-        if (const auto* mc = field(*o, "max_concurrency")) {
-            if (!mc->is_int64() || mc->get_int64() < 1 || mc->get_int64() > 100000)
-                return reply(ack, refused("max_concurrency must be an integer from 1 to 100000"));
-            c->max_concurrency = static_cast<std::size_t>(mc->get_int64());
-        }
-        if (const auto* ps = field(*o, "protocols")) {
-            if (!ps->is_array())
-                return reply(ack, refused("protocols must be an array"));
-            static const std::regex id_pattern("^[a-z0-9_.-]+/v[0-9]+$");
-            for (const auto& p : ps->get_array()) {
-                specs.push_back(json::value_to<protocol_spec>(p));
-                if (!std::regex_match(specs.back().id, id_pattern))
-                    return reply(ack, refused("protocol id '" + specs.back().id +
-                                              "' is not of the form name/vN, e.g. echo/v1"));
-                c->protocols.push_back(specs.back().id);
-            }
-        }
-        if (kind == slot_kind::provider && specs.empty())
-            return reply(ack, refused("a provider must register at least one protocol"));
-        if (kind != slot_kind::provider) {
-            std::lock_guard lock(mutex_);
-            if (!control_ || !remote_(kind))
-                return reply(ack, refused("the " + c->type +
-                                          " slot is not configured remote (config: [slots." +
-                                          c->type + "] remote = true)"));
-        }
+        if (auto why = read_registration(payload, *c, specs); !why.empty())
+            return reply(ack, refused(why));
     } catch (const std::exception& e) {
         return reply(ack, refused(e.what()));
     }

@@ -61,6 +61,9 @@ private:
 
     void register_component(const sio::socket_ptr& s, const boost::json::value& payload,
                             const sio::ack_fn& ack);
+    /// Reads a register_component payload into `c` and `specs`: empty, or why it is refused.
+    std::string read_registration(const boost::json::value& payload, component& c,
+                                  std::vector<protocol_spec>& specs);
     /// Puts the component in its slot; `announce` once it is there, else refused.
     void fill_slot(const sio::socket_ptr& s, const std::shared_ptr<component>& c, slot_kind kind,
                    std::function<void()> announce, const sio::ack_fn& ack);

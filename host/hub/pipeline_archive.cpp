@@ -4,6 +4,7 @@
 // in memory.
 
 #include "hub/pipeline_state.hpp"
+#include "hub/workflow_book.hpp"
 #include "hub/reply.hpp"
 
 #include <gleitzeit/archive.hpp>

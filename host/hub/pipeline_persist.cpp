@@ -1,7 +1,7 @@
-// Saving to the persistence slot. Every change joins the open batch; one batch at a time is
-// written, on the persistence slot's strand (the blocking pool), and what waited for it runs
-// afterwards on the pipeline's strand. So a change is durable before its event goes out,
-// and under load one transaction carries many changes.
+// The trip to the persistence slot. Every change joins the save_batcher's open batch; one
+// batch at a time is written, on the persistence slot's strand (the blocking pool), and
+// what waited for it runs afterwards on the pipeline's strand. So a change is durable before
+// its event goes out, and under load one transaction carries many changes.
 
 #include "hub/pipeline_state.hpp"
 #include "log/log.hpp"
@@ -9,69 +9,51 @@
 namespace gleitzeit::hub {
 
 void pipeline::state::save(workflow w) {
-    for (auto& t : w.tasks)
-        t = qualified(std::move(t));
-    unsaved.workflows.push_back(std::move(w));
-    flush();
+    saves.save(std::move(w));
+    flush_saves();
 }
 
 void pipeline::state::save(task_entry& e) {
-    if (!std::exchange(e.unsaved, true))
-        dirty.push_back(&e);
-    flush();
+    saves.save(e);
+    flush_saves();
 }
 
 void pipeline::state::save(const std::string& workflow_id, task_result r) {
-    r.task_id = qualified(workflow_id, r.task_id);
-    unsaved.results.push_back(std::move(r));
-    flush();
+    saves.save(workflow_id, std::move(r));
+    flush_saves();
 }
 
 void pipeline::state::after_saved(saved_fn fn) {
-    unsaved_then.push_back(std::move(fn));
-    flush();
+    // `this` outlives the trip: the trip holds the state until its continuations have run.
+    saves.after_saved([this, fn = std::move(fn)](const std::string& error) { fn(*this, error); });
+    flush_saves();
 }
 
-void pipeline::state::flush() {
-    if (saving)
-        return; // the batch being written calls again when it is done
-    if (unsaved.workflows.empty() && dirty.empty() && unsaved.results.empty() &&
-        unsaved.events.empty() && unsaved_then.empty())
-        return;
-    saving = true;
-    // Posted, not run now, so that what this strand job still adds joins the batch.
+void pipeline::state::flush_saves() {
+    if (!saves.claim())
+        return; // nothing waits, or the batch being written calls again when it is done
+    // Gathered in a job of its own, so that what this strand job still adds joins the batch.
     on_strand([](state& s) {
-        for (auto* e : std::exchange(s.dirty, {})) {
-            e->unsaved = false;
-            s.unsaved.tasks.push_back(qualified(e->t));
-        }
-        auto batch = std::make_shared<persistence::batch>(std::exchange(s.unsaved, {}));
-        auto then = std::exchange(s.unsaved_then, {});
-        s.slot.with<persistence>([self = s.shared_from_this(), batch,
-                                  then = std::move(then)](persistence* store) mutable {
+        auto trip = std::make_shared<save_batcher::trip>(s.saves.take());
+        s.slot.with<persistence>([self = s.shared_from_this(), trip](persistence* store) {
             std::string error;
-            bool missing = false;
             if (store) {
                 try {
-                    store->save(*batch);
+                    store->save(trip->batch);
                 } catch (const std::exception& e) {
                     error = std::string("the persistence slot could not save: ") + e.what();
                 }
-            } else {
-                missing = true;
             }
-            self->on_strand([then = std::move(then), error, missing](state& s) {
-                if (missing && !s.persistence_missing_told) {
-                    s.persistence_missing_told = true;
+            self->on_strand([trip, error, missing = !store](state& s) {
+                if (missing && !std::exchange(s.persistence_missing_told, true))
                     log::warn("the persistence slot is empty: workflows are kept in memory "
                               "only and are lost on a restart");
-                }
                 if (!error.empty())
                     log::error(error);
-                s.saving = false;
-                for (auto& fn : then)
-                    fn(s, error);
-                s.flush();
+                s.saves.arrived();
+                for (auto& fn : trip->then)
+                    fn(error);
+                s.flush_saves();
             });
         });
     });

@@ -3,6 +3,7 @@
 
 #include "hub/pipeline_state.hpp"
 #include "hub/routing.hpp"
+
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/resolver.hpp>
 
@@ -11,11 +12,6 @@
 namespace gleitzeit::hub {
 
 namespace json = boost::json;
-
-bool terminal(task_state s) {
-    return s == task_state::completed || s == task_state::failed || s == task_state::skipped ||
-           s == task_state::cancelled;
-}
 
 std::unique_ptr<alarm> pipeline::state::arm(std::chrono::milliseconds delay,
                                             std::function<void(state&)> fn) {
@@ -42,7 +38,7 @@ void pipeline::state::tell(const workflow_entry& wf, std::string_view event, jso
     // The event log keeps what was told; the telling waits until it is durable.
     auto logged = payload;
     logged["event"] = event;
-    unsaved.events.push_back(std::move(logged));
+    saves.log(std::move(logged));
     after_saved([rooms = std::vector<std::string>{room(wf.w.id), observers},
                  event = std::string(event),
                  payload = std::move(payload)](state& s, const std::string&) mutable {
@@ -52,20 +48,18 @@ void pipeline::state::tell(const workflow_entry& wf, std::string_view event, jso
 
 void pipeline::state::result(const std::string& provider_name, const std::string& wf_id,
                              unsigned attempt, task_result r) {
-    auto* e = find_task(wf_id, r.task_id);
+    auto* e = book.find_task(wf_id, r.task_id);
     // A late answer (after a timeout, a cancel or a requeue) of an attempt that is over.
     if (!e || e->t.state != task_state::executing || e->t.attempt != attempt ||
         e->provider != provider_name)
         return;
-    call_ended(provider_name);
-    auto it = providers.find(provider_name);
+    providers.call_ended(provider_name);
+    auto* p = providers.find(provider_name);
     e->timer.reset();
-    if (!r.ok() && it != providers.end() && !it->second.link->alive()) {
+    if (!r.ok() && p && !p->link->alive()) {
         // The provider's connection went, and the news (remove_provider) is still on its
         // way here: this call goes back to the queue like its others, not as an attempt.
-        e->t.state = task_state::ready;
-        e->t.attempt -= 1;
-        e->provider.clear();
+        requeue(*e);
         return enqueue({e->t});
     }
     if (!r.ok() && r.error && r.error->retryable && e->t.attempt < e->t.retry.max_attempts)
@@ -75,21 +69,20 @@ void pipeline::state::result(const std::string& provider_name, const std::string
     dispatch();
 }
 
-void pipeline::state::finish_task(const std::string& wf_id, const std::string& id,
-                                  task_result r) {
-    auto* e = find_task(wf_id, id);
+void pipeline::state::finish_task(const std::string& wf_id, const std::string& id, task_result r) {
+    auto* e = book.find_task(wf_id, id);
     if (!e || terminal(e->t.state))
         return;
-    auto& wf = workflows.at(wf_id);
+    auto& wf = *book.find(wf_id);
     e->timer.reset();
     const std::string source = r.provider.empty() ? "hub" : r.provider;
     r.task_id = id;
     if (r.ok()) {
-        settle(wf, *e, task_state::completed);
+        workflow_book::settle(wf, *e, task_state::completed);
         e->result = r.result;
         tell(wf, "task_completed", {{"task_id", id}, {"result", *r.result}}, "tasks", source);
     } else {
-        settle(wf, *e, task_state::failed);
+        workflow_book::settle(wf, *e, task_state::failed);
         e->error = r.error;
         tell(wf, "task_failed", {{"task_id", id}, {"error", json::value_from(*r.error)}}, "tasks",
              source);
@@ -103,15 +96,16 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
     });
 }
 
-// Results go to the resolver in batches, one trip to its strand and back for all that became
-// durable meanwhile, rather than one per result.
 void pipeline::state::release(const std::string& wf_id, task_result r) {
-    to_release.emplace_back(wf_id, std::move(r));
-    if (releasing)
-        return; // the trip under way takes this one on its return
-    releasing = true;
-    auto batch = std::exchange(to_release, {});
-    slot.with<resolver>([self = shared_from_this(), batch = std::move(batch)](resolver* res) mutable {
+    releases.gathering().emplace_back(wf_id, std::move(r));
+    flush_release();
+}
+
+void pipeline::state::flush_release() {
+    auto batch = releases.start();
+    if (!batch)
+        return; // the trip under way takes these on its return
+    slot.with<resolver>([self = shared_from_this(), batch = std::move(*batch)](resolver* res) mutable {
         struct outcome {
             std::string wf_id;
             task_release rel;
@@ -130,29 +124,24 @@ void pipeline::state::release(const std::string& wf_id, task_result r) {
             }
         }
         self->on_strand([out = std::move(out)](state& s) mutable {
-            s.releasing = false;
+            s.releases.arrived();
             for (auto& o : out)
                 s.released(o.wf_id, std::move(o.rel), o.why);
-            if (!s.to_release.empty()) {
-                auto next = std::move(s.to_release.back());
-                s.to_release.pop_back();
-                s.release(next.first, std::move(next.second));
-            }
+            s.flush_release();
         });
     });
 }
 
-void pipeline::state::released(const std::string& wf_id, task_release rel,
-                               const std::string& why) {
-    auto it = workflows.find(wf_id);
-    if (it == workflows.end())
+void pipeline::state::released(const std::string& wf_id, task_release rel, const std::string& why) {
+    auto* found = book.find(wf_id);
+    if (!found)
         return;
-    auto& wf = it->second;
+    auto& wf = *found;
     if (!why.empty())
         return end_workflow(wf, workflow_state::failed, "the resolver failed: " + why);
     for (const auto& id : rel.skipped)
-        if (auto* e = find_task(wf_id, id); e && !terminal(e->t.state)) {
-            settle(wf, *e, task_state::skipped);
+        if (auto* e = book.find_task(wf_id, id); e && !terminal(e->t.state)) {
+            workflow_book::settle(wf, *e, task_state::skipped);
             save(*e);
             tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
         }
@@ -161,7 +150,7 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
         return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
     std::vector<task> ready;
     for (auto& t : rel.ready_tasks)
-        if (auto* e = find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
+        if (auto* e = book.find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
             e->t.params = std::move(t.params); // with ${...} references substituted
             e->t.state = task_state::ready;
             ready.push_back(e->t);
@@ -171,13 +160,11 @@ void pipeline::state::released(const std::string& wf_id, task_release rel,
         end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
 }
 
-void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
-                                   const std::string& why) {
+void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const std::string& why) {
     if (wf.w.state != workflow_state::running)
         return;
     wf.w.state = how;
-    workflow saved = wf.w;
-    saved.tasks.clear(); // the tasks are saved one by one, as they change
+    workflow saved = wf.w; // without its tasks: they are saved one by one, as they change
     save(std::move(saved));
     // What has not run will not run: take it out of the queue and stop it.
     for (auto& [id, e] : wf.tasks)
@@ -202,28 +189,13 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how,
 }
 
 void pipeline::state::keep(const std::string& workflow_id) {
-    finished.push_back(workflow_id);
-    while (finished.size() > keep_finished) {
-        auto it = workflows.find(finished.front());
-        finished.pop_front();
-        if (it == workflows.end())
-            continue;
-        // Nothing of it waits to be saved any more, except a change made after it ended
-        // (a cancel of a task that was running): that is saved before it goes.
-        bool unsaved = false;
-        for (const auto& [id, e] : it->second.tasks)
-            unsaved = unsaved || e.unsaved;
-        if (unsaved) {
-            after_saved([id = it->first](state& s, const std::string&) { s.keep(id); });
-            continue;
-        }
-        workflows.erase(it);
-    }
+    for (auto& id : book.keep(workflow_id))
+        after_saved([id](state& s, const std::string&) { s.keep(id); });
 }
 
 void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
     auto was = e.t.state;
-    settle(workflows.at(e.t.workflow_id), e, task_state::cancelled);
+    workflow_book::settle(*book.find(e.t.workflow_id), e, task_state::cancelled);
     e.timer.reset();
     save(e);
     if (was == task_state::ready)
@@ -232,35 +204,10 @@ void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {
                 q->remove(id);
         });
     if (was == task_state::executing)
-        if (auto it = providers.find(e.provider); it != providers.end()) {
-            call_ended(e.provider);
-            it->second.link->cancel(qualified(e.t.workflow_id, e.t.id), reason);
+        if (auto* p = providers.find(e.provider)) {
+            providers.call_ended(e.provider);
+            p->link->cancel(qualified(e.t.workflow_id, e.t.id), reason);
         }
-}
-
-void pipeline::state::settle(workflow_entry& wf, task_entry& e, task_state s) {
-    if (!terminal(e.t.state) && terminal(s))
-        --wf.open;
-    if (s == task_state::failed && e.t.state != task_state::failed)
-        ++wf.failed;
-    e.t.state = s;
-}
-
-void pipeline::state::count(workflow_entry& wf) {
-    wf.open = wf.failed = 0;
-    for (const auto& [id, e] : wf.tasks) {
-        wf.open += !terminal(e.t.state);
-        wf.failed += e.t.state == task_state::failed;
-    }
-}
-
-pipeline::state::task_entry* pipeline::state::find_task(const std::string& wf,
-                                                        const std::string& id) {
-    auto w = workflows.find(wf);
-    if (w == workflows.end())
-        return nullptr;
-    auto t = w->second.tasks.find(id);
-    return t == w->second.tasks.end() ? nullptr : &t->second;
 }
 
 } // namespace gleitzeit::hub

@@ -1,7 +1,8 @@
-// Taking up the unfinished workflows after a restart (DESIGN §9). The persistence slot gives
-// each workflow with its tasks as last saved, and the final results. The resolver is given
-// the workflow again and then every final result, in the order the tasks were saved, so that
-// it knows the values ${...} references take and which dependents are released. Then:
+// Taking up the unfinished workflows after a restart (docs/architecture.md, "Durability and
+// recovery"). The persistence slot gives each workflow with its tasks as last saved, and the final
+// results. The resolver is given the workflow again and then every final result, in the order the
+// tasks were saved, so that it knows the values ${...} references take and which dependents are
+// released. Then:
 //   completed, failed, skipped  stay as they are;
 //   ready, executing            go back to the queue (an executing attempt counts: the crash
 //                               interrupted it, and it runs at most once more);
@@ -24,80 +25,102 @@ struct saved_workflow {
     std::map<std::string, task_result> results;
 };
 
+/// A recovery on its way through the persistence slot, the resolver and the pipeline.
+struct recovery {
+    std::vector<saved_workflow> found;
+    std::map<std::string, task_release> released; // what the results released, per workflow
+    std::vector<std::string> refused;
+    std::function<void(const std::string& summary)> done;
+};
+
+/// The unfinished workflows with the results of their finished tasks. Throws what the
+/// persistence slot throws.
+std::vector<saved_workflow> read_unfinished(persistence& store) {
+    std::vector<saved_workflow> found;
+    for (auto& w : store.load_unfinished()) {
+        auto& s = found.emplace_back();
+        for (auto& t : w.tasks) {
+            if (terminal(t.state))
+                if (auto r = store.load_result(t.id)) {
+                    r->task_id = unqualified(t).id;
+                    s.results.emplace(r->task_id, std::move(*r));
+                }
+            t = unqualified(std::move(t));
+        }
+        s.w = std::move(w);
+    }
+    return found;
+}
+
+/// Gives the resolver the workflow as submitted and then its results, in the order the tasks
+/// were saved; returns what they released. Throws what the resolver throws.
+task_release replay(resolver& res, const saved_workflow& s) {
+    try {
+        res.forget(s.w.id); // a resolver that kept it from before starts afresh
+    } catch (const gleitzeit::error&) {
+    }
+    auto submitted = s.w;
+    for (auto& t : submitted.tasks)
+        t.state = task_state::pending;
+    auto analysis = res.analyze(submitted);
+    task_release out;
+    // Tasks without dependencies were ready from the start; ready is not saved, so their rows
+    // may still say pending.
+    const std::set<std::string> ready(analysis.ready_tasks.begin(), analysis.ready_tasks.end());
+    for (const auto& t : submitted.tasks)
+        if (ready.count(t.id))
+            out.ready_tasks.push_back(t);
+    for (const auto& t : s.w.tasks)
+        if (auto r = s.results.find(t.id); r != s.results.end()) {
+            auto rel = res.complete(s.w.id, r->second);
+            for (auto& t : rel.ready_tasks)
+                out.ready_tasks.push_back(std::move(t));
+            for (auto& skipped : rel.skipped)
+                out.skipped.push_back(std::move(skipped));
+        }
+    return out;
+}
+
+void replay_all(resolver* res, recovery& r) {
+    for (auto& s : r.found) {
+        try {
+            if (!res)
+                throw std::runtime_error("the resolver slot is empty");
+            r.released[s.w.id] = replay(*res, s);
+        } catch (const std::exception& e) {
+            r.refused.push_back("workflow " + s.w.id + ": " + e.what());
+        }
+    }
+}
+
 } // namespace
 
+// Step 1 on the persistence slot, step 2 on the resolver slot, step 3 here.
 void pipeline::state::recover(std::function<void(const std::string&)> done) {
-    slot.with<persistence>([self = shared_from_this(), done = std::move(done)](persistence* store) mutable {
+    auto r = std::make_shared<recovery>();
+    r->done = std::move(done);
+    slot.with<persistence>([self = shared_from_this(), r](persistence* store) {
         if (!store)
-            return done("no persistence slot: nothing to recover");
-        auto found = std::make_shared<std::vector<saved_workflow>>();
+            return r->done("no persistence slot: nothing to recover");
         try {
-            for (auto& w : store->load_unfinished()) {
-                auto& s = found->emplace_back();
-                for (auto& t : w.tasks) {
-                    if (terminal(t.state))
-                        if (auto r = store->load_result(t.id)) {
-                            r->task_id = unqualified(t).id;
-                            s.results.emplace(r->task_id, std::move(*r));
-                        }
-                    t = unqualified(std::move(t));
-                }
-                s.w = std::move(w);
-            }
+            r->found = read_unfinished(*store);
         } catch (const std::exception& e) {
-            return done(std::string("cannot read the unfinished workflows: ") + e.what());
+            return r->done(std::string("cannot read the unfinished workflows: ") + e.what());
         }
-        self->slot.with<resolver>([self, found, done](resolver* res) {
-            // What the results released, per workflow.
-            auto released = std::make_shared<std::map<std::string, task_release>>();
-            std::vector<std::string> refused;
-            for (auto& s : *found) {
-                try {
-                    if (!res)
-                        throw std::runtime_error("the resolver slot is empty");
-                    try {
-                        res->forget(s.w.id); // a resolver that kept it from before starts afresh
-                    } catch (const gleitzeit::error&) {
-                    }
-                    auto submitted = s.w;
-                    for (auto& t : submitted.tasks) // the resolver reads a workflow as submitted
-                        t.state = task_state::pending;
-                    auto analysis = res->analyze(submitted);
-                    auto& mine = (*released)[s.w.id];
-                    // Tasks without dependencies were ready from the start; ready is not
-                    // saved, so their rows may still say pending.
-                    const std::set<std::string> ready(analysis.ready_tasks.begin(),
-                                                      analysis.ready_tasks.end());
-                    for (const auto& t : submitted.tasks)
-                        if (ready.count(t.id))
-                            mine.ready_tasks.push_back(t);
-                    for (const auto& t : s.w.tasks)
-                        if (auto r = s.results.find(t.id); r != s.results.end()) {
-                            auto rel = res->complete(s.w.id, r->second);
-                            for (auto& ready : rel.ready_tasks)
-                                mine.ready_tasks.push_back(std::move(ready));
-                            for (auto& skipped : rel.skipped)
-                                mine.skipped.push_back(std::move(skipped));
-                        }
-                } catch (const std::exception& e) {
-                    refused.push_back("workflow " + s.w.id + ": " + e.what());
-                }
-            }
-            self->on_strand([found, released, refused, done](state& st) {
+        self->slot.with<resolver>([self, r](resolver* res) {
+            replay_all(res, *r);
+            self->on_strand([r](state& st) {
                 std::size_t requeued = 0, waiting = 0;
-                for (auto& s : *found) {
-                    if (!released->count(s.w.id))
-                        continue; // the resolver refused it; see the summary
-                    requeued += st.take_up(std::move(s.w), std::move(s.results),
-                                           (*released)[s.w.id], waiting);
-                }
-                std::string summary = "recovered " + std::to_string(released->size()) +
+                for (auto& s : r->found)
+                    if (auto it = r->released.find(s.w.id); it != r->released.end())
+                        requeued += st.take_up(std::move(s.w), std::move(s.results), it->second, waiting);
+                std::string summary = "recovered " + std::to_string(r->released.size()) +
                                       " unfinished workflows: " + std::to_string(requeued) +
                                       " tasks back in the queue, " + std::to_string(waiting) +
                                       " retries waiting for their due time";
-                for (const auto& why : refused)
-                    summary += "; not recovered: " + why;
-                done(summary);
+                for (const auto& why : r->refused)
+                    summary += "; not recovered: " + why; // the resolver refused it
+                r->done(summary);
             });
         });
     });
@@ -108,23 +131,16 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
     std::map<std::string, const task*> released;
     for (const auto& t : rel.ready_tasks)
         released[t.id] = &t;
-    const auto id = w.id;
-    auto& wf = workflows[id];
-    wf.correlation_id = id;
     w.state = workflow_state::running;
-    for (const auto& t : w.tasks) {
-        auto& e = wf.tasks[t.id];
-        e.t = t;
-        if (auto r = results.find(t.id); r != results.end()) {
+    auto correlation = w.id;
+    auto& wf = book.add(std::move(w), std::move(correlation));
+    for (auto& [tid, e] : wf.tasks)
+        if (auto r = results.find(tid); r != results.end()) {
             if (r->second.ok())
                 e.result = r->second.result;
             else
                 e.error = r->second.error;
         }
-    }
-    w.tasks.clear(); // they live in wf.tasks
-    wf.w = std::move(w);
-    count(wf);
     std::vector<task> back;
     for (auto& [tid, e] : wf.tasks) {
         auto it = released.find(tid);
@@ -143,7 +159,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
                 back.push_back(e.t);
             } else if (std::find(rel.skipped.begin(), rel.skipped.end(), tid) !=
                        rel.skipped.end()) {
-                settle(wf, e, task_state::skipped); // its dependency failed just before the crash
+                workflow_book::settle(wf, e, task_state::skipped); // its dependency failed just before the crash
                 save(e);
             }
             break;

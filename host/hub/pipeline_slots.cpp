@@ -21,13 +21,13 @@ void pipeline::slot_filled(slot_kind kind) {
     // keeps order), so its tasks are refused here as duplicates, which is harmless.
     state_->on_strand([](state& s) {
         std::set<std::pair<std::string, std::string>> on_their_way;
-        for (const auto& t : s.to_enqueue)
+        for (const auto& t : s.enqueues.gathering())
             on_their_way.emplace(t.workflow_id, t.id);
         std::vector<task> back;
-        for (const auto& [wf_id, wf] : s.workflows)
-            for (const auto& [id, e] : wf.tasks)
-                if (e.t.state == task_state::ready && !on_their_way.count({wf_id, id}))
-                    back.push_back(qualified(e.t));
+        s.book.each_task([&](workflow_entry&, task_entry& e) {
+            if (e.t.state == task_state::ready && !on_their_way.count({e.t.workflow_id, e.t.id}))
+                back.push_back(qualified(e.t));
+        });
         if (back.empty())
             return;
         s.slot.with<queue>([self = s.shared_from_this(), back = std::move(back)](queue* q) mutable {

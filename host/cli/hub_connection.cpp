@@ -104,7 +104,7 @@ struct hub_connection::state {
     asio::io_context ioc; // before the client, which must go first
     asio::executor_work_guard<asio::io_context::executor_type> guard;
     std::unique_ptr<sio::client> client;
-    sio::client_socket* socket = nullptr;
+    sio::namespace_handle* socket = nullptr;
     event_handler handler;
 
     bool connected = false;

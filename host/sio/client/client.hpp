@@ -108,10 +108,6 @@ private:
     std::string nsp_;
 };
 
-/// The former name, kept so that code not yet moved to namespace_handle still builds.
-/// Remove once host/cli and tests/ use namespace_handle.
-using client_socket = namespace_handle;
-
 class client {
 public:
     /// `url`: "http://host:port" (or ws://); the path comes from the options.

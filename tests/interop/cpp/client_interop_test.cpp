@@ -14,7 +14,7 @@
 
 using namespace interop;
 using K = sio::client_event::kind;
-using ack_fn = sio::client_socket::ack_fn;
+using ack_fn = sio::namespace_handle::ack_fn;
 
 namespace {
 
@@ -25,7 +25,7 @@ json::array json_args() {
 
 /// `message` comes back as `message-back`, `message-with-ack` as the ack, argument for
 /// argument.
-void round_trip(sio::client_socket& s, recorder& rec, const std::string& tag) {
+void round_trip(sio::namespace_handle& s, recorder& rec, const std::string& tag) {
     auto args = json_args();
     args.push_back(json::string(tag));
     auto before = rec.events_of(s.nsp(), "message-back").size();
@@ -42,7 +42,7 @@ void round_trip(sio::client_socket& s, recorder& rec, const std::string& tag) {
 }
 
 /// Joins "/" (auth optional) and waits for the connect; returns the socket.
-sio::client_socket& join(client_handle h, json::value auth = {}) {
+sio::namespace_handle& join(client_handle h, json::value auth = {}) {
     auto& s = h.c.of("/", std::move(auth));
     h.rec.listen(s, "auth");
     h.rec.listen(s, "message-back");

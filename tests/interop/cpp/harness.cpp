@@ -228,8 +228,8 @@ void recorder::watch(sio::client& c) {
     });
 }
 
-void recorder::listen(sio::client_socket& s, const std::string& event) {
-    s.on(event, [this, nsp = s.nsp(), event](sio::message& m, const sio::client_socket::ack_fn&) {
+void recorder::listen(sio::namespace_handle& s, const std::string& event) {
+    s.on(event, [this, nsp = s.nsp(), event](sio::message& m, const sio::namespace_handle::ack_fn&) {
         add({nsp, event, m});
     });
 }
@@ -334,7 +334,7 @@ std::string recorder::describe() const {
 
 // --- messages ---
 
-std::optional<sio::message> ask(sio::client_socket& s, const std::string& event, sio::message m,
+std::optional<sio::message> ask(sio::namespace_handle& s, const std::string& event, sio::message m,
                                 std::chrono::milliseconds timeout) {
     struct slot {
         std::promise<std::optional<sio::message>> p;

@@ -95,7 +95,7 @@ class recorder {
 public:
     void watch(sio::client& c);
     /// Records `event` on `s` (without acking).
-    void listen(sio::client_socket& s, const std::string& event);
+    void listen(sio::namespace_handle& s, const std::string& event);
     void add(event_record r);
 
     /// Waits until `pred(statuses, events)` holds, at most `timeout`. The predicate runs
@@ -131,7 +131,7 @@ const char* kind_name(sio::client_event::kind k);
 
 /// Emits `event` asking for an ack within `timeout`; waits (bounded) for the reply handler
 /// and returns what it got (nullopt: the client reported no ack in time).
-std::optional<sio::message> ask(sio::client_socket& s, const std::string& event, sio::message m,
+std::optional<sio::message> ask(sio::namespace_handle& s, const std::string& event, sio::message m,
                                 std::chrono::milliseconds timeout = 5000ms);
 
 /// The message's arguments with every placeholder replaced by {"bytes": "<hex>"} of its

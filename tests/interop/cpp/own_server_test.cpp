@@ -14,7 +14,7 @@
 
 using namespace interop;
 using K = sio::client_event::kind;
-using ack_fn = sio::client_socket::ack_fn;
+using ack_fn = sio::namespace_handle::ack_fn;
 
 namespace {
 
@@ -190,7 +190,7 @@ BOOST_AUTO_TEST_CASE(clean_close_is_seen_by_the_server) {
             auto b = t.client(
                 reconnecting(ws ? transports({"websocket"}) : transports({"polling"}, false)));
             auto c = t.client(transports({"websocket"}));
-            std::vector<sio::client_socket*> socks;
+            std::vector<sio::namespace_handle*> socks;
             for (auto h : {a, b, c}) {
                 auto& s = h.c.of("/");
                 h.rec.listen(s, "hello");

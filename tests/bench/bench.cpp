@@ -192,7 +192,7 @@ int run_load(const settings& s) {
     std::int64_t cpu_start = 0, cpu_end = 0;
     clock_type::time_point t_start, t_end;
 
-    std::function<void(sio::client_socket&)> fire = [&](sio::client_socket& sock) {
+    std::function<void(sio::namespace_handle&)> fire = [&](sio::namespace_handle& sock) {
         if (stopping)
             return;
         sio::message m;

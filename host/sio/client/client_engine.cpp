@@ -209,17 +209,23 @@ void client_engine::poll() {
     auto write = [self, req, on_written] {
         http::async_write(self->get_stream_, *req, on_written);
     };
-    if (get_connected_)
+    connect_then(get_stream_, get_connected_, std::move(write));
+}
+
+void client_engine::connect_then(beast::tcp_stream& stream, bool& connected,
+                                 std::function<void()> write) {
+    if (connected)
         return write();
-    get_stream_.async_connect(endpoints_,
-                              [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-                                  if (self->state_ == state::closed)
-                                      return;
-                                  if (ec)
-                                      return self->finish("transport error");
-                                  self->get_connected_ = true;
-                                  write();
-                              });
+    stream.async_connect(endpoints_, [self = shared_from_this(), &connected,
+                                      write = std::move(write)](beast::error_code ec,
+                                                                const asio::ip::tcp::endpoint&) {
+        if (self->state_ == state::closed)
+            return;
+        if (ec)
+            return self->finish("transport error");
+        connected = true; // a member of self, which the capture keeps alive
+        write();
+    });
 }
 
 void client_engine::flush_post() {
@@ -267,17 +273,7 @@ void client_engine::flush_post() {
     auto write = [self, req, on_written] {
         http::async_write(self->post_stream_, *req, on_written);
     };
-    if (post_connected_)
-        return write();
-    post_stream_.async_connect(endpoints_,
-                               [self, write](beast::error_code ec, const asio::ip::tcp::endpoint&) {
-                                   if (self->state_ == state::closed)
-                                       return;
-                                   if (ec)
-                                       return self->finish("transport error");
-                                   self->post_connected_ = true;
-                                   write();
-                               });
+    connect_then(post_stream_, post_connected_, std::move(write));
 }
 
 void client_engine::maybe_finish_upgrade() {

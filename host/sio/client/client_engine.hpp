@@ -17,6 +17,7 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -79,6 +80,8 @@ private:
     bool on_control(ws::opcode op, std::string_view payload) override;
 
     void finish(const std::string& reason);
+    /// Runs `write` on `stream`, once connected (`connected` says whether it is already).
+    void connect_then(boost::beast::tcp_stream& stream, bool& connected, std::function<void()> write);
 
     strand_type strand_;
     client_target target_;

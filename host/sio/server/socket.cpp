@@ -42,31 +42,35 @@ void socket::on_disconnect(disconnect_handler handler) {
     on_disconnect_ = std::move(handler);
 }
 
-void socket::send(std::string text, const std::vector<std::string>& attachments) {
-    auto s = session_.lock();
-    if (!s)
-        return;
+namespace {
+
+// A frame holds its bytes as its own string, or shared with every socket a broadcast reaches.
+void hold(engine::frame& f, std::string bytes) { f.owned = std::move(bytes); }
+void hold(engine::frame& f, std::shared_ptr<const std::string> bytes) { f.shared = std::move(bytes); }
+
+/// The packet's text frame, then its attachments as binary frames.
+template <class Bytes>
+std::vector<engine::frame> frames_of(Bytes text, const std::vector<Bytes>& attachments) {
     std::vector<engine::frame> frames(1 + attachments.size());
-    frames[0].owned = std::move(text);
+    hold(frames[0], std::move(text));
     for (std::size_t i = 0; i < attachments.size(); ++i) {
-        frames[i + 1].owned = attachments[i];
+        hold(frames[i + 1], attachments[i]);
         frames[i + 1].binary = true;
     }
-    s->send(std::move(frames));
+    return frames;
+}
+
+} // namespace
+
+void socket::send(std::string text, const std::vector<std::string>& attachments) {
+    if (auto s = session_.lock())
+        s->send(frames_of(std::move(text), attachments));
 }
 
 void socket::send_encoded(std::shared_ptr<const std::string> text,
                           const std::vector<std::shared_ptr<const std::string>>& attachments) {
-    auto s = session_.lock();
-    if (!s)
-        return;
-    std::vector<engine::frame> frames(1 + attachments.size());
-    frames[0].shared = std::move(text);
-    for (std::size_t i = 0; i < attachments.size(); ++i) {
-        frames[i + 1].shared = attachments[i];
-        frames[i + 1].binary = true;
-    }
-    s->send(std::move(frames));
+    if (auto s = session_.lock())
+        s->send(frames_of(std::move(text), attachments));
 }
 
 void socket::emit(std::string_view event, const message& m) {

@@ -13,6 +13,7 @@
 #include "hub/routing.hpp"
 #include "sio/protocol/random_id.hpp"
 
+#include <gleitzeit/reference.hpp>
 #include <gleitzeit/registry.hpp>
 #include <gleitzeit/resolver.hpp>
 
@@ -28,25 +29,6 @@ struct pipeline::state::submission {
     std::function<void(const std::string&)> join;
     reply_fn reply;
 };
-
-namespace {
-
-bool has_reference(const json::value& v) {
-    if (const auto* str = v.if_string())
-        return std::string_view(*str).find("${") != std::string_view::npos;
-    if (const auto* a = v.if_array()) {
-        for (const auto& e : *a)
-            if (has_reference(e))
-                return true;
-    } else if (const auto* o = v.if_object()) {
-        for (const auto& [k, e] : *o)
-            if (has_reference(e))
-                return true;
-    }
-    return false;
-}
-
-} // namespace
 
 // Step 1. The workflow travels by pointer from here: the closures of the steps are
 // std::functions, which copy what they hold, and a copy of 10,000 tasks costs milliseconds.
@@ -87,7 +69,7 @@ void pipeline::state::check_calls(std::shared_ptr<submission> sub) {
     std::vector<const task*> checked;
     for (const auto& t : sub->w.tasks)
         if (providers.family_known(t.protocol) &&
-            !(providers.checked(t.protocol) && has_reference(t.params)))
+            !(providers.checked(t.protocol) && holds_reference(t.params)))
             checked.push_back(&t);
     slot.with<registry>([self = shared_from_this(), sub, checked](registry* r) {
         if (r)

@@ -13,7 +13,8 @@ namespace gleitzeit::daemon {
 
 namespace {
 
-template <class Slot> void visit_as(plugins::plugin_host& host, slot_kind kind, hub::slot_fn<Slot> fn) {
+template <class Slot>
+void visit_as(plugins::plugin_host& host, slot_kind kind, hub::slot_fn<Slot> fn) {
     host.with_slot(kind, [fn = std::move(fn)](plugin* p) { fn(dynamic_cast<Slot*>(p)); });
 }
 
@@ -47,7 +48,9 @@ workflow_archive* plugin_slots::archive_of(persistence& store) {
     return dynamic_cast<workflow_archive*>(&store);
 }
 
-std::vector<std::string> plugin_slots::providers() const { return host_.providers(); }
+std::vector<std::string> plugin_slots::providers() const {
+    return host_.providers();
+}
 
 void plugin_slots::with_provider(const std::string& name, hub::slot_fn<provider> fn) {
     host_.with_provider(name, std::move(fn));
@@ -57,7 +60,9 @@ std::shared_ptr<hub::provider_link> plugin_slots::link(const std::string& name) 
     return std::make_shared<plugin_provider_link>(host_, name);
 }
 
-void plugin_slots::visit(hub::slot_fn<queue> fn) { visit_as(host_, slot_kind::queue, std::move(fn)); }
+void plugin_slots::visit(hub::slot_fn<queue> fn) {
+    visit_as(host_, slot_kind::queue, std::move(fn));
+}
 void plugin_slots::visit(hub::slot_fn<resolver> fn) {
     visit_as(host_, slot_kind::resolver, std::move(fn));
 }
@@ -68,7 +73,9 @@ void plugin_slots::visit(hub::slot_fn<persistence> fn) {
     visit_as(host_, slot_kind::persistence, std::move(fn));
 }
 
-boost::json::array plugin_slots::describe() const { return host_.describe(); }
+boost::json::array plugin_slots::describe() const {
+    return host_.describe();
+}
 
 void plugin_slots::swap(slot_kind kind, const std::string& file, done_fn done) {
     if (kind == slot_kind::provider)

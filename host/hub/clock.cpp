@@ -27,7 +27,8 @@ public:
             .count();
     }
 
-    std::unique_ptr<alarm> after(std::chrono::milliseconds delay, std::function<void()> fn) override {
+    std::unique_ptr<alarm> after(std::chrono::milliseconds delay,
+                                 std::function<void()> fn) override {
         auto a = std::make_unique<timer_alarm>(ioc_, delay);
         a->timer().async_wait([fn = std::move(fn)](boost::system::error_code ec) {
             if (!ec)

@@ -27,7 +27,8 @@ public:
     virtual std::int64_t now_ms() const = 0;
     /// Calls `fn` once `delay` has passed, on any thread, unless the alarm is destroyed first.
     /// The caller hops to its own strand and checks there that the alarm is still wanted.
-    virtual std::unique_ptr<alarm> after(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+    virtual std::unique_ptr<alarm> after(std::chrono::milliseconds delay,
+                                         std::function<void()> fn) = 0;
 };
 
 /// system_clock for now_ms, steady timers of `ioc` for the alarms.

@@ -31,8 +31,9 @@ std::vector<std::string> wanted(const std::vector<credit>& credits) {
 
 } // namespace
 
-void register_provider(registry& r, const std::string& name, const std::vector<protocol_spec>& specs,
-                       std::size_t max_concurrency, registration_result& out) {
+void register_provider(registry& r, const std::string& name,
+                       const std::vector<protocol_spec>& specs, std::size_t max_concurrency,
+                       registration_result& out) {
     provider_info info{name, {}, max_concurrency};
     for (const auto& spec : specs) {
         info.protocols.push_back(spec.id);
@@ -119,7 +120,8 @@ bool dispatcher::can_take(const provider_entry& p, const std::string& protocol) 
 }
 
 const std::string* dispatcher::choose(const task& t, const std::string& chosen) {
-    if (auto it = providers_.find(chosen); it != providers_.end() && can_take(it->second, t.protocol))
+    if (auto it = providers_.find(chosen);
+        it != providers_.end() && can_take(it->second, t.protocol))
         return &it->first;
     // Overruled: the registry counted a call that will not run there.
     if (!chosen.empty())
@@ -136,7 +138,8 @@ const std::string* dispatcher::least_loaded(const task& t) const {
     for (const auto& [name, p] : providers_) {
         if (!can_take(p, t.protocol))
             continue;
-        const double load = static_cast<double>(p.in_flight) / static_cast<double>(p.max_concurrency);
+        const double load =
+            static_cast<double>(p.in_flight) / static_cast<double>(p.max_concurrency);
         if (!best || load < best_load) {
             best = &name;
             best_load = load;

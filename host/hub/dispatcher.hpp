@@ -31,13 +31,14 @@ namespace gleitzeit::hub {
 /// What the registry slot made of providers' protocols.
 struct registration_result {
     std::set<std::string> registered; // protocols it took: their calls are checked
-    std::vector<std::string> refused;  // why it refused the others, for the log
+    std::vector<std::string> refused; // why it refused the others, for the log
 };
 
 /// Registers a provider's protocols and the provider with `r`; a refused protocol's calls
 /// go unchecked, and the provider still serves them. Runs on the registry slot's strand.
-void register_provider(registry& r, const std::string& name, const std::vector<protocol_spec>& specs,
-                       std::size_t max_concurrency, registration_result& out);
+void register_provider(registry& r, const std::string& name,
+                       const std::vector<protocol_spec>& specs, std::size_t max_concurrency,
+                       registration_result& out);
 
 /// Free credits of one provider, as a round counts them down on the queue's strand.
 struct credit {

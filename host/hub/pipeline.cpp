@@ -47,8 +47,9 @@ void pipeline::cancel(const json::value& payload, reply_fn reply) {
         if (!wf)
             return reply(failure(error_code::not_found, "no workflow '" + id + "'"));
         if (wf->w.state != workflow_state::running)
-            return reply(failure(error_code::invalid_argument,
-                                 "workflow '" + id + "' is " + std::string(to_string(wf->w.state))));
+            return reply(
+                failure(error_code::invalid_argument,
+                        "workflow '" + id + "' is " + std::string(to_string(wf->w.state))));
         s.end_workflow(*wf, workflow_state::cancelled, "cancelled by request");
         reply({{"ok", true}, {"workflow_id", id}});
     });
@@ -78,7 +79,8 @@ void pipeline::add_provider(std::string name, std::vector<protocol_spec> protoco
 void pipeline::recover(std::function<void(const std::string&)> done) {
     // The plugin providers first: without them the tasks taken up would wait for a provider,
     // and nothing else would start a dispatch round until the next submission.
-    state_->refresh_providers([done = std::move(done)](state& s) mutable { s.recover(std::move(done)); });
+    state_->refresh_providers(
+        [done = std::move(done)](state& s) mutable { s.recover(std::move(done)); });
 }
 
 void pipeline::remove_provider(std::string name, std::function<void(std::size_t)> done) {

@@ -4,8 +4,8 @@
 // in memory.
 
 #include "hub/pipeline_state.hpp"
-#include "hub/workflow_book.hpp"
 #include "hub/reply.hpp"
+#include "hub/workflow_book.hpp"
 
 #include <gleitzeit/archive.hpp>
 #include <gleitzeit/persistence.hpp>
@@ -16,7 +16,8 @@ namespace json = boost::json;
 
 void pipeline::state::status_from_archive(const std::string& id,
                                           std::function<void(json::object)> reply) {
-    slot.with<persistence>([self = shared_from_this(), id, reply = std::move(reply)](persistence* store) {
+    slot.with<persistence>([self = shared_from_this(), id,
+                            reply = std::move(reply)](persistence* store) {
         auto* archive = store ? self->slot.archive_of(*store) : nullptr;
         if (!archive)
             return reply(failure(error_code::not_found, "no workflow '" + id + "'"));
@@ -30,14 +31,15 @@ void pipeline::state::status_from_archive(const std::string& id,
                 if (terminal(saved.state))
                     r = store->load_result(saved.id); // the store's ids are qualified
                 auto t = unqualified(std::move(saved));
-                tasks[t.id] = task_status(t, r ? r->result : std::nullopt,
-                                          r ? r->error : std::nullopt);
+                tasks[t.id] =
+                    task_status(t, r ? r->result : std::nullopt, r ? r->error : std::nullopt);
             }
             reply(workflow_status(id, w->name, w->state, std::move(tasks)));
         } catch (const std::exception& e) {
-            reply(failure(error_code::internal,
-                          "workflow '" + id + "' is not in memory, and the persistence slot "
-                          "failed to read it: " + e.what()));
+            reply(failure(error_code::internal, "workflow '" + id +
+                                                    "' is not in memory, and the persistence slot "
+                                                    "failed to read it: " +
+                                                    e.what()));
         }
     });
 }

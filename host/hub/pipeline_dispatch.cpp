@@ -99,9 +99,10 @@ void pipeline::state::dispatch() {
                                    e.what());
                     }
                 }
-                self->on_strand([got = std::move(got), chosen = std::move(chosen)](state& s) mutable {
-                    s.run_chosen(std::move(got), std::move(chosen));
-                });
+                self->on_strand(
+                    [got = std::move(got), chosen = std::move(chosen)](state& s) mutable {
+                        s.run_chosen(std::move(got), std::move(chosen));
+                    });
             });
         });
     });
@@ -114,7 +115,8 @@ void pipeline::state::run_chosen(std::vector<task> got, std::vector<std::string>
         auto& t = got[i];
         if (const auto* who = providers.choose(t, chosen[i]))
             start(*who, std::move(t));
-        else if (auto* e = book.find_task(t.workflow_id, t.id); e && e->t.state == task_state::ready)
+        else if (auto* e = book.find_task(t.workflow_id, t.id);
+                 e && e->t.state == task_state::ready)
             back.push_back(e->t); // its provider went meanwhile
     }
     enqueue(std::move(back)); // and runs the next round
@@ -132,23 +134,24 @@ void pipeline::state::start(const std::string& provider_name, task t) {
     e->provider = provider_name;
     save(*e);
     auto attempt = e->t.attempt;
-    tell(wf, "task_started",
-         {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}}, "tasks");
+    tell(wf, "task_started", {{"task_id", t.id}, {"provider", provider_name}, {"attempt", attempt}},
+         "tasks");
     // The hub enforces the timeout: a provider that never answers still frees the task.
     e->timer = arm(e->t.timeout, [wf = t.workflow_id, id = t.id, attempt, provider_name,
                                   link = p->link](state& s) {
         link->cancel(qualified(wf, id), "timeout");
         s.result(provider_name, wf, attempt,
-                 task_result{id, std::nullopt,
-                             task_error{error_code::timeout, "no result within the task's timeout", true},
-                             provider_name, 0});
+                 task_result{
+                     id, std::nullopt,
+                     task_error{error_code::timeout, "no result within the task's timeout", true},
+                     provider_name, 0});
     });
     provider_call call{{qualified(t.workflow_id, t.id), t.protocol, t.method, t.params, t.timeout},
                        t.workflow_id,
                        attempt,
                        wf.correlation_id};
-    p->link->execute(std::move(call), [self = shared_from_this(), provider_name,
-                                       wf = t.workflow_id, id = t.id, attempt](task_result r) {
+    p->link->execute(std::move(call), [self = shared_from_this(), provider_name, wf = t.workflow_id,
+                                       id = t.id, attempt](task_result r) {
         r.task_id = id; // the provider knew it qualified
         self->on_strand([provider_name, wf, attempt, r = std::move(r)](state& s) mutable {
             s.result(provider_name, wf, attempt, std::move(r));
@@ -173,7 +176,8 @@ void pipeline::state::refresh_providers(std::function<void(state&)> then) {
                     register_provider(*r, name, p.protocols, p.max_concurrency, out);
             self->on_strand([g, then, out = std::move(out)](state& s) {
                 s.providers.took(out);
-                s.providers.set_plugins(g->providers, [&s](const std::string& name) { return s.slot.link(name); });
+                s.providers.set_plugins(
+                    g->providers, [&s](const std::string& name) { return s.slot.link(name); });
                 s.dispatch();
                 if (then)
                     then(s);

@@ -21,13 +21,13 @@ std::unique_ptr<alarm> pipeline::state::arm(std::chrono::milliseconds delay,
         ~guarded() override { *wanted = false; }
     };
     auto g = std::make_unique<guarded>();
-    g->inner = time.after(delay, [self = shared_from_this(), wanted = g->wanted,
-                                  fn = std::move(fn)]() mutable {
-        self->on_strand([wanted, fn = std::move(fn)](state& s) {
-            if (*wanted)
-                fn(s);
+    g->inner = time.after(
+        delay, [self = shared_from_this(), wanted = g->wanted, fn = std::move(fn)]() mutable {
+            self->on_strand([wanted, fn = std::move(fn)](state& s) {
+                if (*wanted)
+                    fn(s);
+            });
         });
-    });
     return g;
 }
 
@@ -105,31 +105,32 @@ void pipeline::state::flush_release() {
     auto batch = releases.start();
     if (!batch)
         return; // the trip under way takes these on its return
-    slot.with<resolver>([self = shared_from_this(), batch = std::move(*batch)](resolver* res) mutable {
-        struct outcome {
-            std::string wf_id;
-            task_release rel;
-            std::string why;
-        };
-        std::vector<outcome> out;
-        out.reserve(batch.size());
-        for (auto& [wf_id, r] : batch) {
-            auto& o = out.emplace_back(outcome{wf_id, {}, {}});
-            try {
-                if (!res)
-                    throw std::runtime_error("the resolver slot is empty");
-                o.rel = res->complete(wf_id, r);
-            } catch (const std::exception& e) {
-                o.why = e.what();
+    slot.with<resolver>(
+        [self = shared_from_this(), batch = std::move(*batch)](resolver* res) mutable {
+            struct outcome {
+                std::string wf_id;
+                task_release rel;
+                std::string why;
+            };
+            std::vector<outcome> out;
+            out.reserve(batch.size());
+            for (auto& [wf_id, r] : batch) {
+                auto& o = out.emplace_back(outcome{wf_id, {}, {}});
+                try {
+                    if (!res)
+                        throw std::runtime_error("the resolver slot is empty");
+                    o.rel = res->complete(wf_id, r);
+                } catch (const std::exception& e) {
+                    o.why = e.what();
+                }
             }
-        }
-        self->on_strand([out = std::move(out)](state& s) mutable {
-            s.releases.arrived();
-            for (auto& o : out)
-                s.released(o.wf_id, std::move(o.rel), o.why);
-            s.flush_release();
+            self->on_strand([out = std::move(out)](state& s) mutable {
+                s.releases.arrived();
+                for (auto& o : out)
+                    s.released(o.wf_id, std::move(o.rel), o.why);
+                s.flush_release();
+            });
         });
-    });
 }
 
 void pipeline::state::released(const std::string& wf_id, task_release rel, const std::string& why) {

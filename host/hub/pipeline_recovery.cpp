@@ -113,7 +113,8 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
                 std::size_t requeued = 0, waiting = 0;
                 for (auto& s : r->found)
                     if (auto it = r->released.find(s.w.id); it != r->released.end())
-                        requeued += st.take_up(std::move(s.w), std::move(s.results), it->second, waiting);
+                        requeued +=
+                            st.take_up(std::move(s.w), std::move(s.results), it->second, waiting);
                 std::string summary = "recovered " + std::to_string(r->released.size()) +
                                       " unfinished workflows: " + std::to_string(requeued) +
                                       " tasks back in the queue, " + std::to_string(waiting) +
@@ -159,7 +160,8 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
                 back.push_back(e.t);
             } else if (std::find(rel.skipped.begin(), rel.skipped.end(), tid) !=
                        rel.skipped.end()) {
-                workflow_book::settle(wf, e, task_state::skipped); // its dependency failed just before the crash
+                workflow_book::settle(
+                    wf, e, task_state::skipped); // its dependency failed just before the crash
                 save(e);
             }
             break;

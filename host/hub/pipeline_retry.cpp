@@ -36,7 +36,9 @@ void pipeline::state::retry(task_entry& e, const task_error& why) {
     e.t.due_ms = time.now_ms() + delay.count();
     save(e); // with its due time, so that a restart keeps the retry
     tell(*book.find(e.t.workflow_id), "task_retrying",
-         {{"task_id", e.t.id}, {"attempt", e.t.attempt}, {"delay_ms", delay.count()},
+         {{"task_id", e.t.id},
+          {"attempt", e.t.attempt},
+          {"delay_ms", delay.count()},
           {"error", boost::json::value_from(why)}},
          "tasks");
     wait_for_retry(e);

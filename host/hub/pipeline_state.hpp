@@ -49,7 +49,8 @@ namespace gleitzeit::hub {
 
 struct pipeline::state : std::enable_shared_from_this<state> {
     state(boost::asio::io_context& ioc, slots& sl, class clock& c, emit_fn e, std::size_t keep)
-        : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)), book(keep) {}
+        : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)), book(keep) {
+    }
 
     template <class Fn> void on_strand(Fn fn) {
         boost::asio::post(strand,

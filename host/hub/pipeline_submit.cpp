@@ -77,8 +77,8 @@ void pipeline::state::check_calls(std::shared_ptr<submission> sub) {
                 try {
                     r->validate_call(t->protocol, t->method, t->params);
                 } catch (const gleitzeit::error& e) {
-                    return sub->reply(failure(error_code::invalid_workflow,
-                                              "task '" + t->id + "': " + e.what()));
+                    return sub->reply(
+                        failure(error_code::invalid_workflow, "task '" + t->id + "': " + e.what()));
                 }
             }
         self->on_strand([sub](state& s) { s.analyze(sub); });
@@ -123,7 +123,8 @@ void pipeline::state::keep_analyzed(std::shared_ptr<submission> sub, workflow_an
     });
 }
 
-void pipeline::state::start_workflow(const std::string& id, const std::vector<std::string>& ready_ids) {
+void pipeline::state::start_workflow(const std::string& id,
+                                     const std::vector<std::string>& ready_ids) {
     auto& wf = *book.find(id);
     tell(wf, "workflow_started", {{"name", wf.w.name}, {"tasks", wf.tasks.size()}}, "workflows");
     std::vector<task> ready;

@@ -22,7 +22,9 @@ void save_batcher::log(boost::json::object event) {
     trips_.gathering().batch.events.push_back(std::move(event));
 }
 
-void save_batcher::after_saved(saved_fn fn) { trips_.gathering().then.push_back(std::move(fn)); }
+void save_batcher::after_saved(saved_fn fn) {
+    trips_.gathering().then.push_back(std::move(fn));
+}
 
 save_batcher::trip save_batcher::take() {
     auto g = trips_.take();

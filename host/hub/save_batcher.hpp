@@ -2,7 +2,8 @@
 // What waits to be saved to the persistence slot, and what waits for it to be durable.
 // Every change joins the batch being gathered; one batch at a time is written (the pipeline
 // makes the trip: pipeline_persist.cpp), so a change is durable before its event goes out,
-// and under load one transaction carries many changes (docs/architecture.md, "Durability").
+// and under load one transaction carries many changes (docs/architecture.md, "Durability and
+// recovery").
 // It lives on the pipeline's strand.
 
 #include "hub/batcher.hpp"

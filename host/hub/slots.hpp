@@ -34,7 +34,9 @@ public:
     virtual ~slots() = default;
 
     /// with<queue>(fn), with<resolver>(fn), with<registry>(fn), with<persistence>(fn).
-    template <class Slot, class Fn> void with(Fn&& fn) { visit(slot_fn<Slot>(std::forward<Fn>(fn))); }
+    template <class Slot, class Fn> void with(Fn&& fn) {
+        visit(slot_fn<Slot>(std::forward<Fn>(fn)));
+    }
 
     /// The persistence plugin's archive of finished workflows, if it keeps one
     /// (gleitzeit/archive.hpp); call it only inside with<persistence>.

@@ -20,7 +20,8 @@ inline task qualified(task t) {
 }
 /// The workflow's own id of a task the queue or the persistence slot gave back.
 inline task unqualified(task t) {
-    if (t.id.size() > t.workflow_id.size() && t.id.compare(0, t.workflow_id.size(), t.workflow_id) == 0)
+    if (t.id.size() > t.workflow_id.size() &&
+        t.id.compare(0, t.workflow_id.size(), t.workflow_id) == 0)
         t.id.erase(0, t.workflow_id.size() + 1);
     return t;
 }

@@ -24,7 +24,9 @@ workflow_entry& workflow_book::add(workflow w, std::string correlation_id) {
     return wf;
 }
 
-void workflow_book::erase(const std::string& id) { workflows_.erase(id); }
+void workflow_book::erase(const std::string& id) {
+    workflows_.erase(id);
+}
 
 workflow_entry* workflow_book::find(const std::string& id) {
     auto it = workflows_.find(id);

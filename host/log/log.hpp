@@ -18,8 +18,14 @@ using sink_fn = std::function<void(log_level, std::string_view line)>;
 void set_sink(sink_fn sink);
 
 void write(log_level level, std::string_view line);
-inline void info(std::string_view line) { write(log_level::info, line); }
-inline void warn(std::string_view line) { write(log_level::warn, line); }
-inline void error(std::string_view line) { write(log_level::error, line); }
+inline void info(std::string_view line) {
+    write(log_level::info, line);
+}
+inline void warn(std::string_view line) {
+    write(log_level::warn, line);
+}
+inline void error(std::string_view line) {
+    write(log_level::error, line);
+}
 
 } // namespace gleitzeit::log

@@ -21,12 +21,15 @@ std::unique_ptr<alarm> pipeline::state::arm(std::chrono::milliseconds delay,
         ~guarded() override { *wanted = false; }
     };
     auto g = std::make_unique<guarded>();
+    // Weak: the state owns the alarm (a task's timer), so a strong hold here would be a cycle
+    // that outlives the pipeline whenever an alarm is still pending at its end.
     g->inner = time.after(
-        delay, [self = shared_from_this(), wanted = g->wanted, fn = std::move(fn)]() mutable {
-            self->on_strand([wanted, fn = std::move(fn)](state& s) {
-                if (*wanted)
-                    fn(s);
-            });
+        delay, [weak = weak_from_this(), wanted = g->wanted, fn = std::move(fn)]() mutable {
+            if (auto self = weak.lock())
+                self->on_strand([wanted, fn = std::move(fn)](state& s) {
+                    if (*wanted)
+                        fn(s);
+                });
         });
     return g;
 }

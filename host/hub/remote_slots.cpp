@@ -43,9 +43,18 @@ std::optional<T> optional_field(const component_link& c, const json::object& rep
     return field<T>(c, reply, key, event);
 }
 
-class remote_queue : public queue {
+/// A slot part whose every call is an event to the component behind `link`.
+template <class Part> class remote_part : public Part {
 public:
-    explicit remote_queue(link_ptr link) : link_(std::move(link)) {}
+    explicit remote_part(link_ptr link) : link_(std::move(link)) {}
+
+protected:
+    link_ptr link_;
+};
+
+class remote_queue : public remote_part<queue> {
+public:
+    using remote_part::remote_part;
 
     void enqueue(task t) override {
         try {
@@ -105,14 +114,11 @@ public:
             return {};
         }
     }
-
-private:
-    link_ptr link_;
 };
 
-class remote_resolver : public resolver {
+class remote_resolver : public remote_part<resolver> {
 public:
-    explicit remote_resolver(link_ptr link) : link_(std::move(link)) {}
+    using remote_part::remote_part;
 
     workflow_analysis analyze(const workflow& w) override {
         auto r = link_->call("analyze_workflow", {{"workflow", json::value_from(w)}}, w.id);
@@ -147,14 +153,11 @@ public:
             link_->log_failure("forget_workflow", e);
         }
     }
-
-private:
-    link_ptr link_;
 };
 
-class remote_registry : public registry {
+class remote_registry : public remote_part<registry> {
 public:
-    explicit remote_registry(link_ptr link) : link_(std::move(link)) {}
+    using remote_part::remote_part;
 
     void register_protocol(const protocol_spec& spec) override {
         link_->call("register_protocol", {{"protocol", json::value_from(spec)}});
@@ -210,13 +213,11 @@ private:
             link_->log_failure(event, e);
         }
     }
-
-    link_ptr link_;
 };
 
-class remote_persistence : public persistence {
+class remote_persistence : public remote_part<persistence> {
 public:
-    explicit remote_persistence(link_ptr link) : link_(std::move(link)) {}
+    using remote_part::remote_part;
 
     // One event for the whole batch: the component makes it durable as one transaction.
     void save(const batch& b) override {
@@ -238,9 +239,6 @@ public:
         auto r = link_->call("query_data", {{"query", "result"}, {"task_id", task_id}});
         return optional_field<task_result>(*link_, r, "result", "query_data");
     }
-
-private:
-    link_ptr link_;
 };
 
 } // namespace

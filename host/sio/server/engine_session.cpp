@@ -118,18 +118,23 @@ void session::flush() {
     std::exchange(poll_, nullptr)->answer(200, std::move(payload));
 }
 
+bool session::polling() const {
+    return state_ != state::websocket && state_ != state::closed;
+}
+
+void session::refuse(poll_request& r, const char* reason) {
+    r.answer(400, R"({"code":3,"message":"Bad request"})");
+    if (reason)
+        finish(reason, "1");
+}
+
 void session::on_poll(std::shared_ptr<poll_request> get) {
-    if (state_ == state::websocket || state_ == state::closed) {
-        get->answer(400, R"({"code":3,"message":"Bad request"})");
-        return;
-    }
-    if (poll_) {
-        // Two GETs at once mean a broken or hostile client: end the session, answering the
-        // held GET with a close packet, as the protocol's test suite expects.
-        get->answer(400, R"({"code":3,"message":"Bad request"})");
-        finish("concurrent poll", "1");
-        return;
-    }
+    if (!polling())
+        return refuse(*get, nullptr);
+    // Two GETs at once mean a broken or hostile client: end the session, answering the held
+    // GET with a close packet, as the protocol's test suite expects.
+    if (poll_)
+        return refuse(*get, "concurrent poll");
     poll_ = std::move(get);
     if (state_ == state::upgrading && outbox_.empty()) {
         // The client is probing a WebSocket: release its poll so it can finish the upgrade.
@@ -147,21 +152,13 @@ void session::on_poll_aborted(const poll_request* get) {
 }
 
 void session::on_post(std::string body, std::shared_ptr<poll_request> reply) {
-    if (state_ == state::websocket || state_ == state::closed) {
-        reply->answer(400, R"({"code":3,"message":"Bad request"})");
-        return;
-    }
-    if (post_in_progress_) {
-        reply->answer(400, R"({"code":3,"message":"Bad request"})");
-        finish("concurrent post", "1");
-        return;
-    }
+    if (!polling())
+        return refuse(*reply, nullptr);
+    if (post_in_progress_)
+        return refuse(*reply, "concurrent post");
     auto packets = decode_payload(body);
-    if (!packets) {
-        reply->answer(400, R"({"code":3,"message":"Bad request"})");
-        finish("parse error", "1");
-        return;
-    }
+    if (!packets)
+        return refuse(*reply, "parse error");
     post_in_progress_ = true;
     for (const auto& p : *packets) {
         metrics_.count_in(p.binary ? '4' : static_cast<char>(p.type), p.data().size() + 1);

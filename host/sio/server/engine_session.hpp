@@ -78,6 +78,11 @@ private:
 
     std::string open_packet(bool upgrades) const;
     bool handle_packet(const packet& p, bool from_probe);
+    /// Whether polling requests may still come: not after an upgrade or the end.
+    bool polling() const;
+    /// Answers 400 to a polling request the session cannot take; with a reason the session
+    /// ends too, since only a broken or hostile client sends it.
+    void refuse(poll_request& r, const char* reason);
     void schedule_flush();
     void flush();
     void arm_ping(std::chrono::milliseconds after);

@@ -41,9 +41,8 @@ std::shared_ptr<manual_clock::entry> manual_clock::take_due(std::int64_t until) 
     std::erase_if(alarms_, [](const auto& e) { return !e->live; });
     auto best = alarms_.end();
     for (auto it = alarms_.begin(); it != alarms_.end(); ++it)
-        if ((*it)->due <= until &&
-            (best == alarms_.end() || (*it)->due < (*best)->due ||
-             ((*it)->due == (*best)->due && (*it)->seq < (*best)->seq)))
+        if ((*it)->due <= until && (best == alarms_.end() || (*it)->due < (*best)->due ||
+                                    ((*it)->due == (*best)->due && (*it)->seq < (*best)->seq)))
             best = it;
     if (best == alarms_.end())
         return nullptr;
@@ -129,29 +128,38 @@ const fake_link::call_record& fake_link::last_call(const std::string& task_id) c
 }
 
 void fake_link::answer(const std::string& task_id, json::value result) {
-    auto& c = latest(task_id);
-    if (c.answered)
-        throw std::logic_error("fake_link " + name_ + ": " + task_id + " answered twice");
-    c.answered = true;
-    c.done(task_result{task_id, std::move(result), std::nullopt, name_, 1.0});
+    settle(latest(task_id), task_result{task_id, std::move(result), std::nullopt, name_, 1.0});
 }
 
 void fake_link::answer_nth(std::size_t n, json::value result) {
     auto& c = calls_.at(n);
-    if (c.answered)
-        throw std::logic_error("fake_link " + name_ + ": call " + std::to_string(n) + " answered twice");
-    c.answered = true;
-    c.done(task_result{c.call.call.task_id, std::move(result), std::nullopt, name_, 1.0});
+    settle(c, task_result{c.call.call.task_id, std::move(result), std::nullopt, name_, 1.0});
 }
 
 void fake_link::fail(const std::string& task_id, gleitzeit::error_code code,
                      const std::string& message, bool retryable) {
-    auto& c = latest(task_id);
-    if (c.answered)
-        throw std::logic_error("fake_link " + name_ + ": " + task_id + " answered twice");
-    c.answered = true;
-    c.done(task_result{task_id, std::nullopt, gleitzeit::task_error{code, message, retryable},
+    settle(latest(task_id),
+           task_result{task_id, std::nullopt, gleitzeit::task_error{code, message, retryable},
                        name_, 1.0});
+}
+
+void fake_link::settle(call_record& c, task_result r) {
+    if (c.answered)
+        throw std::logic_error("fake_link " + name_ + ": " + r.task_id + " answered twice");
+    c.answered = true;
+    // Moved out: the callback holds the pipeline's state, which holds this link.
+    auto done = std::exchange(c.done, nullptr);
+    done(std::move(r));
+}
+
+void fake_link::hang_up() {
+    for (auto& c : calls_)
+        c.done = nullptr;
+}
+
+void fake_slots::hang_up() {
+    for (auto& [name, p] : plugin_providers_)
+        p.link->hang_up();
 }
 
 void fake_provider::execute(gleitzeit::method_call call, done_fn done) {
@@ -166,14 +174,14 @@ void fake_provider::execute(gleitzeit::method_call call, done_fn done) {
 template <class Slot>
 void fake_slots::post(const char* kind, std::shared_ptr<Slot> instance, hub::slot_fn<Slot> fn) {
     ++visits[kind];
-    boost::asio::post(ioc_, [instance = std::move(instance), fn = std::move(fn)] {
-        fn(instance.get());
-    });
+    boost::asio::post(ioc_,
+                      [instance = std::move(instance), fn = std::move(fn)] { fn(instance.get()); });
 }
 
-std::shared_ptr<fake_link> fake_slots::add_plugin_provider(
-    const std::string& name, std::vector<gleitzeit::protocol_spec> specs,
-    std::size_t max_concurrency) {
+std::shared_ptr<fake_link>
+fake_slots::add_plugin_provider(const std::string& name,
+                                std::vector<gleitzeit::protocol_spec> specs,
+                                std::size_t max_concurrency) {
     auto& p = plugin_providers_[name];
     p.instance = std::make_shared<fake_provider>(std::move(specs), max_concurrency);
     p.link = std::make_shared<fake_link>(name);

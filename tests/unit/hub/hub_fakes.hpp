@@ -112,8 +112,13 @@ public:
     /// Answers the n-th call received (0 for the first), e.g. an attempt that timed out.
     void answer_nth(std::size_t n, boost::json::value result);
 
+    /// Drops the callbacks of the calls still open, as a closed connection drops its pending
+    /// acks: they hold the pipeline's state, which holds this link.
+    void hang_up();
+
 private:
     call_record& latest(const std::string& task_id);
+    void settle(call_record& c, gleitzeit::task_result r);
 
     std::string name_;
     bool alive_ = true;
@@ -157,6 +162,8 @@ public:
                                                    std::vector<gleitzeit::protocol_spec> specs,
                                                    std::size_t max_concurrency);
     void remove_plugin_provider(const std::string& name) { plugin_providers_.erase(name); }
+    /// hang_up() on every provider link: the test is over.
+    void hang_up();
 
     /// How many calls reached each slot kind ("queue", "resolver", ...), for tests that check
     /// that a slot was (not) asked.
@@ -167,7 +174,9 @@ public:
     void with_provider(const std::string& name, hub::slot_fn<gleitzeit::provider> fn) override;
     std::shared_ptr<hub::provider_link> link(const std::string& name) override;
 
-    void visit(hub::slot_fn<gleitzeit::queue> fn) override { post("queue", queue_slot, std::move(fn)); }
+    void visit(hub::slot_fn<gleitzeit::queue> fn) override {
+        post("queue", queue_slot, std::move(fn));
+    }
     void visit(hub::slot_fn<gleitzeit::resolver> fn) override {
         post("resolver", resolver_slot, std::move(fn));
     }

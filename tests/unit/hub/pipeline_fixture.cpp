@@ -38,6 +38,9 @@ pipeline_fixture::~pipeline_fixture() {
     // What is still posted holds the pipeline's state; let it finish before the slots go.
     // No drive(): it may fail the test, and a destructor must not throw. Bounded, so that a
     // livelock already reported does not hang the run here.
+    for (auto& l : remotes_)
+        l->hang_up();
+    slots.hang_up();
     pipe.reset();
     ioc.restart();
     for (std::size_t i = 0; i < 1'000'000 && ioc.poll_one() > 0; ++i) {
@@ -76,7 +79,8 @@ void pipeline_fixture::advance(std::chrono::milliseconds by) {
 
 json::object pipeline_fixture::submit_value(const json::value& payload) {
     reply_box r;
-    pipe->submit(payload, [this](const std::string& room) { joined.push_back(room); }, r.fn());
+    pipe->submit(
+        payload, [this](const std::string& room) { joined.push_back(room); }, r.fn());
     drive();
     BOOST_TEST_REQUIRE(r.count == 1u, "submit replied " << r.count << " times");
     return *r.value;
@@ -130,10 +134,10 @@ std::string pipeline_fixture::workflow_state(const std::string& wf) {
     return std::string(w->as_object().at("state").as_string());
 }
 
-std::shared_ptr<fake_link> pipeline_fixture::add_remote(const std::string& name,
-                                                        std::size_t max_concurrency,
-                                                        std::vector<gleitzeit::protocol_spec> specs) {
-    auto link = std::make_shared<fake_link>(name);
+std::shared_ptr<fake_link>
+pipeline_fixture::add_remote(const std::string& name, std::size_t max_concurrency,
+                             std::vector<gleitzeit::protocol_spec> specs) {
+    auto link = remotes_.emplace_back(std::make_shared<fake_link>(name));
     bool done = false;
     pipe->add_provider(name, std::move(specs), max_concurrency, link, [&done] { done = true; });
     drive();

@@ -91,7 +91,8 @@ public:
 
     /// A remote provider of `specs` registers (add_provider), driven.
     std::shared_ptr<fake_link> add_remote(const std::string& name, std::size_t max_concurrency,
-                                          std::vector<gleitzeit::protocol_spec> specs = {echo_spec()});
+                                          std::vector<gleitzeit::protocol_spec> specs = {
+                                              echo_spec()});
     /// A remote provider goes (remove_provider), driven; how many calls were requeued.
     std::size_t remove_remote(const std::string& name);
     /// recover(), driven; its summary.
@@ -107,6 +108,9 @@ public:
     std::vector<std::string> rows(const std::string& sql);
     /// The queue slot's task ids in dispatch order.
     std::vector<std::string> queued() const;
+
+private:
+    std::vector<std::shared_ptr<fake_link>> remotes_; // hung up at the end of the test
 };
 
 /// `text` parsed as a JSON object.

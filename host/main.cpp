@@ -1,6 +1,7 @@
 // gleitzeitd: the Gleitzeit event hub. Serves Socket.IO v5 and plain HTTP (/health,
 // /metrics) on one port. main() reads the command line; host/daemon runs the hub.
 
+#include "auth/token_digest.hpp"
 #include "daemon/daemon.hpp"
 
 #include <charconv>
@@ -26,6 +27,9 @@ options:
   --port N             listen on port N instead of [server].port (0 picks a free port)
   --bind ADDRESS       listen on ADDRESS instead of [server].bind
   --check-config FILE  validate FILE, print what is wrong as file:line:column, and exit
+  --hash-token         read a token from standard input (one line) and print the
+                       [[auth.tokens]] line that names it by its SHA-256:
+                       token_sha256 = "..."; the config then need not hold the token
   --version            print the version and exit
   --help               print this help and exit
 
@@ -42,6 +46,7 @@ SIGINT and SIGTERM stop it; sessions are closed cleanly.
 struct arguments {
     gleitzeit::daemon::options run;
     std::optional<std::string> check; // --check-config FILE
+    bool hash_token = false;
 };
 
 [[noreturn]] void usage_error(const std::string& why) {
@@ -68,6 +73,8 @@ arguments parse_arguments(int argc, char** argv) {
             a.run.config = value();
         } else if (arg == "--check-config") {
             a.check = value();
+        } else if (arg == "--hash-token") {
+            a.hash_token = true;
         } else if (arg == "--bind") {
             a.run.bind = value();
         } else if (arg == "--port") {
@@ -84,10 +91,28 @@ arguments parse_arguments(int argc, char** argv) {
     return a;
 }
 
+/// --hash-token: from standard input, so that the token stays out of the shell's history
+/// and the process list.
+int hash_token() {
+    std::string token;
+    std::getline(std::cin, token);
+    if (!token.empty() && token.back() == '\r')
+        token.pop_back();
+    if (token.empty()) {
+        std::cerr << "gleitzeitd: --hash-token reads the token from standard input, and got "
+                     "an empty line\n";
+        return 2;
+    }
+    std::cout << "token_sha256 = \"" << gleitzeit::auth::token_sha256(token) << "\"\n";
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     auto args = parse_arguments(argc, argv);
+    if (args.hash_token)
+        return hash_token();
     if (args.check)
         return gleitzeit::daemon::check_config(*args.check);
     return gleitzeit::daemon::run(args.run);

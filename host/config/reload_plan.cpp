@@ -49,17 +49,18 @@ private:
     reload_plan& plan_;
 };
 
-void diff_server(comparison& c, const server_settings& a,
-                 const server_settings& b) {
+void diff_server(comparison& c, const server_settings& a, const server_settings& b) {
     c.restart("server.bind", a.bind, b.bind);
     c.restart("server.port", a.port, b.port);
     c.restart("server.path", a.path, b.path);
     c.restart("server.threads", a.threads, b.threads);
     c.restart("server.max_connections", a.max_connections, b.max_connections);
 
+    // Checked on every request, so a change applies to the next one.
+    c.live("server.allowed_origins", a.allowed_origins, b.allowed_origins);
+    c.live("server.allowed_hosts", a.allowed_hosts, b.allowed_hosts);
     // Sessions copy these when they open, and the Engine.IO endpoint is built once: a new
     // value waits for the next start rather than apply to some sessions and not others.
-    c.restart("server.cors_origins", a.cors_origins, b.cors_origins);
     c.restart("server.ping_interval", a.ping_interval, b.ping_interval);
     c.restart("server.ping_timeout", a.ping_timeout, b.ping_timeout);
     c.restart("server.connect_timeout", a.connect_timeout, b.connect_timeout);
@@ -154,6 +155,7 @@ reload_plan diff(const settings& running, const settings& next) {
     c.restart("plugins.dropin", running.plugins.dropin, next.plugins.dropin);
 
     // Tokens are secrets: the log says that they changed, never what they are.
+    c.live("auth.revoke_grace", running.revoke_grace, next.revoke_grace);
     if (running.tokens != next.tokens) {
         plan.tokens_changed = true;
         plan.live.push_back("auth.tokens: changed");

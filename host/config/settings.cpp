@@ -1,5 +1,6 @@
 #include "config/settings.hpp"
 
+#include "auth/token_digest.hpp"
 #include "config/plugin_sections.hpp"
 
 #include <algorithm>
@@ -18,71 +19,102 @@ void read_server(const toml_reader& r, const toml::table& t, server_settings& s)
             out = std::chrono::milliseconds(r.integer(n, name, 1, 3'600'000));
         };
     };
-    r.fields(t, "[server]",
-             {
-                 {"bind", [&](const toml::node& n) { s.bind = r.string(n, "bind"); }},
-                 {"port",
-                  [&](const toml::node& n) {
-                      s.port = static_cast<std::uint16_t>(r.integer(n, "port", 0, 65535));
-                  }},
-                 {"path",
-                  [&](const toml::node& n) {
-                      s.path = r.string(n, "path");
-                      if (s.path.empty() || s.path.front() != '/')
-                          r.fail(n.source(), "'path' must start with '/'");
-                      if (s.path.back() != '/')
-                          s.path += '/';
-                  }},
-                 {"cors_origins",
-                  [&](const toml::node& n) { s.cors_origins = r.strings(n, "cors_origins"); }},
-                 {"ping_interval", ms(s.ping_interval, "ping_interval")},
-                 {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
-                 {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
-                 {"heartbeat_interval", ms(s.heartbeat_interval, "heartbeat_interval")},
-                 {"max_payload",
-                  [&](const toml::node& n) {
-                      s.max_payload =
-                          static_cast<std::size_t>(r.integer(n, "max_payload", 1024, 1LL << 30));
-                  }},
-                 {"max_connections",
-                  [&](const toml::node& n) {
-                      s.max_connections =
-                          static_cast<std::size_t>(r.integer(n, "max_connections", 0, 10'000'000));
-                  }},
-                 {"threads",
-                  [&](const toml::node& n) {
-                      s.threads = static_cast<unsigned>(r.integer(n, "threads", 0, 256));
-                  }},
-             });
+    r.fields(
+        t, "[server]",
+        {
+            {"bind", [&](const toml::node& n) { s.bind = r.string(n, "bind"); }},
+            {"port",
+             [&](const toml::node& n) {
+                 s.port = static_cast<std::uint16_t>(r.integer(n, "port", 0, 65535));
+             }},
+            {"path",
+             [&](const toml::node& n) {
+                 s.path = r.string(n, "path");
+                 if (s.path.empty() || s.path.front() != '/')
+                     r.fail(n.source(), "'path' must start with '/'");
+                 if (s.path.back() != '/')
+                     s.path += '/';
+             }},
+            {"allowed_origins",
+             [&](const toml::node& n) { s.allowed_origins = r.strings(n, "allowed_origins"); }},
+            // The name before allowed_origins, when it covered long-polling only.
+            {"cors_origins",
+             [&](const toml::node& n) { s.allowed_origins = r.strings(n, "cors_origins"); }},
+            {"allowed_hosts",
+             [&](const toml::node& n) { s.allowed_hosts = r.strings(n, "allowed_hosts"); }},
+            {"ping_interval", ms(s.ping_interval, "ping_interval")},
+            {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
+            {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
+            {"heartbeat_interval", ms(s.heartbeat_interval, "heartbeat_interval")},
+            {"max_payload",
+             [&](const toml::node& n) {
+                 s.max_payload =
+                     static_cast<std::size_t>(r.integer(n, "max_payload", 1024, 1LL << 30));
+             }},
+            {"max_connections",
+             [&](const toml::node& n) {
+                 s.max_connections =
+                     static_cast<std::size_t>(r.integer(n, "max_connections", 0, 10'000'000));
+             }},
+            {"threads",
+             [&](const toml::node& n) {
+                 s.threads = static_cast<unsigned>(r.integer(n, "threads", 0, 256));
+             }},
+        });
 }
 
-void read_auth(const toml_reader& r, const toml::table& t, std::vector<auth_token>& tokens) {
-    r.fields(
-        t, "[auth]",
-        {{"tokens", [&](const toml::node& n) {
-              for (const auto& e : r.tables(n, "auth.tokens", "[[auth.tokens]]")) {
-                  auth_token tok;
-                  r.fields(
-                      *e.as_table(), "[[auth.tokens]]",
-                      {{"token", [&](const toml::node& v) { tok.token = r.string(v, "token"); }},
-                       {"roles", [&](const toml::node& v) {
-                            tok.roles = r.strings(v, "roles");
-                            const std::vector<std::string_view> known(std::begin(role_names),
-                                                                      std::end(role_names));
-                            for (std::size_t i = 0; i < tok.roles.size(); ++i)
-                                if (std::find(known.begin(), known.end(), tok.roles[i]) ==
-                                    known.end())
-                                    r.fail((*v.as_array())[i].source(),
-                                           "unknown role '" + tok.roles[i] + "'" +
-                                               toml_file::did_you_mean(tok.roles[i], known) +
-                                               "; roles are submit, observe, provider, "
-                                               "component and admin");
-                        }}});
-                  if (tok.token.empty())
-                      r.fail(e.source(), "[[auth.tokens]] needs a non-empty 'token'");
-                  tokens.push_back(std::move(tok));
-              }
-          }}});
+void check_roles(const toml_reader& r, const toml::node& v, const std::vector<std::string>& roles) {
+    const std::vector<std::string_view> known(std::begin(role_names), std::end(role_names));
+    for (std::size_t i = 0; i < roles.size(); ++i)
+        if (std::find(known.begin(), known.end(), roles[i]) == known.end())
+            r.fail((*v.as_array())[i].source(),
+                   "unknown role '" + roles[i] + "'" + toml_file::did_you_mean(roles[i], known) +
+                       "; roles are submit, observe, provider, component and admin");
+}
+
+/// One [[auth.tokens]] entry: the token in clear or its SHA-256, never both, and its roles.
+auth_token read_token(const toml_reader& r, const toml::node& e) {
+    auth_token tok;
+    bool clear = false;
+    r.fields(*e.as_table(), "[[auth.tokens]]",
+             {{"token",
+               [&](const toml::node& v) {
+                   auto text = r.string(v, "token");
+                   if (text.empty())
+                       r.fail(v.source(), "'token' must not be empty");
+                   tok.sha256 = auth::token_sha256(text);
+                   clear = true;
+               }},
+              {"token_sha256",
+               [&](const toml::node& v) {
+                   auto digest = auth::normalized_sha256(r.string(v, "token_sha256"));
+                   if (!digest)
+                       r.fail(v.source(), "'token_sha256' must be 64 hex digits, as "
+                                          "`gleitzeitd --hash-token` prints them");
+                   if (clear)
+                       r.fail(v.source(), "give 'token' or 'token_sha256', not both");
+                   tok.sha256 = *digest;
+               }},
+              {"roles", [&](const toml::node& v) {
+                   tok.roles = r.strings(v, "roles");
+                   check_roles(r, v, tok.roles);
+               }}});
+    if (tok.sha256.empty())
+        r.fail(e.source(), "[[auth.tokens]] needs 'token' or 'token_sha256'");
+    return tok;
+}
+
+void read_auth(const toml_reader& r, const toml::table& t, settings& s) {
+    r.fields(t, "[auth]",
+             {{"tokens",
+               [&](const toml::node& n) {
+                   for (const auto& e : r.tables(n, "auth.tokens", "[[auth.tokens]]"))
+                       s.tokens.push_back(read_token(r, e));
+               }},
+              {"revoke_grace", [&](const toml::node& n) {
+                   s.revoke_grace =
+                       std::chrono::milliseconds(r.integer(n, "revoke_grace", 0, 86'400'000));
+               }}});
 }
 
 void read_log(const toml_reader& r, const toml::table& t, log_settings& log) {
@@ -108,7 +140,7 @@ settings read_settings(const toml::table& root, const std::string& source,
              {
                  {"server",
                   [&](const toml::node& n) { read_server(r, r.table(n, "server"), s.server); }},
-                 {"auth", [&](const toml::node& n) { read_auth(r, r.table(n, "auth"), s.tokens); }},
+                 {"auth", [&](const toml::node& n) { read_auth(r, r.table(n, "auth"), s); }},
                  {"log", [&](const toml::node& n) { read_log(r, r.table(n, "log"), s.log); }},
                  {"state", [&](const toml::node& n) { plugins.read_state(n); }},
                  {"plugins", [&](const toml::node& n) { plugins.read_plugins(n); }},

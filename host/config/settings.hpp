@@ -18,7 +18,12 @@ struct server_settings {
     std::string bind = "127.0.0.1";
     std::uint16_t port = 6680;
     std::string path = "/socket.io/";
-    std::vector<std::string> cors_origins;
+    /// Origins a browser page may connect from besides the hub's own; "*" allows any. Only
+    /// with [[auth.tokens]]: without them every foreign origin is refused (docs/security.md).
+    std::vector<std::string> allowed_origins;
+    /// Names a request's Host header may carry; empty: the bind address, localhost, this
+    /// machine's name and addresses (docs/security.md, "Host").
+    std::vector<std::string> allowed_hosts;
     std::chrono::milliseconds ping_interval{25000};
     std::chrono::milliseconds ping_timeout{20000};
     std::chrono::milliseconds connect_timeout{45000};
@@ -31,10 +36,10 @@ struct server_settings {
 /// The roles a token can grant (docs/events.md, "Roles").
 inline constexpr const char* role_names[] = {"submit", "observe", "provider", "component", "admin"};
 
-/// A token a client presents in its CONNECT auth payload ({"token": "..."}), and the
-/// roles it grants, each one of role_names.
+/// A token a client presents in its CONNECT auth payload ({"token": "..."}), kept as its
+/// SHA-256 (auth/token_digest.hpp), and the roles it grants, each one of role_names.
 struct auth_token {
-    std::string token;
+    std::string sha256;
     std::vector<std::string> roles;
 
     bool operator==(const auth_token&) const = default;
@@ -47,6 +52,8 @@ struct log_settings {
 struct settings {
     server_settings server;
     std::vector<auth_token> tokens; // none: every connection is let in (loopback default)
+    /// How long the connections made with a token a reload removed may stay ([auth]).
+    std::chrono::milliseconds revoke_grace{0};
     log_settings log;
     state_settings state;
     plugins_settings plugins;

@@ -2,6 +2,7 @@
 
 #include "config/settings.hpp"
 #include "daemon/plugin_slots.hpp"
+#include "daemon/request_access.hpp"
 #include "http/status.hpp"
 #include "hub/clock.hpp"
 #include "hub/hub.hpp"
@@ -39,7 +40,8 @@ namespace {
 struct private_dir {
     private_dir() {
         const char* runtime = std::getenv("RUNTIME_DIRECTORY"); // systemd's, when it has one
-        auto base = runtime ? std::filesystem::path(runtime) : std::filesystem::temp_directory_path();
+        auto base =
+            runtime ? std::filesystem::path(runtime) : std::filesystem::temp_directory_path();
         std::string tmpl = (base / "gleitzeitd-plugins-XXXXXX").string();
         if (::mkdtemp(tmpl.data()))
             path = tmpl;
@@ -67,7 +69,8 @@ void log_outcome(const reload::reload_outcome& o) {
         return;
     }
     // One write, so that the lines of one reload stay together.
-    std::string text = "reload (" + o.trigger + ") applied" + (o.applied.empty() ? " (no changes)" : ":");
+    std::string text =
+        "reload (" + o.trigger + ") applied" + (o.applied.empty() ? " (no changes)" : ":");
     for (const auto& line : o.applied)
         text += "\n  " + line;
     for (const auto& line : o.restart_needed)
@@ -104,7 +107,8 @@ std::optional<config::settings> effective_settings(const config::settings& file_
         return std::nullopt;
     }
     log::warn("no [[auth.tokens]] in the config: every connection has every role (submit, "
-              "observe, provider, component, admin); fine on " + cfg.server.bind + " only");
+              "observe, provider, component, admin); fine on " +
+              cfg.server.bind + " only");
     return cfg;
 }
 
@@ -163,20 +167,28 @@ private:
 
 process::process(options opts, config::settings file_cfg, config::settings cfg)
     : opts_(std::move(opts)), cfg_(std::move(cfg)), server_opts_(server_options(cfg_.server)),
-      http_(ioc_, {cfg_.server.cors_origins, cfg_.server.max_connections}), io_(server_opts_),
+      http_(ioc_, {request_guard_of(cfg_, cfg_.server.bind), cfg_.server.max_connections,
+                   refusal_logger()}),
+      io_(server_opts_),
       // What a plugin emits reaches the connections in room "plugins" (admins and observers).
-      plugins_(ioc_, {copies_.path, cfg_.plugins.drain_timeout, {},
+      plugins_(ioc_, {copies_.path,
+                      cfg_.plugins.drain_timeout,
+                      {},
                       [this](std::string_view event, boost::json::object payload) {
                           static const std::string room = "plugins";
                           emit_to(io_, {&room, 1}, event, std::move(payload));
                       }}),
-      slots_(plugins_), clock_(hub::real_clock(ioc_)),
-      guard_(boost::asio::make_work_guard(ioc_)), grace_(ioc_) {
+      slots_(plugins_), clock_(hub::real_clock(ioc_)), guard_(boost::asio::make_work_guard(ioc_)),
+      grace_(ioc_) {
     build_hub();
     // The reloader diffs against the file as it is, without the command line's overrides.
     reload_ = std::make_shared<reload::reloader>(
         opts_.config, config::parse_options{}, std::move(file_cfg), plugins_,
-        [this](const config::settings& next) { hub_->set_tokens(next.tokens); });
+        [this](const config::settings& next) {
+            // bind needs a restart: the running one is what clients name in Host.
+            http_.set_guard(request_guard_of(next, cfg_.server.bind));
+            hub_->set_tokens(next.tokens, next.revoke_grace);
+        });
     serve_status();
 }
 
@@ -204,7 +216,7 @@ void process::build_hub() {
             emit_to(io_, {&room, 1}, event, std::move(payload));
         },
         cfg_.server.heartbeat_interval);
-    hub_ = std::make_unique<hub::hub>(io_, cfg_, admin_, workflows_.get(), registry_);
+    hub_ = std::make_unique<hub::hub>(io_, cfg_, admin_, *clock_, workflows_.get(), registry_);
     registry_->serve_slots(
         slots_, [this](slot_kind kind) { return reload_->configured_remote(kind); },
         std::chrono::milliseconds(10000));

@@ -76,6 +76,14 @@ std::string metrics_text(const status_info& info) {
     for (const auto& [reason, n] : m.closed_by_reason())
         out << "gleitzeit_sessions_closed_total{reason=\"" << escape_label(reason) << "\"} " << n
             << "\n";
+    // Both reasons always, so that an alert on either has a series from the start.
+    auto refused = m.refused_by_reason();
+    out << "# HELP gleitzeit_http_refused_total HTTP requests refused for their Host or Origin "
+           "header (docs/security.md).\n"
+           "# TYPE gleitzeit_http_refused_total counter\n";
+    for (const char* reason : {"host", "origin"})
+        out << "gleitzeit_http_refused_total{reason=\"" << reason << "\"} " << refused[reason]
+            << "\n";
     if (info.metrics_extra)
         out << info.metrics_extra();
     return out.str();

@@ -1,5 +1,6 @@
 #include "hub/hub.hpp"
 
+#include "auth/token_digest.hpp"
 #include "hub/reply.hpp"
 #include "hub/roles.hpp"
 
@@ -10,9 +11,9 @@
 namespace gleitzeit::hub {
 namespace json = boost::json;
 
-hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, pipeline* workflows,
-         std::shared_ptr<components> registry)
-    : tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows),
+hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, clock& time,
+         pipeline* workflows, std::shared_ptr<components> registry)
+    : clock_(time), tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows),
       registry_(std::move(registry)) {
     auto& root = io.of("/");
     root.authorize([this](const json::value& auth) -> std::optional<sio::connect_refusal> {
@@ -28,9 +29,47 @@ hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, pip
     root.on_connection([this](const sio::socket_ptr& s) { on_connection(s); });
 }
 
-void hub::set_tokens(std::vector<config::auth_token> tokens) {
+void hub::set_tokens(std::vector<config::auth_token> tokens, std::chrono::milliseconds grace) {
+    std::vector<std::weak_ptr<sio::socket>> revoked;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& old : tokens_) {
+            if (std::find(tokens.begin(), tokens.end(), old) != tokens.end())
+                continue;
+            auto held = holders_.find(old.sha256);
+            if (held == holders_.end())
+                continue;
+            revoked.insert(revoked.end(), held->second.begin(), held->second.end());
+            holders_.erase(held);
+        }
+        tokens_ = std::move(tokens);
+    }
+    if (revoked.empty())
+        return;
+    // Holds no reference to the hub: the sockets are all it needs.
+    auto cut = [revoked = std::move(revoked)] {
+        for (const auto& w : revoked)
+            if (auto s = w.lock())
+                s->disconnect();
+    };
+    if (grace.count() == 0)
+        return cut();
+    auto a = clock_.after(grace, std::move(cut));
     std::lock_guard lock(mutex_);
-    tokens_ = std::move(tokens);
+    revocations_.push_back(std::move(a));
+}
+
+const config::auth_token* hub::match(const json::value& auth) const {
+    const auto* o = auth.if_object();
+    const auto* token = o ? o->if_contains("token") : nullptr;
+    if (!token || !token->is_string())
+        return nullptr;
+    auto digest = auth::token_sha256(token->get_string());
+    const config::auth_token* found = nullptr;
+    for (const auto& t : tokens_) // every digest, found or not: the time tells nothing
+        if (auth::same_digest(t.sha256, digest) && !found)
+            found = &t;
+    return found;
 }
 
 std::optional<std::vector<std::string>> hub::roles(const json::value& auth) const {
@@ -38,13 +77,15 @@ std::optional<std::vector<std::string>> hub::roles(const json::value& auth) cons
     if (tokens_.empty()) // no tokens configured: a loopback-only default
         return std::vector<std::string>(std::begin(config::role_names),
                                         std::end(config::role_names));
-    const auto* o = auth.if_object();
-    const auto* token = o ? o->if_contains("token") : nullptr;
-    if (token && token->is_string())
-        for (const auto& t : tokens_)
-            if (t.token == token->get_string())
-                return t.roles;
+    if (const auto* t = match(auth))
+        return t->roles;
     return std::nullopt;
+}
+
+void hub::hold(const std::string& sha256, const sio::socket_ptr& s) {
+    auto& held = holders_[sha256];
+    std::erase_if(held, [](const std::weak_ptr<sio::socket>& w) { return w.expired(); });
+    held.push_back(s);
 }
 
 void hub::on_connection(const sio::socket_ptr& s) {
@@ -53,8 +94,13 @@ void hub::on_connection(const sio::socket_ptr& s) {
         if (ack)
             ack(std::move(m));
     });
-    // Roles are fixed at connect: a reload that drops a token does not cut its connections.
+    // Roles are fixed at connect; a reload that revokes the token ends the connection.
     const access who{roles(s->auth()).value_or(std::vector<std::string>{})};
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto* t = match(s->auth()))
+            hold(t->sha256, s);
+    }
     if (who.has("observe")) {
         s->join("workflows"); // workflow_started, workflow_completed, ...
         s->join("tasks");     // task_started, task_completed, ...
@@ -69,8 +115,8 @@ void hub::on_connection(const sio::socket_ptr& s) {
         registry_->install(s, who);
     // Nothing asked of the hub goes unanswered, even what nobody serves.
     s->on_any([](std::string_view event, sio::message&, const sio::ack_fn& ack) {
-        reply(ack, failure(error_code::not_found,
-                           "no component serves '" + std::string(event) + "'"));
+        reply(ack,
+              failure(error_code::not_found, "no component serves '" + std::string(event) + "'"));
     });
 }
 
@@ -87,10 +133,13 @@ void hub::install_workflow_events(const sio::socket_ptr& s, const access& who) {
         // The submitter joins the workflow's room before its first event is sent.
         // A workflow is the largest payload there is: read it where it lies, not from a copy.
         static const json::value none;
-        p->submit(m.args.empty() ? none : m.args[0], [weak](const std::string& room) {
-            if (auto s = weak.lock())
-                s->join(room);
-        }, answer(ack));
+        p->submit(
+            m.args.empty() ? none : m.args[0],
+            [weak](const std::string& room) {
+                if (auto s = weak.lock())
+                    s->join(room);
+            },
+            answer(ack));
     });
     s->on("query_status", [p, answer, first, who](sio::message& m, const sio::ack_fn& ack) {
         if (!who.has("submit") && !who.has("observe"))

@@ -1,7 +1,7 @@
 #pragma once
 // What a connection may do, from the roles of the token it connected with
-// (docs/events.md, "Roles"). Fixed at connect: a reload that drops a token does not cut or
-// change the connections made with it.
+// (docs/events.md, "Roles"). Fixed at connect: a reload that removes a token or changes its
+// roles disconnects the connections made with it instead (docs/security.md, "Tokens").
 
 #include "hub/reply.hpp"
 

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     }
     boost::asio::io_context ioc(static_cast<int>(threads));
     sio::server_options opts;
-    sio::http_server http(ioc, {{}, 0});
+    sio::http_server http(ioc);
     sio::server io(opts);
     io.of("/").on_connection([](const sio::socket_ptr& s) {
         s->on("echo", [](sio::message& m, const sio::socket::ack_fn& ack) {

@@ -13,6 +13,7 @@ FORBIDDEN = {
     'plugins': ['config/', 'reload/', 'hub/', 'daemon/'],
     'sio': ['hub/', 'plugins/', 'config/', 'reload/', 'daemon/'],
     'log': ['hub/', 'plugins/', 'config/', 'reload/', 'daemon/', 'sio/'],
+    'auth': ['hub/', 'plugins/', 'config/', 'reload/', 'daemon/', 'sio/'],
 }
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 

@@ -12,6 +12,8 @@
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <atomic>
+#include <cstdint>
+#include <limits>
 
 namespace gleitzeit::sio {
 namespace asio = boost::asio;
@@ -44,6 +46,7 @@ public:
             res.set(http::field::access_control_allow_origin, origin_);
             res.set(http::field::access_control_allow_credentials, "true");
         }
+        res.set(http::field::vary, "Origin");
         res.body() = std::move(body);
         std::exchange(conn_, nullptr)->deliver(std::move(res));
     }
@@ -79,6 +82,10 @@ void http_connection::read_header() {
     reading_ = true;
     parser_.emplace();
     parser_->header_limit(16 * 1024);
+    // Beast checks Content-Length against the body limit (1 MiB by default) while it reads
+    // the header, and fails the read without an answer. on_header sets the path's limit and
+    // answers 413 itself (docs/operations.md, max_payload).
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     if (awaiting_answer_)
         stream_.expires_never();
     else
@@ -95,6 +102,10 @@ void http_connection::on_header(beast::error_code ec) {
         return;
     }
     auto& req = parser_->get();
+    if (refused(req)) {
+        reading_ = false;
+        return;
+    }
     if (beast::websocket::is_upgrade(req)) {
         reading_ = false;
         upgrade(parser_->release());
@@ -149,6 +160,29 @@ void http_connection::on_body(beast::error_code ec) {
     serve(std::move(req));
 }
 
+bool http_connection::refused(const request& req) {
+    auto host = req[http::field::host];
+    auto origin = req[http::field::origin];
+    auto guard = server_->guard.load();
+    auto no = guard->check(std::string_view(host.data(), host.size()),
+                           std::string_view(origin.data(), origin.size()));
+    if (!no)
+        return false;
+    server_->stats.count_refusal(no->reason);
+    if (server_->options.on_refused)
+        server_->options.on_refused(*no, std::string_view(host.data(), host.size()),
+                                    std::string_view(origin.data(), origin.size()));
+    // No CORS header: the page that sent this is not to read the answer. The body is not
+    // read, so the connection ends after it.
+    response res{http::status::forbidden, req.version()};
+    res.keep_alive(false);
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::vary, "Origin");
+    res.body() = std::move(no->body);
+    write(std::move(res));
+    return true;
+}
+
 void http_connection::serve(request req) {
     auto target = std::string_view(req.target().data(), req.target().size());
     auto q = engine::parse_query(target);
@@ -170,11 +204,9 @@ void http_connection::serve(request req) {
 }
 
 void http_connection::serve_engine(request& req, const std::shared_ptr<engine::endpoint>& ep) {
-    auto origin = req[http::field::origin];
-    auto allowed = server_->allowed_origin(std::string_view(origin.data(), origin.size()));
     if (req.method() == http::verb::options) {
-        unsigned status = !origin.empty() && allowed.empty() ? 403 : 204;
-        auto res = make_response(req, status, "text/plain", "");
+        // A preflight: the guard has let its Origin through already.
+        auto res = make_response(req, 204, "text/plain", "");
         res.set(http::field::access_control_allow_methods, "GET, POST, OPTIONS");
         res.set(http::field::access_control_allow_headers, "content-type");
         write(std::move(res));
@@ -351,21 +383,22 @@ http_connection::response http_connection::make_response(const request& req, uns
     response res{static_cast<http::status>(status), req.version()};
     res.keep_alive(req.keep_alive());
     res.set(http::field::content_type, content_type);
+    // Every Origin that gets this far passed the guard, so it may read the answer; which
+    // origin that is varies, hence Vary.
     auto origin = req[http::field::origin];
-    auto allowed = server_->allowed_origin(std::string_view(origin.data(), origin.size()));
-    if (!allowed.empty()) {
-        res.set(http::field::access_control_allow_origin, allowed);
+    if (!origin.empty()) {
+        res.set(http::field::access_control_allow_origin, origin);
         res.set(http::field::access_control_allow_credentials, "true");
     }
+    res.set(http::field::vary, "Origin");
     res.body() = std::move(body);
     return res;
 }
 
 std::shared_ptr<http_connection::reply> http_connection::make_reply(const request& req) {
-    auto origin = req[http::field::origin];
-    auto allowed = server_->allowed_origin(std::string_view(origin.data(), origin.size()));
+    auto origin = req[http::field::origin]; // passed the guard, as in make_response
     return std::make_shared<reply>(shared_from_this(), req.version(), req.keep_alive(),
-                                   std::string(allowed));
+                                   std::string(origin.data(), origin.size()));
 }
 
 } // namespace gleitzeit::sio

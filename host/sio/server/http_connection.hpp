@@ -38,6 +38,8 @@ private:
     void read_header();
     void on_header(boost::system::error_code ec);
     void on_body(boost::system::error_code ec);
+    /// Answers 403 and returns true when the guard refuses the request (request_guard.hpp).
+    bool refused(const request& req);
     void serve(request req);
     void serve_engine(request& req, const std::shared_ptr<engine::endpoint>& ep);
     void upgrade(request req);

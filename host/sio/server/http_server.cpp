@@ -61,6 +61,10 @@ void http_server::set_fallback(http_handler handler) {
     impl_->state->fallback = std::move(handler);
 }
 
+void http_server::set_guard(request_guard guard) {
+    impl_->state->guard.store(std::make_shared<const request_guard>(std::move(guard)));
+}
+
 std::uint16_t http_server::listen(const std::string& address, std::uint16_t port) {
     boost::system::error_code ec;
     auto addr = asio::ip::make_address(address, ec);

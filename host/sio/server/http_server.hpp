@@ -5,6 +5,7 @@
 
 #include "sio/server/engine_options.hpp"
 #include "sio/server/metrics.hpp"
+#include "sio/server/request_guard.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -33,11 +34,17 @@ struct http_response {
 /// Answers a plain HTTP request: method ("GET"), target ("/health?x=1").
 using http_handler = std::function<http_response(std::string_view method, std::string_view target)>;
 
+/// Told of each request the guard refused: why, and the request's Host and Origin.
+using refusal_handler = std::function<void(const request_guard::refusal&, std::string_view host,
+                                           std::string_view origin)>;
+
 struct http_options {
-    /// Origins allowed to use long-polling from a browser; "*" allows any.
-    std::vector<std::string> cors_origins;
+    /// Who may send requests at all, on every path and transport. The default lets anyone
+    /// in, as a library's server does; gleitzeitd narrows it (docs/security.md).
+    request_guard guard{{"*"}, {"*"}};
     /// TCP connections beyond this are closed at once; 0 means no limit.
     std::size_t max_connections = 0;
+    refusal_handler on_refused;
 };
 
 class http_server {
@@ -52,6 +59,8 @@ public:
                                             engine::session_handler& handler);
     /// Every request that no endpoint takes; without one the answer is 404.
     void set_fallback(http_handler handler);
+    /// Replaces the guard (a reload); the next request is judged by the new one.
+    void set_guard(request_guard guard);
 
     /// Binds and starts accepting; returns the bound port (useful with port 0).
     /// Throws std::system_error when the address cannot be bound.

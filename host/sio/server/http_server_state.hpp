@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <memory>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -14,10 +16,13 @@ namespace gleitzeit::sio {
 
 struct http_server_state {
     http_server_state(boost::asio::io_context& io, http_options opts)
-        : ioc(io), options(std::move(opts)) {}
+        : ioc(io), options(std::move(opts)),
+          guard(std::make_shared<const request_guard>(options.guard)) {}
 
     boost::asio::io_context& ioc;
     http_options options;
+    // Read by every connection's strand, replaced by a reload.
+    std::atomic<std::shared_ptr<const request_guard>> guard;
     std::vector<std::pair<std::string, std::shared_ptr<engine::endpoint>>> mounts;
     http_handler fallback;
     sio::metrics stats;
@@ -31,16 +36,6 @@ struct http_server_state {
                 return ep;
         }
         return nullptr;
-    }
-
-    /// The value for Access-Control-Allow-Origin, or empty when `origin` is not allowed.
-    std::string_view allowed_origin(std::string_view origin) const {
-        if (origin.empty())
-            return {};
-        for (const auto& o : options.cors_origins)
-            if (o == "*" || o == origin)
-                return origin;
-        return {};
     }
 };
 

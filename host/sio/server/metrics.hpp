@@ -1,6 +1,6 @@
 #pragma once
 // Counters the server keeps for /health and /metrics. Lock-free on the packet path; the
-// per-reason close counts take a mutex, but a close is rare next to a packet.
+// per-reason close and refusal counts take a mutex, but those are rare next to a packet.
 
 #include <array>
 #include <atomic>
@@ -35,6 +35,16 @@ public:
         return closed_;
     }
 
+    /// A request the guard refused: "host" or "origin" (request_guard.hpp).
+    void count_refusal(const std::string& reason) {
+        std::lock_guard lock(mutex_);
+        ++refused_[reason];
+    }
+    std::map<std::string, std::uint64_t> refused_by_reason() const {
+        std::lock_guard lock(mutex_);
+        return refused_;
+    }
+
 private:
     static void count(std::array<std::atomic<std::uint64_t>, packet_types>& per_type,
                       std::atomic<std::uint64_t>& total, char type, std::size_t bytes) {
@@ -46,6 +56,7 @@ private:
 
     mutable std::mutex mutex_;
     std::map<std::string, std::uint64_t> closed_;
+    std::map<std::string, std::uint64_t> refused_;
 };
 
 } // namespace gleitzeit::sio

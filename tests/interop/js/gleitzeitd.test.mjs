@@ -158,15 +158,19 @@ test("an invalid config is refused with file:line:column and nothing listens", a
   await sleep(10);
 });
 
-test("CORS follows [server].cors_origins", async () => {
-  const s = await hub(`[server]\ncors_origins = ["http://good.example"]\n`);
+// With tokens, a listed origin may use the hub from a browser (docs/security.md); the old
+// name of the list, cors_origins, still reads.
+test("CORS follows [server].allowed_origins once tokens are configured", async () => {
+  const s = await hub(`[server]\ncors_origins = ["http://good.example"]\n${TOKENS}`);
   const url = `${s.url}/socket.io/?EIO=4&transport=polling`;
   const good = await fetch(url, { headers: { Origin: "http://good.example" } });
   assert.equal(good.status, 200);
   assert.equal(good.headers.get("access-control-allow-origin"), "http://good.example");
   assert.equal(good.headers.get("access-control-allow-credentials"), "true");
+  assert.equal(good.headers.get("vary"), "Origin");
 
   const evil = await fetch(url, { headers: { Origin: "http://evil.example" } });
+  assert.equal(evil.status, 403);
   assert.equal(evil.headers.get("access-control-allow-origin"), null);
   const preflight = await fetch(url, { method: "OPTIONS", headers: { Origin: "http://evil.example" } });
   assert.equal(preflight.status, 403);

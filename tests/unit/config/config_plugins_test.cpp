@@ -70,7 +70,6 @@ std::string error_of(std::string_view text, const cfg::parse_options& options = 
     return "";
 }
 
-
 } // namespace
 
 BOOST_AUTO_TEST_SUITE(config_plugins)
@@ -425,4 +424,3 @@ BOOST_AUTO_TEST_CASE(duplicate_provider) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
-

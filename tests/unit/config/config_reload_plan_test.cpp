@@ -43,7 +43,7 @@ using strings = std::vector<std::string>;
 BOOST_AUTO_TEST_SUITE(config_reload_plan)
 
 BOOST_AUTO_TEST_CASE(unchanged_config_yields_an_empty_plan) {
-    const char* text = "[server]\nport = 7000\ncors_origins = [\"*\"]\n"
+    const char* text = "[server]\nport = 7000\nallowed_origins = [\"*\"]\n"
                        "[[auth.tokens]]\ntoken = \"t\"\n"
                        "[slots.queue]\nplugin = \"q\"\nconfig = { n = 1 }\n"
                        "[slots.registry]\nremote = true\n"
@@ -78,8 +78,6 @@ BOOST_AUTO_TEST_CASE(restart_needed_settings) {
          "plugins.directory: " + dir + " -> /opt/gz (needs a restart)"},
         {"[plugins]\ndropin = \"/opt/gz.d\"",
          "plugins.dropin: /etc/gleitzeit/plugins.d -> /opt/gz.d (needs a restart)"},
-        {"[server]\ncors_origins = [\"*\", \"https://a.example\"]",
-         "server.cors_origins: [] -> [\"*\", \"https://a.example\"] (needs a restart)"},
         {"[server]\nping_interval = 1000", "server.ping_interval: 25000 -> 1000 (needs a restart)"},
         {"[server]\nping_timeout = 2000", "server.ping_timeout: 20000 -> 2000 (needs a restart)"},
         {"[server]\nconnect_timeout = 3000",
@@ -110,6 +108,12 @@ BOOST_AUTO_TEST_CASE(live_changes) {
     const std::vector<live_case> cases{
         {"[log]\nlevel = \"debug\"", "log.level: info -> debug", false, true},
         {"[[auth.tokens]]\ntoken = \"s3cret\"", "auth.tokens: changed", true, false},
+        // The request guard is asked on every request: the next one gets the new lists.
+        {"[server]\nallowed_origins = [\"*\", \"https://a.example\"]",
+         "server.allowed_origins: [] -> [\"*\", \"https://a.example\"]", false, false},
+        {"[server]\nallowed_hosts = [\"hub.example\"]",
+         "server.allowed_hosts: [] -> [\"hub.example\"]", false, false},
+        {"[auth]\nrevoke_grace = 2000", "auth.revoke_grace: 0 -> 2000", false, false},
     };
     auto running = settings_of("");
     for (const auto& c : cases) {

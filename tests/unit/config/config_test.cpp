@@ -34,7 +34,8 @@ BOOST_AUTO_TEST_CASE(full_config) {
 bind = "0.0.0.0"
 port = 7001
 path = "/rt"
-cors_origins = ["https://a.example", "*"]
+allowed_origins = ["https://a.example", "*"]
+allowed_hosts = ["hub.example", "10.0.0.5"]
 ping_interval = 1000
 ping_timeout = 2000
 connect_timeout = 3000
@@ -49,14 +50,19 @@ level = "debug"
 token = "t1"
 roles = ["submit", "admin"]
 
+[auth]
+revoke_grace = 5000
+
 [[auth.tokens]]
-token = "t2"
+token_sha256 = "C44474038D459E40E4714AFEFA7BF8DAE9F9834B22F5E8EC1DD434ECB62B512E"
 )",
                         "full.toml");
     BOOST_TEST(s.server.bind == "0.0.0.0");
     BOOST_TEST(s.server.port == 7001);
     BOOST_TEST(s.server.path == "/rt/"); // a trailing '/' is added
-    BOOST_TEST(s.server.cors_origins == (std::vector<std::string>{"https://a.example", "*"}),
+    BOOST_TEST(s.server.allowed_origins == (std::vector<std::string>{"https://a.example", "*"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(s.server.allowed_hosts == (std::vector<std::string>{"hub.example", "10.0.0.5"}),
                boost::test_tools::per_element());
     BOOST_TEST(s.server.ping_interval.count() == 1000);
     BOOST_TEST(s.server.ping_timeout.count() == 2000);
@@ -66,10 +72,14 @@ token = "t2"
     BOOST_TEST(s.server.threads == 3u);
     BOOST_TEST(s.log.level == "debug");
     BOOST_REQUIRE_EQUAL(s.tokens.size(), 2u);
-    BOOST_TEST(s.tokens[0].token == "t1");
+    // Kept as SHA-256 digests only, in lowercase hex, whichever way the file gives them.
+    BOOST_TEST(s.tokens[0].sha256 ==
+               "628b49d96dcde97a430dd4f597705899e09a968f793491e4b704cae33a40dc02");
     BOOST_TEST(s.tokens[0].roles == (std::vector<std::string>{"submit", "admin"}),
                boost::test_tools::per_element());
-    BOOST_TEST(s.tokens[1].token == "t2");
+    BOOST_TEST(s.tokens[1].sha256 ==
+               "c44474038d459e40e4714afefa7bf8dae9f9834b22f5e8ec1dd434ecb62b512e");
+    BOOST_TEST(s.revoke_grace.count() == 5000);
     BOOST_TEST(s.tokens[1].roles.empty());
 }
 
@@ -78,7 +88,9 @@ BOOST_AUTO_TEST_CASE(empty_config_gives_defaults) {
     BOOST_TEST(s.server.bind == "127.0.0.1");
     BOOST_TEST(s.server.port == 6680);
     BOOST_TEST(s.server.path == "/socket.io/");
-    BOOST_TEST(s.server.cors_origins.empty());
+    BOOST_TEST(s.server.allowed_origins.empty());
+    BOOST_TEST(s.server.allowed_hosts.empty());
+    BOOST_TEST(s.revoke_grace.count() == 0);
     BOOST_TEST(s.server.ping_interval.count() == 25000);
     BOOST_TEST(s.server.ping_timeout.count() == 20000);
     BOOST_TEST(s.server.connect_timeout.count() == 45000);
@@ -111,13 +123,30 @@ BOOST_AUTO_TEST_CASE(unknown_role_is_refused_where_it_stands) {
                "submit, observe, provider, component and admin");
 }
 
+// The name allowed_origins had while it covered long-polling only still reads.
+BOOST_AUTO_TEST_CASE(cors_origins_is_the_old_name_of_allowed_origins) {
+    auto s = cfg::parse("[server]\ncors_origins = [\"https://a.example\"]\n", "old.toml");
+    BOOST_TEST(s.server.allowed_origins == (std::vector<std::string>{"https://a.example"}),
+               boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(a_token_is_given_once_in_clear_or_as_its_digest) {
+    BOOST_TEST(error_of("[[auth.tokens]]\ntoken_sha256 = \"abc\"\n") ==
+               "test.toml:2:16: 'token_sha256' must be 64 hex digits, as `gleitzeitd "
+               "--hash-token` prints them");
+    BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"x\"\ntoken_sha256 = \"" + std::string(64, 'a') +
+                        "\"\n") == "test.toml:3:16: give 'token' or 'token_sha256', not both");
+    BOOST_TEST(error_of("[auth]\nrevoke_grace = -1\n") ==
+               "test.toml:2:16: 'revoke_grace' must be between 0 and 86400000");
+}
+
 BOOST_AUTO_TEST_CASE(wrong_type) {
     BOOST_TEST(error_of("[server]\nport = \"80\"\n") == "test.toml:2:8: 'port' must be an integer");
     BOOST_TEST(error_of("[server]\nbind = 127\n") == "test.toml:2:8: 'bind' must be a string");
-    BOOST_TEST(error_of("[server]\ncors_origins = \"*\"\n") ==
-               "test.toml:2:16: 'cors_origins' must be an array of strings");
-    BOOST_TEST(error_of("[server]\ncors_origins = [\"a\", 1]\n") ==
-               "test.toml:2:22: 'cors_origins[]' must be a string");
+    BOOST_TEST(error_of("[server]\nallowed_origins = \"*\"\n") ==
+               "test.toml:2:19: 'allowed_origins' must be an array of strings");
+    BOOST_TEST(error_of("[server]\nallowed_hosts = [\"a\", 1]\n") ==
+               "test.toml:2:23: 'allowed_hosts[]' must be a string");
     BOOST_TEST(error_of("server = 1\n") == "test.toml:1:10: 'server' must be a table");
     BOOST_TEST(error_of("[server]\nping_interval = 1.5\n") ==
                "test.toml:2:17: 'ping_interval' must be an integer");
@@ -164,9 +193,9 @@ BOOST_AUTO_TEST_CASE(bad_log_level) {
 
 BOOST_AUTO_TEST_CASE(token_without_token) {
     BOOST_TEST(error_of("[[auth.tokens]]\nroles = [\"submit\"]\n") ==
-               "test.toml:1:1: [[auth.tokens]] needs a non-empty 'token'");
+               "test.toml:1:1: [[auth.tokens]] needs 'token' or 'token_sha256'");
     BOOST_TEST(error_of("[[auth.tokens]]\ntoken = \"a\"\n\n[[auth.tokens]]\ntoken = \"\"\n") ==
-               "test.toml:4:1: [[auth.tokens]] needs a non-empty 'token'");
+               "test.toml:5:9: 'token' must not be empty");
     BOOST_TEST(error_of("[auth]\ntokens = \"abc\"\n") ==
                "test.toml:2:10: 'auth.tokens' must be an array of tables ([[auth.tokens]])");
 }

@@ -65,6 +65,8 @@ void session::send(std::vector<frame> frames) {
 }
 
 void session::emit(std::vector<frame>& frames) {
+    if (wants_ping_before(frames))
+        send_ping();
     for (auto& f : frames)
         metrics_.count_out(f.binary            ? '4'
                            : f.bytes().empty() ? '4'
@@ -87,7 +89,7 @@ void session::close(std::string reason) {
         std::vector<frame> bye;
         bye.push_back(text_frame("1"));
         self->emit(bye);
-        self->flush();
+        self->flush(SIZE_MAX); // all of it: there is no next poll
         self->finish(reason, "1");
     });
 }
@@ -103,19 +105,28 @@ void session::schedule_flush() {
     });
 }
 
-void session::flush() {
+void session::flush(std::size_t budget) {
     if (!poll_ || outbox_.empty())
         return;
+    // One answer takes packets up to the budget (at least one): a ping at the front does
+    // not wait for a large packet behind it, which the next poll fetches.
     std::string payload;
-    for (auto& f : outbox_) {
-        auto bytes = f.bytes();
-        if (f.binary)
+    std::size_t taken = 0;
+    std::size_t size = 0;
+    for (; taken < outbox_.size(); ++taken) {
+        auto bytes = outbox_[taken].bytes();
+        if (taken > 0 && size + bytes.size() > budget)
+            break;
+        size += bytes.size();
+        if (outbox_[taken].binary)
             append_to_payload(payload, '4', bytes, true);
         else
             append_to_payload(payload, bytes[0], bytes.substr(1), false);
     }
-    outbox_.clear();
+    outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(taken));
     std::exchange(poll_, nullptr)->answer(200, std::move(payload));
+    if (std::exchange(ping_in_outbox_, false))
+        on_ping_left(ping_seq_, {});
 }
 
 bool session::polling() const {
@@ -224,10 +235,13 @@ bool session::handle_packet(const packet& p, bool from_probe) {
             ws_ = std::move(probe_);
             if (poll_)
                 std::exchange(poll_, nullptr)->answer(200, "6");
+            // A ping among them is sent now; its pong is then due from here on.
             std::vector<frame> pending;
             pending.swap(outbox_);
             if (!pending.empty())
                 ws_->write(std::move(pending));
+            if (std::exchange(ping_in_outbox_, false))
+                on_ping_left(ping_seq_, {});
             return true;
         }
         break;
@@ -289,15 +303,61 @@ void session::arm_ping(std::chrono::milliseconds after) {
 void session::on_ping_timer() {
     if (state_ == state::closed)
         return;
-    if (awaiting_pong_) {
-        finish("ping timeout", "1");
-        return;
+    if (!awaiting_pong_)
+        return send_ping();
+    // A ping still queued behind a large frame has not reached the peer: the session lives
+    // while the frame moves, and times out once nothing has moved for ping_timeout.
+    const auto timeout = owner_->settings().ping_timeout;
+    if (!ping_left_ && state_ == state::websocket) {
+        auto idle = std::chrono::steady_clock::now() - ws_->last_progress();
+        if (idle < timeout)
+            return arm_ping(std::chrono::ceil<std::chrono::milliseconds>(timeout - idle));
     }
+    finish("ping timeout", "1");
+}
+
+void session::send_ping() {
     awaiting_pong_ = true;
-    std::vector<frame> ping;
-    ping.push_back(text_frame("2"));
-    emit(ping);
+    ping_left_ = false;
+    const auto seq = ++ping_seq_;
+    metrics_.count_out('2', 1);
+    // Ahead of every queued packet: a heartbeat never waits for data that has not started.
+    if (state_ == state::websocket) {
+        ws_->write_first(text_frame("2"), [weak = weak_from_this(), seq](auto behind) {
+            if (auto self = weak.lock())
+                self->on_ping_left(seq, behind);
+        });
+    } else {
+        outbox_.insert(outbox_.begin(), text_frame("2"));
+        ping_in_outbox_ = true;
+        schedule_flush();
+    }
     arm_ping(owner_->settings().ping_timeout);
+}
+
+void session::on_ping_left(std::uint64_t seq, std::chrono::steady_clock::duration behind) {
+    if (state_ == state::closed || !awaiting_pong_ || seq != ping_seq_ || ping_left_)
+        return;
+    // The pong is due ping_timeout after the ping has left, not after it was queued, and
+    // later by the time the write it waited behind took: the peer takes in and handles that
+    // frame before it reaches the ping, at about the rate it took the bytes.
+    ping_left_ = true;
+    arm_ping(owner_->settings().ping_timeout +
+             std::chrono::ceil<std::chrono::milliseconds>(behind));
+}
+
+bool session::wants_ping_before(const std::vector<frame>& frames) const {
+    // The peer closes by itself when no ping came within ping_interval + ping_timeout (its
+    // side of the heartbeat, docs/events.md "Transport"), and it cannot see a ping behind a
+    // large frame before it has taken that frame in: one goes ahead, so that the frame
+    // starts with a fresh budget. An unanswered ping is ahead of it already. Over
+    // long-polling it would cost a request of its own for each large packet.
+    if (awaiting_pong_ || state_ != state::websocket)
+        return false;
+    for (const auto& f : frames)
+        if (f.bytes().size() >= batch_bytes)
+            return true;
+    return false;
 }
 
 void session::finish(const std::string& reason, std::string_view poll_answer) {

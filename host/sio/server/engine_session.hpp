@@ -11,6 +11,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,11 +36,26 @@ public:
     virtual void answer(unsigned status, std::string body) = 0;
 };
 
+/// A frame at or above this size is large: it travels alone (a gathered write or a poll
+/// answer takes smaller frames up to this many bytes), so a ping waits behind at most one
+/// large frame, and a ping goes ahead of it (docs/architecture.md, "Heartbeats").
+inline constexpr std::size_t batch_bytes = 64 * 1024;
+
 /// A WebSocket that a session uses or probes. Implemented by the WebSocket connection.
 class websocket_link {
 public:
+    using time_point = std::chrono::steady_clock::time_point;
+    /// Runs on the strand once a frame written first has gone, with how long the write it
+    /// waited behind took: the time the peer needs to take in what came before it.
+    using sent_fn = std::function<void(std::chrono::steady_clock::duration behind)>;
+
     virtual ~websocket_link() = default;
     virtual void write(std::vector<frame> frames) = 0;
+    /// Writes `f` ahead of every queued frame that has not started to go out, and runs
+    /// `sent` once it has gone (not when the link fails first).
+    virtual void write_first(frame f, sent_fn sent) = 0;
+    /// The last time the link moved bytes to its peer; now when it has nothing to send.
+    virtual time_point last_progress() const = 0;
     virtual void close() = 0;
 };
 
@@ -84,9 +103,16 @@ private:
     /// ends too, since only a broken or hostile client sends it.
     void refuse(poll_request& r, const char* reason);
     void schedule_flush();
-    void flush();
+    /// Answers the held poll with queued packets up to `budget` bytes, at least one.
+    void flush(std::size_t budget = batch_bytes);
     void arm_ping(std::chrono::milliseconds after);
     void on_ping_timer();
+    /// Sends a ping ahead of everything queued; its pong is due ping_timeout after it left.
+    void send_ping();
+    void on_ping_left(std::uint64_t seq, std::chrono::steady_clock::duration behind);
+    /// Whether a ping should go ahead of `frames`: on WebSocket, when they hold a large one
+    /// and no ping is unanswered.
+    bool wants_ping_before(const std::vector<frame>& frames) const;
     void finish(const std::string& reason, std::string_view poll_answer);
     void emit(std::vector<frame>& frames);
 
@@ -96,7 +122,11 @@ private:
     metrics& metrics_;
     state state_ = state::polling;
     std::string close_reason_;
+    // Heartbeat (docs/architecture.md, "Heartbeats"): at most one ping is unanswered.
     bool awaiting_pong_ = false;
+    bool ping_left_ = false;      // the unanswered ping has gone out to the peer
+    bool ping_in_outbox_ = false; // it waits at the front of outbox_ for a poll
+    std::uint64_t ping_seq_ = 0;  // tells a late "sent" of an older ping from this one's
     bool flush_scheduled_ = false;
     bool post_in_progress_ = false;
     boost::asio::steady_timer ping_timer_;

@@ -5,6 +5,7 @@
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <algorithm>
 #include <array>
 
 namespace gleitzeit::sio {
@@ -12,6 +13,7 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t read_space_size = 64 * 1024;
+constexpr std::size_t write_piece = 64 * 1024; // at most this much per write system call
 constexpr std::uint16_t close_normal = 1000;
 constexpr std::uint16_t close_protocol_error = 1002;
 constexpr std::uint16_t close_too_big = 1009;
@@ -126,6 +128,7 @@ void websocket_connection::fail(std::uint16_t code, const std::string& reason) {
     // The close frame goes first: the session's own close() must not replace its code.
     if (!closing_) {
         queue_.clear();
+        first_.clear();
         send_control(ws::opcode::close, close_payload(code));
         closing_ = true;
     }
@@ -136,13 +139,22 @@ void websocket_connection::fail(std::uint16_t code, const std::string& reason) {
 void websocket_connection::write(std::vector<engine::frame> frames) {
     if (closing_ || closed_)
         return;
-    if (queue_.empty())
-        queue_ = std::move(frames);
-    else
-        for (auto& f : frames)
-            queue_.push_back(std::move(f));
+    for (auto& f : frames)
+        queue_.push_back(std::move(f));
     if (!processing_)
         flush();
+}
+
+void websocket_connection::write_first(engine::frame f, sent_fn sent) {
+    if (closing_ || closed_)
+        return;
+    first_.push_back({std::move(f), std::move(sent), {}});
+    if (!processing_)
+        flush();
+}
+
+engine::websocket_link::time_point websocket_connection::last_progress() const {
+    return writing_ ? progress_ : std::chrono::steady_clock::now();
 }
 
 void websocket_connection::close() {
@@ -152,11 +164,29 @@ void websocket_connection::close() {
     closing_ = true;
 }
 
+void websocket_connection::take_batch() {
+    std::size_t size = 0;
+    for (auto& ff : first_) {
+        size += ff.f.bytes().size();
+        sending_.push_back(std::move(ff.f));
+    }
+    sent_.swap(first_);
+    first_.clear();
+    // A large frame goes alone, so that what is written first waits for one frame at most.
+    while (!queue_.empty() &&
+           (sending_.empty() || size + queue_.front().bytes().size() <= engine::batch_bytes)) {
+        size += queue_.front().bytes().size();
+        sending_.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+    }
+}
+
 void websocket_connection::flush() {
-    if (writing_ || (queue_.empty() && preamble_.empty()) || closed_)
+    if (writing_ || (queue_.empty() && first_.empty() && preamble_.empty()) || closed_)
         return;
     writing_ = true;
-    sending_.swap(queue_);
+    write_started_ = progress_ = std::chrono::steady_clock::now();
+    take_batch();
     headers_.resize(sending_.size() * 10);
     std::vector<asio::const_buffer> buffers;
     buffers.reserve(sending_.size() * 2 + 1);
@@ -174,27 +204,45 @@ void websocket_connection::flush() {
         buffers.emplace_back(bytes.data(), bytes.size());
         at += n;
     }
-    asio::async_write(
-        socket_, buffers, [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-            self->writing_ = false;
-            std::string().swap(self->preamble_);
-            bool sent_close = false;
-            for (const auto& f : self->sending_)
-                sent_close =
-                    sent_close || f.control == static_cast<std::uint8_t>(ws::opcode::close);
-            self->sending_.clear();
-            if (ec)
-                return self->on_peer_gone("transport error");
-            if (sent_close) {
-                // Our close frame is out; the peer closes the TCP connection, and the read
-                // loop sees it. Nothing more is sent.
-                boost::system::error_code ignored;
-                self->socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-                self->queue_.clear();
-                return;
-            }
-            self->flush();
-        });
+    // The completion condition runs after every piece the socket took (on the strand, the
+    // socket's executor): the session's heartbeat asks when bytes last moved.
+    auto progress = [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+        self->progress_ = std::chrono::steady_clock::now();
+        return ec ? std::size_t{0} : write_piece;
+    };
+    asio::async_write(socket_, buffers, progress,
+                      [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+                          self->on_written(ec);
+                      });
+}
+
+void websocket_connection::on_written(boost::system::error_code ec) {
+    writing_ = false;
+    std::string().swap(preamble_);
+    bool sent_close = false;
+    for (const auto& f : sending_)
+        sent_close = sent_close || f.control == static_cast<std::uint8_t>(ws::opcode::close);
+    sending_.clear();
+    auto sent = std::exchange(sent_, {});
+    if (ec)
+        return on_peer_gone("transport error");
+    // What waits to be written first waited behind this write.
+    const auto took = std::chrono::steady_clock::now() - write_started_;
+    for (auto& ff : first_)
+        ff.behind = std::max(ff.behind, took);
+    for (auto& ff : sent)
+        if (ff.sent)
+            ff.sent(ff.behind);
+    if (sent_close) {
+        // Our close frame is out; the peer closes the TCP connection, and the read loop sees
+        // it. Nothing more is sent.
+        boost::system::error_code ignored;
+        socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+        queue_.clear();
+        first_.clear();
+        return;
+    }
+    flush();
 }
 
 void websocket_connection::on_peer_gone(const std::string& reason) {

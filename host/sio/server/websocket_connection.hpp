@@ -3,7 +3,9 @@
 // It runs on its session's strand. The HTTP connection checks the opening handshake; after
 // that the connection frames by itself (protocol/ws_frame.hpp): it reads whatever has arrived into
 // a buffer shared by the thread's connections, so an idle connection holds no read buffer, and it
-// sends all queued frames with one gathered write. Internal to host/sio/server.
+// sends queued frames with one gathered write, up to engine::batch_bytes or one large frame; a
+// frame written first (a ping) goes ahead of those queued (docs/architecture.md, "Heartbeats").
+// Internal to host/sio/server.
 
 #include "sio/protocol/ws_frame.hpp"
 #include "sio/server/engine_session.hpp"
@@ -11,6 +13,8 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +39,8 @@ public:
     void accept(std::string handshake);
 
     void write(std::vector<engine::frame> frames) override;
+    void write_first(engine::frame f, sent_fn sent) override;
+    time_point last_progress() const override;
     void close() override;
 
 private:
@@ -45,6 +51,10 @@ private:
     void send_control(ws::opcode op, std::string payload);
     void fail(std::uint16_t code, const std::string& reason);
     void flush();
+    /// Moves the next write's frames into sending_: those written first, then queued ones up
+    /// to batch_bytes or one frame of any size.
+    void take_batch();
+    void on_written(boost::system::error_code ec);
     void on_peer_gone(const std::string& reason);
 
     strand_type strand_;
@@ -53,11 +63,21 @@ private:
     std::shared_ptr<engine::session> session_;
     std::shared_ptr<http_server_state> server_;
     ws::frame_reader reader_;
-    std::vector<engine::frame> queue_; // frames waiting for the next gathered write
+    /// A frame written first, and what it waited behind.
+    struct first_frame {
+        engine::frame f;
+        sent_fn sent;
+        std::chrono::steady_clock::duration behind{};
+    };
+    std::vector<first_frame> first_;  // frames that go ahead of queue_
+    std::deque<engine::frame> queue_; // frames waiting for a gathered write
     std::vector<engine::frame> sending_;
-    std::string headers_;     // the frame headers of `sending_`
-    std::string preamble_;    // the 101 response, until it is written
-    bool processing_ = false; // inside on_readable: writes wait for its end
+    std::vector<first_frame> sent_; // the callbacks of first frames in sending_
+    time_point write_started_{};    // of the write under way
+    time_point progress_{};         // when it last moved bytes
+    std::string headers_;           // the frame headers of `sending_`
+    std::string preamble_;          // the 101 response, until it is written
+    bool processing_ = false;       // inside on_readable: writes wait for its end
     bool writing_ = false;
     bool closing_ = false; // a close frame is queued; nothing more goes out
     bool closed_ = false;  // the peer is gone

@@ -209,7 +209,8 @@ void process::build_hub() {
         ioc_, slots_, *clock_,
         [this](const std::vector<std::string>& rooms, std::string_view event,
                boost::json::object payload) { emit_to(io_, rooms, event, std::move(payload)); },
-        cfg_.state.keep_finished);
+        // max_payload bounds what the hub sends too: a larger result fails its task.
+        cfg_.state.keep_finished, cfg_.server.max_payload);
     registry_ = std::make_shared<hub::components>(
         ioc_, *workflows_,
         [this](const std::string& room, std::string_view event, boost::json::object payload) {

@@ -22,8 +22,9 @@ std::string text_field(const json::value& v, std::string_view key) {
 } // namespace
 
 pipeline::pipeline(asio::io_context& ioc, slots& slots, clock& clock, emit_fn emit,
-                   std::size_t keep_finished)
-    : state_(std::make_shared<state>(ioc, slots, clock, std::move(emit), keep_finished)) {}
+                   std::size_t keep_finished, std::size_t max_result)
+    : state_(
+          std::make_shared<state>(ioc, slots, clock, std::move(emit), keep_finished, max_result)) {}
 
 pipeline::~pipeline() = default;
 

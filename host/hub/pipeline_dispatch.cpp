@@ -11,9 +11,43 @@
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/registry.hpp>
 
+#include <boost/json/serializer.hpp>
+
 #include <mutex>
 
 namespace gleitzeit::hub {
+
+namespace {
+
+/// The length of `v` as JSON text, counted piece by piece without building the text.
+std::size_t json_size(const boost::json::value& v) {
+    boost::json::serializer sr;
+    sr.reset(&v);
+    char piece[16 * 1024];
+    std::size_t n = 0;
+    while (!sr.done())
+        n += sr.read(piece, sizeof piece).size();
+    return n;
+}
+
+/// Fails a result too large for the events that would carry it to every client (max_result,
+/// pipeline.hpp; docs/events.md, execute_method). Not retryable: the same call gives the
+/// same result.
+void bound_result(task_result& r, std::size_t max_result) {
+    if (max_result == 0 || !r.ok())
+        return;
+    const auto size = json_size(*r.result);
+    if (size <= max_result)
+        return;
+    r.result.reset();
+    r.error = task_error{error_code::provider_error,
+                         "the result is " + std::to_string(size) +
+                             " bytes of JSON, over [server] max_payload (" +
+                             std::to_string(max_result) + " bytes)",
+                         false};
+}
+
+} // namespace
 
 void pipeline::state::enqueue(std::vector<task> tasks) {
     if (tasks.empty())
@@ -153,6 +187,9 @@ void pipeline::state::start(const std::string& provider_name, task t) {
     p->link->execute(std::move(call), [self = shared_from_this(), provider_name, wf = t.workflow_id,
                                        id = t.id, attempt](task_result r) {
         r.task_id = id; // the provider knew it qualified
+        // Measured here, on the provider's thread, so that the pipeline's strand does not
+        // walk a large result.
+        bound_result(r, self->max_result);
         self->on_strand([provider_name, wf, attempt, r = std::move(r)](state& s) mutable {
             s.result(provider_name, wf, attempt, std::move(r));
         });

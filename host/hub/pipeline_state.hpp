@@ -48,9 +48,10 @@
 namespace gleitzeit::hub {
 
 struct pipeline::state : std::enable_shared_from_this<state> {
-    state(boost::asio::io_context& ioc, slots& sl, class clock& c, emit_fn e, std::size_t keep)
-        : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)), book(keep) {
-    }
+    state(boost::asio::io_context& ioc, slots& sl, class clock& c, emit_fn e, std::size_t keep,
+          std::size_t max_result_bytes)
+        : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)),
+          max_result(max_result_bytes), book(keep) {}
 
     template <class Fn> void on_strand(Fn fn) {
         boost::asio::post(strand,
@@ -132,6 +133,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     slots& slot;
     class clock& time;
     emit_fn emit;
+    /// pipeline's max_result; constant, so a provider's thread may read it.
+    const std::size_t max_result;
 
     workflow_book book;
     save_batcher saves;

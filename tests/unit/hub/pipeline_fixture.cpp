@@ -47,7 +47,7 @@ pipeline_fixture::~pipeline_fixture() {
     }
 }
 
-void pipeline_fixture::make_pipeline(std::size_t keep_finished) {
+void pipeline_fixture::make_pipeline(std::size_t keep_finished, std::size_t max_result) {
     pipe.reset();
     drive();
     pipe = std::make_unique<gleitzeit::hub::pipeline>(
@@ -56,7 +56,7 @@ void pipeline_fixture::make_pipeline(std::size_t keep_finished) {
             p.erase("_timestamp");
             events.push_back({rooms, std::string(event), std::move(p)});
         },
-        keep_finished);
+        keep_finished, max_result);
 }
 
 void pipeline_fixture::drive() {

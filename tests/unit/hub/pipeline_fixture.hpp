@@ -67,7 +67,8 @@ public:
     std::unique_ptr<gleitzeit::hub::pipeline> pipe;
 
     /// Replaces the pipeline (a restart): the slots, the clock and the events stay.
-    void make_pipeline(std::size_t keep_finished = 1000);
+    /// `max_result`: the pipeline's bound on a result's JSON (0: none).
+    void make_pipeline(std::size_t keep_finished = 1000, std::size_t max_result = 0);
 
     /// Runs every handler ready, and every alarm due now, until there are none.
     void drive();

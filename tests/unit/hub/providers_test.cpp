@@ -123,4 +123,35 @@ BOOST_AUTO_TEST_CASE(provider_plugin_in_the_slots_runs_tasks_through_its_link) {
     BOOST_TEST(workflow_state("w1") == "completed");
 }
 
+BOOST_AUTO_TEST_CASE(result_over_max_result_fails_its_task_for_good_and_is_never_sent) {
+    make_pipeline(1000, 20); // "0123456789abcdef" is 18 bytes of JSON; one more makes 20
+    auto p1 = add_remote("p1", 2);
+    submit(R"({"id": "w1", "on_failure": "continue", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo", "retry": {"max_attempts": 3}},
+        {"id": "b", "protocol": "echo/v1", "method": "echo"}]})");
+    BOOST_TEST_REQUIRE(p1->open_ids() == (strings{"w1/a", "w1/b"}),
+                       boost::test_tools::per_element());
+    p1->answer("w1/a", "0123456789abcdefgh+"); // 21 bytes
+    p1->answer("w1/b", "0123456789abcdefgh");  // 20 bytes: at the bound, kept
+    drive();
+    // Not retried though attempts remain: the same call would give the same result.
+    BOOST_TEST(p1->calls().size() == 2u);
+    BOOST_TEST(js(task_status("w1", "a")) == js(obj(R"j({"state": "failed", "attempt": 1,
+        "error": {"code": "provider_error",
+                  "message": "the result is 21 bytes of JSON, over [server] max_payload (20 bytes)",
+                  "retryable": false}})j")));
+    BOOST_TEST(js(last_event("task_failed", "a").payload.at("error").at("retryable")) == "false");
+    BOOST_TEST(js(task_status("w1", "b")) ==
+               R"({"state":"completed","attempt":1,"result":"0123456789abcdefgh"})");
+    BOOST_TEST(js(last_event("workflow_failed").payload.at("results")) ==
+               R"({"b":"0123456789abcdefgh"})");
+    // The result went nowhere: not in an event, not in the persistence slot.
+    for (const auto& e : events)
+        BOOST_TEST(js(e.payload).find("+") == std::string::npos);
+    for (const char* table : {"results", "events"})
+        BOOST_TEST(rows(std::string("SELECT COUNT(*) FROM ") + table + " WHERE json LIKE '%+%'") ==
+                       strings{"0"},
+                   boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,11 +73,11 @@ std::string metrics_text(const status_info& info) {
         << "gleitzeit_bytes_total{direction=\"out\"} " << m.bytes_out.load() << "\n"
         << "# HELP gleitzeit_sessions_closed_total Closed Engine.IO sessions by reason.\n"
            "# TYPE gleitzeit_sessions_closed_total counter\n";
-    for (const auto& [reason, n] : m.closed_by_reason())
+    for (const auto& [reason, n] : m.closed.snapshot())
         out << "gleitzeit_sessions_closed_total{reason=\"" << escape_label(reason) << "\"} " << n
             << "\n";
     // Both reasons always, so that an alert on either has a series from the start.
-    auto refused = m.refused_by_reason();
+    auto refused = m.refused.snapshot();
     out << "# HELP gleitzeit_http_refused_total HTTP requests refused for their Host or Origin "
            "header (docs/security.md).\n"
            "# TYPE gleitzeit_http_refused_total counter\n";

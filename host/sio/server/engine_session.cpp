@@ -375,7 +375,7 @@ void session::finish(const std::string& reason, std::string_view poll_answer) {
         std::exchange(probe_, nullptr)->close();
     outbox_.clear();
     owner_->remove(id_);
-    metrics_.count_close(reason);
+    metrics_.closed.add(reason);
     owner_->handler().on_close(shared_from_this(), reason);
     user.reset();
 }

@@ -168,7 +168,7 @@ bool http_connection::refused(const request& req) {
                            std::string_view(origin.data(), origin.size()));
     if (!no)
         return false;
-    server_->stats.count_refusal(no->reason);
+    server_->stats.refused.add(no->reason);
     if (server_->options.on_refused)
         server_->options.on_refused(*no, std::string_view(host.data(), host.size()),
                                     std::string_view(origin.data(), origin.size()));

@@ -11,6 +11,23 @@
 
 namespace gleitzeit::sio {
 
+/// Counts by reason. A mutex is fine: closes and refusals are rare next to packets.
+class reason_counts {
+public:
+    void add(const std::string& reason) {
+        std::lock_guard lock(mutex_);
+        ++counts_[reason];
+    }
+    std::map<std::string, std::uint64_t> snapshot() const {
+        std::lock_guard lock(mutex_);
+        return counts_;
+    }
+
+private:
+    mutable std::mutex mutex_;
+    std::map<std::string, std::uint64_t> counts_;
+};
+
 class metrics {
 public:
     static constexpr std::size_t packet_types = 7; // Engine.IO types 0..6
@@ -26,24 +43,10 @@ public:
     void count_in(char type, std::size_t bytes) { count(packets_in, bytes_in, type, bytes); }
     void count_out(char type, std::size_t bytes) { count(packets_out, bytes_out, type, bytes); }
 
-    void count_close(const std::string& reason) {
-        std::lock_guard lock(mutex_);
-        ++closed_[reason];
-    }
-    std::map<std::string, std::uint64_t> closed_by_reason() const {
-        std::lock_guard lock(mutex_);
-        return closed_;
-    }
-
-    /// A request the guard refused: "host" or "origin" (request_guard.hpp).
-    void count_refusal(const std::string& reason) {
-        std::lock_guard lock(mutex_);
-        ++refused_[reason];
-    }
-    std::map<std::string, std::uint64_t> refused_by_reason() const {
-        std::lock_guard lock(mutex_);
-        return refused_;
-    }
+    /// Closed Engine.IO sessions, by close reason.
+    reason_counts closed;
+    /// Requests the guard refused, by "host" or "origin" (request_guard.hpp).
+    reason_counts refused;
 
 private:
     static void count(std::array<std::atomic<std::uint64_t>, packet_types>& per_type,
@@ -53,10 +56,6 @@ private:
             per_type[i].fetch_add(1, std::memory_order_relaxed);
         total.fetch_add(bytes, std::memory_order_relaxed);
     }
-
-    mutable std::mutex mutex_;
-    std::map<std::string, std::uint64_t> closed_;
-    std::map<std::string, std::uint64_t> refused_;
 };
 
 } // namespace gleitzeit::sio

@@ -173,12 +173,13 @@ void websocket_connection::take_batch() {
     sent_.swap(first_);
     first_.clear();
     // A large frame goes alone, so that what is written first waits for one frame at most.
-    while (!queue_.empty() &&
-           (sending_.empty() || size + queue_.front().bytes().size() <= engine::batch_bytes)) {
-        size += queue_.front().bytes().size();
-        sending_.push_back(std::move(queue_.front()));
-        queue_.pop_front();
+    std::size_t taken = 0;
+    while (taken < queue_.size() &&
+           (sending_.empty() || size + queue_[taken].bytes().size() <= engine::batch_bytes)) {
+        size += queue_[taken].bytes().size();
+        sending_.push_back(std::move(queue_[taken++]));
     }
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
 }
 
 void websocket_connection::flush() {

@@ -13,7 +13,6 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
@@ -69,8 +68,10 @@ private:
         sent_fn sent;
         std::chrono::steady_clock::duration behind{};
     };
-    std::vector<first_frame> first_;  // frames that go ahead of queue_
-    std::deque<engine::frame> queue_; // frames waiting for a gathered write
+    std::vector<first_frame> first_; // frames that go ahead of queue_
+    // Frames waiting for a gathered write. A vector, not a deque: libstdc++ allocates a
+    // deque's first block (over 500 bytes) at construction, for every idle connection.
+    std::vector<engine::frame> queue_;
     std::vector<engine::frame> sending_;
     std::vector<first_frame> sent_; // the callbacks of first frames in sending_
     time_point write_started_{};    // of the write under way

@@ -20,19 +20,24 @@ json::object config_object(const toml_file::reader& r, const toml::node& n) {
     return toml_file::table_to_json(r, r.table(n, "config"), "config");
 }
 
+// A plugin's or a provider instance's name becomes a file name (<name>.so), a log prefix, a
+// metric label and a registry id: keep it plain.
+bool plain_name(const std::string& name) {
+    bool ok = !name.empty();
+    for (char c : name)
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '-' || c == '_' || c == '.');
+    return ok;
+}
+
 } // namespace
 
 plugin_sections::plugin_sections(const toml_file::reader& r, settings& s, std::string base_directory)
     : r_(r), s_(s), base_(std::move(base_directory)) {}
 
 std::string plugin_sections::plugin_name(const toml::node& n) const {
-    // The name becomes a file name (<name>.so), a log prefix and a metric label: keep it plain.
     auto name = r_.string(n, "plugin");
-    bool ok = !name.empty();
-    for (char c : name)
-        ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_' || c == '.');
-    if (!ok)
+    if (!plain_name(name))
         r_.fail(n.source(), "'plugin' must be a plugin name (letters, digits, '-', '_', '.')");
     return name;
 }
@@ -131,17 +136,29 @@ void plugin_sections::read_providers(const toml::node& n) {
         file_origin origin{"", std::nullopt, {}, t.source()};
         auto fields = plugin_fields(p.plugin, origin);
         fields["config"] = [&](const toml::node& v) { p.config = config_object(r_, v); };
+        toml::source_region name_where = t.source();
+        fields["name"] = [&](const toml::node& v) {
+            p.name = r_.string(v, "name");
+            name_where = v.source();
+            if (!plain_name(p.name))
+                r_.fail(name_where, "'name' must be a provider name (letters, digits, '-', '_', '.')");
+        };
         r_.fields(t, "[[providers]]", fields);
         if (p.plugin.empty())
             r_.fail(t.source(), "[[providers]] needs a 'plugin'");
+        if (p.name.empty()) {
+            p.name = p.plugin;
+            name_where = origin.plugin_where;
+        }
         // Providers are keyed by name in a reload (add, drain, swap); two of one name would
         // make that ambiguous.
         for (std::size_t i = 0; i < s_.providers.size(); ++i)
-            if (s_.providers[i].plugin == p.plugin)
-                r_.fail(origin.plugin_where,
-                        "provider '" + p.plugin + "' is listed twice (first at line " +
-                            std::to_string(provider_files_[i].plugin_where.begin.line) + ")");
-        origin.owner = "provider '" + p.plugin + "'";
+            if (s_.providers[i].name == p.name)
+                r_.fail(name_where,
+                        "provider '" + p.name + "' is listed twice (first at line " +
+                            std::to_string(provider_files_[i].plugin_where.begin.line) +
+                            "); give each instance of a plugin its own 'name'");
+        origin.owner = "provider '" + p.name + "'";
         s_.providers.push_back(std::move(p));
         provider_files_.push_back(std::move(origin));
     }

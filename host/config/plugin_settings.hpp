@@ -52,9 +52,11 @@ struct slot_settings {
     bool operator==(const slot_settings&) const = default;
 };
 
-/// One [[providers]] entry; providers are keyed by plugin name, which is unique in a config.
+/// One [[providers]] entry. Providers are keyed by `name`, unique in a config: one plugin may
+/// run as several instances (two LLM endpoints), each a provider of its own for the registry.
 struct provider_settings {
     std::string plugin;
+    std::string name; // the instance's name; the plugin's name unless the entry gives one
     std::string file; // the resolved .so path
     boost::json::object config;
 

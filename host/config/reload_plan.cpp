@@ -91,20 +91,20 @@ void diff_slots(reload_plan& plan, const slot_map& running, const slot_map& next
 
 void diff_providers(reload_plan& plan, const std::vector<provider_settings>& running,
                     const std::vector<provider_settings>& next) {
-    auto find = [](const std::vector<provider_settings>& list, const std::string& plugin) {
+    auto find = [](const std::vector<provider_settings>& list, const std::string& name) {
         return std::find_if(list.begin(), list.end(),
-                            [&](const provider_settings& p) { return p.plugin == plugin; });
+                            [&](const provider_settings& p) { return p.name == name; });
     };
     for (const auto& p : next) {
-        auto old = find(running, p.plugin);
+        auto old = find(running, p.name);
         if (old == running.end())
-            plan.providers.push_back({p.plugin, provider_change::add, std::nullopt, p});
+            plan.providers.push_back({p.name, provider_change::add, std::nullopt, p});
         else if (!(*old == p))
-            plan.providers.push_back({p.plugin, provider_change::swap, *old, p});
+            plan.providers.push_back({p.name, provider_change::swap, *old, p});
     }
     for (const auto& p : running)
-        if (find(next, p.plugin) == next.end())
-            plan.providers.push_back({p.plugin, provider_change::remove, p, std::nullopt});
+        if (find(next, p.name) == next.end())
+            plan.providers.push_back({p.name, provider_change::remove, p, std::nullopt});
 }
 
 std::string label(const slot_settings& s) {
@@ -190,7 +190,7 @@ std::vector<std::string> describe(const reload_plan& plan) {
         }
     }
     for (const auto& p : plan.providers)
-        lines.push_back("providers: " + std::string(to_string(p.change)) + " " + p.plugin +
+        lines.push_back("providers: " + std::string(to_string(p.change)) + " " + p.name +
                         (p.change == provider_change::remove ? " (drain)" : ""));
     return lines;
 }

@@ -37,7 +37,7 @@ struct slot_action {
 };
 
 struct provider_action {
-    std::string plugin;
+    std::string name; // the instance's (provider_settings::name)
     provider_change change = provider_change::add;
     std::optional<provider_settings> running; // absent for add
     std::optional<provider_settings> next;    // absent for remove

@@ -130,6 +130,8 @@ public:
 
 private:
     void build_hub();
+    void plugin_emitted(const std::string& slot, std::string_view event,
+                        boost::json::object payload);
     void serve_status();
     void start_pool();
     void stop_pool();
@@ -174,9 +176,9 @@ process::process(options opts, config::settings file_cfg, config::settings cfg)
       plugins_(ioc_, {copies_.path,
                       cfg_.plugins.drain_timeout,
                       {},
-                      [this](std::string_view event, boost::json::object payload) {
-                          static const std::string room = "plugins";
-                          emit_to(io_, {&room, 1}, event, std::move(payload));
+                      [this](const std::string& slot, std::string_view event,
+                             boost::json::object payload) {
+                          plugin_emitted(slot, event, std::move(payload));
                       }}),
       slots_(plugins_), clock_(hub::real_clock(ioc_)), guard_(boost::asio::make_work_guard(ioc_)),
       grace_(ioc_) {
@@ -190,6 +192,23 @@ process::process(options opts, config::settings file_cfg, config::settings cfg)
             hub_->set_tokens(next.tokens, next.revoke_grace);
         });
     serve_status();
+}
+
+/// What a plugin emits reaches the connections in room "plugins" (admins and observers),
+/// except what a provider tells the pipeline (docs/plugins.md, section 4): the progress of
+/// one of its calls goes to that workflow's room, and a change of its protocols to the
+/// registry.
+void process::plugin_emitted(const std::string& slot, std::string_view event,
+                             boost::json::object payload) {
+    constexpr std::string_view provider_prefix = "provider:";
+    if (slot.starts_with(provider_prefix) && workflows_) {
+        if (event == "task_progress")
+            return workflows_->progress(slot.substr(provider_prefix.size()), std::move(payload));
+        if (event == "protocols_changed")
+            return workflows_->providers_changed();
+    }
+    static const std::string room = "plugins";
+    emit_to(io_, {&room, 1}, event, std::move(payload));
 }
 
 /// The hub and the parts it serves: the admin events, the workflow pipeline and the

@@ -107,6 +107,24 @@ void components::install(const sio::socket_ptr& s, const access& who) {
             metrics && metrics->is_object())
             c.metrics = metrics->get_object();
     });
+    // A registered provider's news of a call it runs (docs/events.md, "Components"); the
+    // pipeline passes it on only while that call runs at this provider.
+    s->on("task_progress", [weak, id = s->id()](sio::message& m, const sio::ack_fn&) {
+        auto self = weak.lock();
+        auto* o = m.args.empty() ? nullptr : m.args[0].if_object();
+        if (!self || !o)
+            return;
+        std::string provider;
+        {
+            std::lock_guard lock(self->mutex_);
+            auto it = self->id_of_socket_.find(id);
+            if (it == self->id_of_socket_.end() ||
+                self->by_id_.at(it->second)->kind != slot_kind::provider)
+                return;
+            provider = it->second;
+        }
+        self->workflows_.progress(provider, std::move(*o));
+    });
     s->on("list_components", [weak, who](sio::message&, const sio::ack_fn& ack) {
         auto self = weak.lock();
         if (!self)

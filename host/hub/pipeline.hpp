@@ -70,6 +70,14 @@ public:
     /// Takes up the unfinished workflows the persistence slot holds (after a restart), before
     /// anything is submitted. `done` gets a one-line summary for the log.
     void recover(std::function<void(const std::string& summary)> done);
+    /// task_progress of a call that runs at `provider`: {task_id (as the provider got it),
+    /// ...}. While that task executes there, the payload goes to the workflow's room and room
+    /// "tasks" with workflow_id, the workflow's own task_id and the routing fields; it is
+    /// neither saved nor logged (docs/events.md, "Progress"). Anything else is dropped.
+    void progress(const std::string& provider, boost::json::object payload);
+    /// A provider's protocols or concurrency changed (an MCP server's tools, an LLM endpoint
+    /// going down): the registry learns them all again, and dispatch goes on.
+    void providers_changed();
     /// Every provider, in-process and remote: [{name, local, protocols, max_concurrency,
     /// in_flight}].
     void providers(std::function<void(boost::json::array)> done);

@@ -62,7 +62,7 @@ public:
 
     void emit(std::string_view event, boost::json::object payload) override {
         if (gen_.ctx_.emit)
-            gen_.ctx_.emit(event, std::move(payload));
+            gen_.ctx_.emit(gen_.slot_name_, event, std::move(payload));
     }
 
     void cancel_all() {

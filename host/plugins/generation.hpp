@@ -34,7 +34,11 @@ struct host_context {
     boost::asio::io_context& ioc;
     boost::asio::thread_pool& blocking;
     std::function<void(log_level, const std::string&)> log;
-    std::function<void(std::string_view event, boost::json::object payload)> emit;
+    /// `slot` is the emitting generation's slot, "queue" or "provider:<name>", so that the hub
+    /// can tell a provider's task_progress from a plugin's own events.
+    std::function<void(const std::string& slot, std::string_view event,
+                       boost::json::object payload)>
+        emit;
 };
 
 class generation : public std::enable_shared_from_this<generation> {

@@ -131,7 +131,8 @@ void plugin_host::set_slot(slot_kind kind, const fs::path& file, boost::json::ob
                state_->telling(kind, was_empty, std::move(done)));
 }
 
-void plugin_host::set_provider(const fs::path& file, boost::json::object config, done_fn done) {
+void plugin_host::set_provider(const fs::path& file, boost::json::object config, done_fn done,
+                               std::string name) {
     std::shared_ptr<library> lib;
     try {
         lib = library::load(file, state_->opts.private_dir, slot_kind::provider);
@@ -139,7 +140,7 @@ void plugin_host::set_provider(const fs::path& file, boost::json::object config,
         state_->opts.log(log_level::error, std::string("providers: ") + e.what());
         return done(e.what());
     }
-    auto s = state_->slot_for(slot_kind::provider, lib->info().name);
+    auto s = state_->slot_for(slot_kind::provider, name.empty() ? lib->info().name : name);
     s->install(std::move(lib), std::move(config), std::move(done));
 }
 

@@ -31,7 +31,10 @@ public:
         std::filesystem::path private_dir;
         std::chrono::milliseconds drain_timeout{30000};
         std::function<void(log_level, const std::string&)> log; // default: the log sink (host/log)
-        std::function<void(std::string_view event, boost::json::object payload)> emit;
+        /// What plugins emit, with the emitting slot (host_context::emit).
+        std::function<void(const std::string& slot, std::string_view event,
+                           boost::json::object payload)>
+            emit;
         /// How long a remote queue's calls wait for the next component after one went.
         std::chrono::milliseconds remote_hold{10000};
     };
@@ -42,9 +45,10 @@ public:
     /// Loads `file` into a stateful slot, or hot-swaps the slot's plugin for it.
     void set_slot(slot_kind kind, const std::filesystem::path& file, boost::json::object config,
                   done_fn done);
-    /// Loads a provider plugin, or hot-swaps the running provider of the same name.
+    /// Loads a provider plugin as the provider `name` (default: the plugin's own name), or
+    /// hot-swaps the running provider of that name.
     void set_provider(const std::filesystem::path& file, boost::json::object config,
-                      done_fn done);
+                      done_fn done, std::string name = {});
     /// Loads `file` wherever its descriptor says it belongs: a provider is added or swapped,
     /// a stateful plugin swaps the slot that runs a plugin of its name. For the drop-in
     /// directory.

@@ -96,7 +96,8 @@ void dropin::provider_removed(const std::string& name, const std::string& provid
     // The config's own provider comes back when a drop-in that replaced it goes.
     if (auto configured = config_.configured_provider(provider)) {
         log::info("drop-in of provider " + provider + " removed: back to " + configured->file);
-        plugins_.set_provider(configured->file, configured->config, [](const std::string&) {});
+        plugins_.set_provider(configured->file, configured->config, [](const std::string&) {},
+                              configured->name);
         return;
     }
     log::info("drop-in " + name + " removed: draining provider " + provider);

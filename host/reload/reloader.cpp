@@ -155,7 +155,7 @@ void reloader::run(std::string trigger, done_fn done) {
     for (const auto& a : plan.providers)
         if (a.change != provider_change::remove)
             if (auto e = plugins_.check(a.next->file, slot_kind::provider); !e.empty()) {
-                out.error = "providers." + a.plugin + ": " + e;
+                out.error = "providers." + a.name + ": " + e;
                 return finish(std::move(out), done);
             }
     apply(next, plan, std::move(out), std::move(done));
@@ -189,9 +189,9 @@ void reloader::apply(const settings& next, const reload_plan& plan, reload_outco
             afterwards.push_back([&p, k](step_done d) { p.unload_slot(k, std::move(d)); });
     }
     for (const auto& a : plan.providers) {
-        auto name = a.plugin;
+        auto name = a.name;
         auto add = [&p](const provider_settings& s) {
-            return [&p, s](step_done d) { p.set_provider(s.file, s.config, std::move(d)); };
+            return [&p, s](step_done d) { p.set_provider(s.file, s.config, std::move(d), s.name); };
         };
         if (a.change == provider_change::add)
             steps.push_back({"providers." + name, add(*a.next),
@@ -264,10 +264,10 @@ bool reloader::configured_remote(slot_kind kind) const {
     return it != running_.slots.end() && it->second.remote;
 }
 
-std::optional<provider_settings> reloader::configured_provider(const std::string& plugin) const {
+std::optional<provider_settings> reloader::configured_provider(const std::string& name) const {
     std::lock_guard lock(mutex_);
     for (const auto& p : running_.providers)
-        if (p.plugin == plugin)
+        if (p.name == name)
             return p;
     return std::nullopt;
 }

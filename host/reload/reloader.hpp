@@ -61,7 +61,7 @@ public:
     bool configured_remote(slot_kind kind) const;
     /// The provider the running config names `plugin`, if it names one: what comes back when
     /// a drop-in that replaced it goes.
-    std::optional<config::provider_settings> configured_provider(const std::string& plugin) const;
+    std::optional<config::provider_settings> configured_provider(const std::string& name) const;
     const std::string& path() const noexcept { return path_; }
 
 private:

@@ -416,11 +416,39 @@ BOOST_AUTO_TEST_CASE(missing_plugin_file) {
 
 BOOST_AUTO_TEST_CASE(duplicate_provider) {
     BOOST_TEST(error_of("[[providers]]\nplugin = \"echo\"\n\n[[providers]]\nplugin = \"echo\"\n") ==
-               "test.toml:5:10: provider 'echo' is listed twice (first at line 2)");
+               "test.toml:5:10: provider 'echo' is listed twice (first at line 2); give each "
+               "instance of a plugin its own 'name'");
     BOOST_TEST(error_of("[[providers]]\nplugin = \"a\"\n[[providers]]\nplugin = \"b\"\n"
                         "[[providers]]\nconfig = {}\nplugin = \"a\"\n",
                         unchecked()) ==
-               "test.toml:7:10: provider 'a' is listed twice (first at line 2)");
+               "test.toml:7:10: provider 'a' is listed twice (first at line 2); give each "
+               "instance of a plugin its own 'name'");
+}
+
+BOOST_AUTO_TEST_CASE(provider_instances) {
+    auto s = cfg::parse("[[providers]]\nplugin = \"llm\"\nname = \"llm-a\"\n"
+                        "[[providers]]\nplugin = \"llm\"\nname = \"llm-b\"\n"
+                        "[[providers]]\nplugin = \"echo\"\n",
+                        "test.toml", unchecked());
+    BOOST_REQUIRE_EQUAL(s.providers.size(), 3u);
+    BOOST_TEST(s.providers[0].name == "llm-a");
+    BOOST_TEST(s.providers[1].name == "llm-b");
+    BOOST_TEST(s.providers[1].plugin == "llm");
+    BOOST_TEST(s.providers[0].file == s.providers[1].file);
+    BOOST_TEST(s.providers[2].name == "echo"); // the plugin's name when none is given
+    BOOST_TEST(error_of("[[providers]]\nplugin = \"llm\"\nname = \"a\"\n"
+                        "[[providers]]\nplugin = \"llm\"\nname = \"a\"\n",
+                        unchecked()) ==
+               "test.toml:6:8: provider 'a' is listed twice (first at line 2); give each "
+               "instance of a plugin its own 'name'");
+    // An unnamed instance takes the plugin's name, which a named one may not take too.
+    BOOST_TEST(error_of("[[providers]]\nplugin = \"llm\"\n"
+                        "[[providers]]\nplugin = \"x\"\nname = \"llm\"\n",
+                        unchecked()) ==
+               "test.toml:5:8: provider 'llm' is listed twice (first at line 2); give each "
+               "instance of a plugin its own 'name'");
+    BOOST_TEST(error_of("[[providers]]\nplugin = \"llm\"\nname = \"a b\"\n", unchecked()) ==
+               "test.toml:3:8: 'name' must be a provider name (letters, digits, '-', '_', '.')");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

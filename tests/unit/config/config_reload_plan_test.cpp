@@ -32,7 +32,7 @@ std::vector<std::string> actions(const cfg::reload_plan& plan) {
         out.push_back(std::string(gleitzeit::to_string(s.slot)) + ":" +
                       std::string(cfg::to_string(s.change)));
     for (const auto& p : plan.providers)
-        out.push_back(p.plugin + ":" + std::string(cfg::to_string(p.change)));
+        out.push_back(p.name + ":" + std::string(cfg::to_string(p.change)));
     return out;
 }
 
@@ -232,6 +232,22 @@ BOOST_AUTO_TEST_CASE(provider_actions) {
         cfg::diff(settings_of("[[providers]]\nplugin = \"a\"\n[[providers]]\nplugin = \"b\"\n"),
                   settings_of("[[providers]]\nplugin = \"b\"\n[[providers]]\nplugin = \"a\"\n"));
     BOOST_TEST(reordered.empty());
+}
+
+// Two instances of one plugin are two providers: each is added, swapped and drained by its
+// own name, and renaming an instance drains the old name and adds the new one.
+BOOST_AUTO_TEST_CASE(provider_instances) {
+    auto running = settings_of("[[providers]]\nplugin = \"llm\"\nname = \"llm-a\"\n"
+                               "[[providers]]\nplugin = \"llm\"\nname = \"llm-b\"\n");
+    auto next = settings_of("[[providers]]\nplugin = \"llm\"\nname = \"llm-a\"\n"
+                            "[[providers]]\nplugin = \"llm\"\nname = \"llm-c\"\n"
+                            "config = { url = \"http://127.0.0.1:1\" }\n");
+    auto plan = cfg::diff(running, next);
+    BOOST_TEST(actions(plan) == (strings{"llm-c:add", "llm-b:remove"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(plan.providers[0].next->plugin == "llm");
+    BOOST_TEST(plan.providers[1].running->plugin == "llm");
+    BOOST_TEST(cfg::diff(running, running).empty());
 }
 
 BOOST_AUTO_TEST_CASE(describe_puts_restart_and_live_lines_first) {

@@ -31,8 +31,10 @@ host_fixture::host_fixture(std::chrono::milliseconds drain) : work(ioc.get_execu
         std::lock_guard lock(log_mutex);
         log.push_back(line);
     };
-    o.emit = [this](std::string_view event, boost::json::object payload) {
+    o.emit = [this](const std::string& slot, std::string_view event,
+                    boost::json::object payload) {
         std::lock_guard lock(log_mutex);
+        payload["emitted_by"] = slot; // what the hub is told besides the event
         events.emplace_back(std::string(event), std::move(payload));
     };
     host = std::make_unique<plugins::plugin_host>(ioc, std::move(o));

@@ -258,7 +258,7 @@ BOOST_AUTO_TEST_CASE(host_services_reach_the_log_the_hub_and_metrics) {
         BOOST_REQUIRE_EQUAL(f.events.size(), 1u);
         BOOST_TEST(f.events[0].first == "plugin_started");
         BOOST_TEST(boost::json::serialize(f.events[0].second) ==
-                   R"({"name":"slow-provider","version":"2.0.0"})");
+                   R"({"name":"slow-provider","version":"2.0.0","emitted_by":"provider:slow-provider"})");
     }
     auto metrics = f.host->metrics_text();
     BOOST_TEST(contains(metrics, "gleitzeit_plugin_calls{slot=\"provider:slow-provider\"} 2.000000\n"),

@@ -78,10 +78,7 @@ boost::json::array plugin_slots::describe() const {
 }
 
 void plugin_slots::swap(slot_kind kind, const std::string& file, done_fn done) {
-    if (kind == slot_kind::provider)
-        host_.set_provider(file, {}, std::move(done));
-    else
-        host_.set_slot(kind, file, {}, std::move(done));
+    host_.swap_file(kind, file, std::move(done));
 }
 
 std::vector<std::string> plugin_slots::providers_from(const std::string& file) const {

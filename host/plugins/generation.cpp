@@ -112,7 +112,10 @@ generation::~generation() {
     lib_.reset();
 }
 
-void generation::create(const boost::json::object& config) { instance_ = lib_->create(config); }
+void generation::create(const boost::json::object& config) {
+    instance_ = lib_->create(config);
+    config_ = config;
+}
 
 host& generation::services() { return *services_; }
 

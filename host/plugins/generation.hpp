@@ -53,6 +53,8 @@ public:
     /// Creates the instance (the plugin's constructor runs here). Throws what it throws.
     void create(const boost::json::object& config);
     plugin& instance() { return *instance_; }
+    /// The config the instance was created with; empty for a remote component.
+    const boost::json::object& config() const noexcept { return config_; }
     host& services();
     /// After stop() posted functions and timers of this generation no longer run.
     void stop();
@@ -90,6 +92,7 @@ private:
     std::string component_id_, component_version_; // a remote generation's
     std::unique_ptr<services_impl> services_;
     std::shared_ptr<plugin> instance_;
+    boost::json::object config_;
     std::chrono::system_clock::time_point loaded_at_ = std::chrono::system_clock::now();
     bool stopped_ = false;
     mutable std::mutex mutex_; // timers and gauges: plugins may call host from any thread

@@ -64,6 +64,31 @@ struct plugin_host::state {
                 hook(kind);
         };
     }
+    /// The library in `file`, or null after `done` got why not (logged under `what`).
+    std::shared_ptr<library> load(const fs::path& file, slot_kind kind, const std::string& what,
+                                  const done_fn& done) {
+        try {
+            return library::load(file, opts.private_dir, kind);
+        } catch (const load_error& e) {
+            opts.log(log_level::error, what + ": " + e.what());
+            done(e.what());
+            return nullptr;
+        }
+    }
+    /// Runs `install` on the stateful slot `kind`, which takes it over from a remote component
+    /// filling it (the component stays connected, but no longer fills the slot).
+    void fill_stateful(slot_kind kind, const std::function<void(slot&, done_fn)>& install,
+                       done_fn done) {
+        std::shared_ptr<slot> remote;
+        auto s = slot_for(kind, "", &remote);
+        auto was_empty = s->view().empty();
+        if (remote)
+            done = [remote, s, done = std::move(done)](const std::string& error) {
+                remote->hand_over(s);
+                done(error);
+            };
+        install(*s, telling(kind, was_empty, std::move(done)));
+    }
     std::shared_ptr<slot> find(const std::string& key) const {
         std::lock_guard lock(mutex);
         auto it = slots.find(key);
@@ -111,37 +136,33 @@ void plugin_host::set_slot(slot_kind kind, const fs::path& file, boost::json::ob
                            done_fn done) {
     if (kind == slot_kind::provider)
         return set_provider(file, std::move(config), std::move(done));
-    std::shared_ptr<library> lib;
-    try {
-        lib = library::load(file, state_->opts.private_dir, kind);
-    } catch (const load_error& e) {
-        state_->opts.log(log_level::error, std::string("slot ") + std::string(to_string(kind)) +
-                                               ": " + e.what());
-        return done(e.what());
-    }
-    std::shared_ptr<slot> remote;
-    auto s = state_->slot_for(kind, "", &remote);
-    auto was_empty = s->view().empty();
-    if (remote) // the component stays connected, but no longer fills the slot
-        done = [remote, s, done = std::move(done)](const std::string& error) {
-            remote->hand_over(s);
-            done(error);
-        };
-    s->install(std::move(lib), std::move(config),
-               state_->telling(kind, was_empty, std::move(done)));
+    auto lib = state_->load(file, kind, std::string("slot ") + std::string(to_string(kind)), done);
+    if (!lib)
+        return;
+    state_->fill_stateful(
+        kind,
+        [lib, config = std::move(config)](slot& s, done_fn d) { s.install(lib, config, d); },
+        std::move(done));
 }
 
 void plugin_host::set_provider(const fs::path& file, boost::json::object config, done_fn done,
                                std::string name) {
-    std::shared_ptr<library> lib;
-    try {
-        lib = library::load(file, state_->opts.private_dir, slot_kind::provider);
-    } catch (const load_error& e) {
-        state_->opts.log(log_level::error, std::string("providers: ") + e.what());
-        return done(e.what());
-    }
+    auto lib = state_->load(file, slot_kind::provider, "providers", done);
+    if (!lib)
+        return;
     auto s = state_->slot_for(slot_kind::provider, name.empty() ? lib->info().name : name);
     s->install(std::move(lib), std::move(config), std::move(done));
+}
+
+void plugin_host::swap_file(slot_kind kind, const fs::path& file, done_fn done) {
+    auto lib = state_->load(file, kind, std::string(to_string(kind)), done);
+    if (!lib)
+        return;
+    if (kind == slot_kind::provider)
+        return state_->slot_for(kind, lib->info().name)
+            ->install_keeping_config(std::move(lib), std::move(done));
+    state_->fill_stateful(
+        kind, [lib](slot& s, done_fn d) { s.install_keeping_config(lib, d); }, std::move(done));
 }
 
 void plugin_host::install(const fs::path& file, boost::json::object config, done_fn done) {

@@ -49,6 +49,10 @@ public:
     /// hot-swaps the running provider of that name.
     void set_provider(const std::filesystem::path& file, boost::json::object config,
                       done_fn done, std::string name = {});
+    /// The admin's swap_plugin: loads `file` into the stateful slot `kind`, or as the provider
+    /// named after its plugin, with the config of the generation it replaces, so that a
+    /// swapped-in build keeps its settings (an HTTP provider its allow list).
+    void swap_file(slot_kind kind, const std::filesystem::path& file, done_fn done);
     /// Loads `file` wherever its descriptor says it belongs: a provider is added or swapped,
     /// a stateful plugin swaps the slot that runs a plugin of its name. For the drop-in
     /// directory.

@@ -62,6 +62,13 @@ void slot::install(std::shared_ptr<library> lib, boost::json::object config, don
     });
 }
 
+void slot::install_keeping_config(std::shared_ptr<library> lib, done_fn done) {
+    asio::post(strand_, [self = shared_from_this(), lib = std::move(lib), done = std::move(done)] {
+        self->prepare_on_strand(lib, self->current_ ? self->current_->config() : boost::json::object{},
+                                done);
+    });
+}
+
 // First strand job: the new generation is created and started while the old one serves.
 void slot::prepare_on_strand(const std::shared_ptr<library>& lib,
                              const boost::json::object& config, const done_fn& done) {

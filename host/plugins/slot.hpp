@@ -65,6 +65,9 @@ public:
 
     /// Loads `lib` into the slot, swapping out the current generation if there is one.
     void install(std::shared_ptr<library> lib, boost::json::object config, done_fn done);
+    /// install() with the config the current generation was created with (none if empty):
+    /// a new build of the same plugin, swapped in by file, keeps its settings.
+    void install_keeping_config(std::shared_ptr<library> lib, done_fn done);
     /// Stops the current generation (a provider drains first) and empties the slot.
     void unload(done_fn done);
     /// Runs `fn` on the slot strand with the current instance, or null if the slot is empty.

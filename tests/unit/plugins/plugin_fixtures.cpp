@@ -70,6 +70,10 @@ std::string host_fixture::set_provider(const std::string& file, boost::json::obj
     return wait_for([&](auto done) { host->set_provider(file, std::move(cfg), done); });
 }
 
+std::string host_fixture::swap_file(slot_kind kind, const std::string& file) {
+    return wait_for([&](auto done) { host->swap_file(kind, file, done); });
+}
+
 std::string host_fixture::install(const std::string& file) {
     return wait_for([&](auto done) { host->install(file, {}, done); });
 }

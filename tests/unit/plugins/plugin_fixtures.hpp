@@ -31,6 +31,7 @@ struct host_fixture {
     /// Each returns the error text; empty on success.
     std::string set_slot(slot_kind kind, const std::string& file, boost::json::object cfg = {});
     std::string set_provider(const std::string& file, boost::json::object cfg = {});
+    std::string swap_file(slot_kind kind, const std::string& file);
     std::string install(const std::string& file);
     std::string unload_provider(const std::string& name);
 

@@ -246,6 +246,21 @@ BOOST_AUTO_TEST_CASE(calls_to_a_missing_provider_fail_with_no_provider) {
     BOOST_TEST(r.error->message == "no provider plugin 'nobody'");
 }
 
+// The admin's swap_plugin names only a file: the new build runs with the config the
+// configured instance had, under the instance's name.
+BOOST_AUTO_TEST_CASE(a_swap_by_file_keeps_the_running_config) {
+    host_fixture f;
+    BOOST_REQUIRE_EQUAL(f.set_provider(SLOW_PROVIDER_V1, {{"tag", "configured"}}), "");
+    BOOST_REQUIRE_EQUAL(f.swap_file(gleitzeit::slot_kind::provider, SLOW_PROVIDER_V2), "");
+    auto r = run(f, "slow-provider", "a", 1);
+    BOOST_TEST(version_of(r) == "2.0.0");
+    BOOST_TEST(boost::json::serialize(r.result->at("tag")) == R"("configured")");
+    // A file with nothing running under its name starts with an empty config.
+    host_fixture g;
+    BOOST_REQUIRE_EQUAL(g.swap_file(gleitzeit::slot_kind::provider, SLOW_PROVIDER_V1), "");
+    BOOST_TEST(!run(g, "slow-provider", "b", 1).result->as_object().contains("tag"));
+}
+
 BOOST_AUTO_TEST_CASE(host_services_reach_the_log_the_hub_and_metrics) {
     host_fixture f;
     BOOST_REQUIRE_EQUAL(f.set_provider(SLOW_PROVIDER_V2), "");

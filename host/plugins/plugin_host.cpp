@@ -89,6 +89,44 @@ struct plugin_host::state {
             };
         install(*s, telling(kind, was_empty, std::move(done)));
     }
+    /// Every running instance of the library's plugin (each [[providers]] name) gets the new
+    /// build with its own config; with none running, it starts as the provider named after the
+    /// plugin. `done` once all have answered, with the first refusal if any.
+    void swap_instances(std::shared_ptr<library> lib, done_fn done) {
+        std::vector<std::shared_ptr<slot>> targets;
+        {
+            std::lock_guard lock(mutex);
+            for (const auto& [key, s] : slots) {
+                auto view = s->view();
+                if (s->kind() == slot_kind::provider && !view.empty() &&
+                    view.front().name == lib->info().name)
+                    targets.push_back(s);
+            }
+        }
+        if (targets.empty())
+            targets.push_back(slot_for(slot_kind::provider, lib->info().name));
+        struct gathered {
+            std::mutex mutex;
+            std::size_t left;
+            std::string first_error;
+            done_fn done;
+        };
+        auto g = std::make_shared<gathered>();
+        g->left = targets.size();
+        g->done = std::move(done);
+        for (auto& s : targets)
+            s->install_keeping_config(lib, [g](const std::string& error) {
+                bool last;
+                {
+                    std::lock_guard lock(g->mutex);
+                    if (g->first_error.empty())
+                        g->first_error = error;
+                    last = --g->left == 0;
+                }
+                if (last)
+                    g->done(g->first_error);
+            });
+    }
     std::shared_ptr<slot> find(const std::string& key) const {
         std::lock_guard lock(mutex);
         auto it = slots.find(key);
@@ -159,8 +197,7 @@ void plugin_host::swap_file(slot_kind kind, const fs::path& file, done_fn done) 
     if (!lib)
         return;
     if (kind == slot_kind::provider)
-        return state_->slot_for(kind, lib->info().name)
-            ->install_keeping_config(std::move(lib), std::move(done));
+        return state_->swap_instances(std::move(lib), std::move(done));
     state_->fill_stateful(
         kind, [lib](slot& s, done_fn d) { s.install_keeping_config(lib, d); }, std::move(done));
 }

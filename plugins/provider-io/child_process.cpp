@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <deque>
+#include <iterator>
 #include <sys/wait.h>
 #include <vector>
 
@@ -61,7 +62,7 @@ public:
             if (self->stdin_closed_ || self->wait_status_)
                 return;
             self->writes_.push_back(std::move(bytes));
-            if (self->writes_.size() == 1)
+            if (!self->writing_)
                 self->write_next();
         });
     }
@@ -122,9 +123,13 @@ private:
     }
 
     void write_next() {
+        writing_ = true;
         asio::async_write(stdin_, asio::buffer(writes_.front()),
                           [self = self()](error_code ec, std::size_t) {
-                              if (ec) { // the child closed its stdin or is gone
+                              self->writing_ = false;
+                              // The child closed its stdin or is gone; or kill() closed it
+                              // after this write was done but before this handler ran.
+                              if (ec || self->stdin_closed_) {
                                   self->close_stdin();
                                   return;
                               }
@@ -135,7 +140,11 @@ private:
     }
 
     void close_stdin() {
-        writes_.clear();
+        // A write in flight reads the front buffer until its handler has run.
+        if (writing_)
+            writes_.erase(std::next(writes_.begin()), writes_.end());
+        else
+            writes_.clear();
         stdin_closed_ = true;
         error_code ignored;
         stdin_.close(ignored);
@@ -220,6 +229,7 @@ private:
     std::vector<char> err_buf_;
     std::deque<std::string> writes_;
     bool stdin_closed_ = false;
+    bool writing_ = false; // an async_write of writes_.front() is in flight
     bool stdout_open_ = true;
     bool stderr_open_ = true;
     bool killed_ = false;

@@ -157,6 +157,8 @@ test("cancel_workflow kills the worker running the call", async () => {
   }, { onStarted: (p) => (startedId = p.workflow_id) });
   const pid = await pollUntil(() => existsSync(pidFile) && Number(readFileSync(pidFile, "utf8")), "the call's pid", 10000);
   assert.ok(!gone(pid));
+  // The call may start before workflow_started reaches us: that event waits for the save.
+  await pollUntil(() => startedId, "workflow_started", 10000);
   assert.deepEqual(await call(client, "cancel_workflow", { workflow_id: startedId }), { ok: true, workflow_id: startedId });
   const { end } = await done;
   assert.equal(end.state, "cancelled");

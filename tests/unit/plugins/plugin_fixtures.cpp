@@ -70,6 +70,11 @@ std::string host_fixture::set_provider(const std::string& file, boost::json::obj
     return wait_for([&](auto done) { host->set_provider(file, std::move(cfg), done); });
 }
 
+std::string host_fixture::wait_for_host(
+    const std::function<void(std::function<void(const std::string&)>)>& start) {
+    return wait_for(start);
+}
+
 std::string host_fixture::swap_file(slot_kind kind, const std::string& file) {
     return wait_for([&](auto done) { host->swap_file(kind, file, done); });
 }

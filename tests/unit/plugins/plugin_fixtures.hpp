@@ -32,6 +32,8 @@ struct host_fixture {
     std::string set_slot(slot_kind kind, const std::string& file, boost::json::object cfg = {});
     std::string set_provider(const std::string& file, boost::json::object cfg = {});
     std::string swap_file(slot_kind kind, const std::string& file);
+    /// Runs `start(done)` and waits up to 10 s for done's error text ("" for success).
+    std::string wait_for_host(const std::function<void(std::function<void(const std::string&)>)>& start);
     std::string install(const std::string& file);
     std::string unload_provider(const std::string& name);
 

@@ -259,6 +259,22 @@ BOOST_AUTO_TEST_CASE(a_swap_by_file_keeps_the_running_config) {
     host_fixture g;
     BOOST_REQUIRE_EQUAL(g.swap_file(gleitzeit::slot_kind::provider, SLOW_PROVIDER_V1), "");
     BOOST_TEST(!run(g, "slow-provider", "b", 1).result->as_object().contains("tag"));
+    // Named instances of the plugin ([[providers]] name) each get the new build, each with
+    // its own config.
+    host_fixture h;
+    for (const char* name : {"slow-a", "slow-b"})
+        BOOST_REQUIRE_EQUAL(h.wait_for_host([&](auto done) {
+            h.host->set_provider(SLOW_PROVIDER_V1, {{"tag", name}}, done, name);
+        }),
+                            "");
+    BOOST_REQUIRE_EQUAL(h.swap_file(gleitzeit::slot_kind::provider, SLOW_PROVIDER_V2), "");
+    for (const char* name : {"slow-a", "slow-b"}) {
+        auto got = run(h, name, "c", 1);
+        BOOST_TEST(version_of(got) == "2.0.0");
+        BOOST_TEST(got.result->at("tag").as_string() == name);
+    }
+    BOOST_TEST(h.host->providers() == (std::vector<std::string>{"slow-a", "slow-b"}),
+               boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(host_services_reach_the_log_the_hub_and_metrics) {

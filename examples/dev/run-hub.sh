@@ -75,6 +75,46 @@ plugin = "provider-echo"
 file = "$(plugin provider-echo)"
 config = { max_concurrency = 4 }
 TOML
+    # The real providers, each one a newcomer can try at once (examples/*.toml). llm/v1
+    # expects Ollama on its usual port; `node tests/fixtures/llm_server.mjs --port 11434`
+    # stands in for it.
+    if [[ -n $(plugin provider-python) ]]; then
+        cat <<TOML
+
+[[providers]]
+plugin = "provider-python"
+file = "$(plugin provider-python)"
+config = { workers = 2, working_directory = "$var", script_dirs = ["$root/examples"], allowed_modules = ["statistics", "json"] }
+TOML
+    fi
+    if [[ -n $(plugin provider-http) ]]; then
+        cat <<TOML
+
+[[providers]]
+plugin = "provider-http"
+file = "$(plugin provider-http)"
+config = { allow = ["127.0.0.1:$port"] }   # loopback only where listed: the hub itself
+TOML
+    fi
+    everything="$root/node_modules/@modelcontextprotocol/server-everything/dist/index.js"
+    if [[ -n $(plugin provider-mcp) && -f $everything ]]; then
+        cat <<TOML
+
+[[providers]]
+plugin = "provider-mcp"
+file = "$(plugin provider-mcp)"
+config = { servers = [{ name = "everything", transport = "stdio", command = ["node", "$everything", "stdio"] }] }
+TOML
+    fi
+    if [[ -n $(plugin provider-llm) ]]; then
+        cat <<TOML
+
+[[providers]]
+plugin = "provider-llm"
+file = "$(plugin provider-llm)"
+config = { backend = "ollama", url = "http://127.0.0.1:11434", default_model = "llama3.2", file_root = "$root/examples/data" }
+TOML
+    fi
 } >"$config"
 
 "$gleitzeitd" --config "$config" &
@@ -113,6 +153,12 @@ cat <<TEXT
 gleitzeitd serves $url (config $config, state in $var/state).
 Try, from another terminal:
   $gleitzeit run examples/hello.toml
+  $gleitzeit run examples/python.toml      (python/v1)
+  $gleitzeit run examples/mcp.toml         (mcp/v1, server-everything over stdio)
+  $gleitzeit run examples/http.toml        (http/v1, allowed: this hub only)
+  $gleitzeit run examples/llm.toml         (llm/v1: Ollama on 127.0.0.1:11434, or
+                                            node tests/fixtures/llm_server.mjs --port 11434)
+  $gleitzeit run examples/summarise.toml   (all of them together)
   $gleitzeit plugins
 Ctrl-C stops it.
 TEXT

@@ -2,7 +2,10 @@
 // npm socket.io server ("node") on this machine, a table of the medians with the targets,
 // and docs/benchmarks.md written from it.
 //
-//   node tests/bench/run.mjs --build BUILD_DIR [--runs 3] [--quick]
+//   node tests/bench/run.mjs --build BUILD_DIR [--runs 3] [--quick] [--only providers]
+//
+// --only providers runs only the provider rows (tests/bench/providers.mjs) and prints them;
+// docs/benchmarks.md is then left as it is, since it holds every row.
 //
 // Every run starts a fresh server (port 0), drives it with gleitzeit-bench --pid, and stops
 // it, so no run inherits another's heap, caches or connections. Exit status: 0 when
@@ -22,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { swapPauses } from "./swap_pause.mjs";
 import { DAG_TASKS, dagThroughput } from "./workflow_dag.mjs";
+import { PROVIDERS_DOC, providerFigures, providerPlugins, providerRows } from "./providers.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -31,7 +35,7 @@ const sh = (cmd, ...args) => execFileSync(cmd, args, { encoding: "utf8" }).trim(
 const read = (path) => readFileSync(path, "utf8");
 
 function usage(msg) {
-  console.error(`run.mjs: ${msg}\nusage: node tests/bench/run.mjs --build BUILD_DIR [--runs N] [--quick]`);
+  console.error(`run.mjs: ${msg}\nusage: node tests/bench/run.mjs --build BUILD_DIR [--runs N] [--quick] [--only providers]`);
   process.exit(2);
 }
 
@@ -42,12 +46,14 @@ try {
       build: { type: "string" },
       runs: { type: "string", default: "3" },
       quick: { type: "boolean", default: false },
+      only: { type: "string" },
     },
   }).values;
 } catch (e) {
   usage(e.message);
 }
 if (!opt.build) usage("--build is required");
+if (opt.only !== undefined && opt.only !== "providers") usage(`bad --only ${opt.only} (only "providers" is known)`);
 const RUNS = Number(opt.runs);
 if (!Number.isInteger(RUNS) || RUNS < 1) usage(`bad --runs ${opt.runs}`);
 const BUILD = resolve(opt.build);
@@ -62,6 +68,7 @@ const DAG_PLUGINS = {
   registry: join(BUILD, "plugins/registry-default/registry-default.so"),
   persistence: join(BUILD, "plugins/persistence-sqlite/persistence-sqlite.so"),
   echo: join(BUILD, "plugins/provider-echo/provider-echo.so"),
+  ...providerPlugins(BUILD),
 };
 const SWAP_TASKS = 100000;
 const DOC = process.env.GLEITZEIT_BENCH_DOC || join(ROOT, "docs/benchmarks.md");
@@ -240,7 +247,7 @@ function fmt(v) {
 }
 
 /** Rows of figure | ours | node | ratio | target | met?, with ratio = ours / node. */
-function table(load, idle, readyMs, swapMs, dag) {
+function table(load, idle, readyMs, swapMs, dag, providers) {
   // A target is [text, ok(x)] on the ratio, or with `abs` on our own figure.
   const atMost = (v, text, abs = false) => [text, (x) => x <= v, abs];
   const rows = [];
@@ -285,6 +292,18 @@ function table(load, idle, readyMs, swapMs, dag) {
   row(`  same: p99 ms`, ours(dag.remote.p99_ms));
   row(`  same: ms until the submission is durable and acked`, ours(dag.remote.accepted_ms));
   row(`  same: the bench client's own CPU ms`, ours(dag.remote.client_cpu_ms));
+  rows.push(...providerTable(providers));
+  return rows;
+}
+
+/** The provider rows: ours is through gleitzeitd, node the reference without it; targets absolute. */
+function providerTable(figures) {
+  const rows = [];
+  providerRows(figures, (figure, ours, ref, [text, ok] = ["", null]) => {
+    const ratio = ref ? `${fmt(ours / ref)}×` : "—";
+    const met = !ok ? "" : ok(ours) ? "yes" : "no";
+    rows.push({ figure, ours: fmt(ours), node: fmt(ref), ratio, target: text, met });
+  });
   return rows;
 }
 
@@ -346,6 +365,8 @@ persistence-sqlite (every change durable before it is told); served by provider-
 (max_concurrency 64). tasks/s is the tasks over the time from submission to workflow_completed
 (tests/bench/workflow_dag.mjs).
 
+${PROVIDERS_DOC}
+
 ${markdown(rows)}
 
 ## How to read it
@@ -387,14 +408,23 @@ async function series(args, timeoutS, report) {
   return { ours: medians(runs.ours), node: medians(runs.node) };
 }
 
+/** The provider rows alone, printed; the report is not written. */
+async function onlyProviders() {
+  const f = await providerFigures({ gleitzeitd: GLEITZEITD, plugins: DAG_PLUGINS, quick: opt.quick, log });
+  console.log(`\nProviders through gleitzeitd (ours) vs the same work without it (node)${opt.quick ? ", quick mode" : ""}:\n`);
+  printTable(providerTable(f));
+}
+
 async function main() {
-  for (const bin of [BENCH, OURS, GLEITZEITD, QUEUE_V1, QUEUE_V2]) {
+  const needed = [GLEITZEITD, ...Object.values(DAG_PLUGINS)];
+  for (const bin of opt.only ? needed : [BENCH, OURS, QUEUE_V2, ...needed]) {
     try {
       accessSync(bin, constants.X_OK);
     } catch {
       throw new Error(`${bin} is missing or not executable (build first)`);
     }
   }
+  if (opt.only === "providers") return onlyProviders();
 
   const times = [];
   for (let i = 0; i < READY_RUNS; i++) times.push(await startToReady());
@@ -429,7 +459,8 @@ async function main() {
     log(`${kind} ${IDLE} idle connections run ${r}/${RUNS}: ${fmt(res.rss_per_conn_bytes)} B/conn, ` +
       `${fmt(res.server_cpu_us_per_connect)} µs CPU/connect`));
 
-  const rows = table(load, idle, readyMs, swapMs, dag);
+  const providers = await providerFigures({ gleitzeitd: GLEITZEITD, plugins: DAG_PLUGINS, quick: opt.quick, log });
+  const rows = table(load, idle, readyMs, swapMs, dag, providers);
   const mode = opt.quick ? ", quick mode" : "";
   console.log(`\nGleitzeit (ours) vs npm socket.io (node), median of ${RUNS} run(s)${mode}:\n`);
   printTable(rows);

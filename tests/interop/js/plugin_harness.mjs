@@ -255,3 +255,42 @@ export function nextEvent(socket, event, match = () => true, ms = 10000) {
     socket.on(event, on);
   });
 }
+
+/**
+ * Submits `workflow` from `client`; resolves with {reply} if it is refused, else with
+ * {id, events, end} once it ends (completed, failed or cancelled). `events` are its
+ * [event, payload] pairs in order; `onEvent(event, payload, id)` sees each as it comes,
+ * `onStarted(payload)` each task_started. Until the reply names the workflow, events wait:
+ * those of an earlier workflow (a client may observe them all) may still be arriving.
+ */
+export function runWorkflow(client, workflow, { onEvent, onStarted } = {}) {
+  return new Promise((resolve, reject) => {
+    const events = [];
+    let id;
+    const early = [];
+    const take = (event, payload) => {
+      if (payload.workflow_id !== id) return;
+      events.push([event, payload]);
+      onEvent?.(event, payload, id);
+      if (event === "task_started") onStarted?.(payload);
+      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
+        client.offAny(listener);
+        resolve({ id, events, end: payload });
+      }
+    };
+    const listener = (event, payload) => {
+      if (!payload) return;
+      if (id === undefined) early.push([event, payload]);
+      else take(event, payload);
+    };
+    client.onAny(listener);
+    call(client, "submit_workflow", { workflow }).then((reply) => {
+      if (!reply.ok) {
+        client.offAny(listener);
+        return resolve({ reply });
+      }
+      id = reply.workflow_id;
+      for (const [event, payload] of early.splice(0)) take(event, payload);
+    }, reject);
+  });
+}

@@ -9,8 +9,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import {
   call, connectClient, connected, health, pollUntil, q, removeTempDirs, slotOf, stagePlugins, startHub,
-  writeAtomic,
-} from "./plugin_harness.mjs";
+  writeAtomic, runWorkflow } from "./plugin_harness.mjs";
 
 const MAX_BODY = 65536;
 let hub;
@@ -99,37 +98,7 @@ after(async () => {
   removeTempDirs();
 });
 
-/** Submits `workflow`; resolves with {reply, id, events, end} once it ends, or {reply} if refused. */
-function run(workflow, { onStarted } = {}) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    let id;
-    let early = [];
-    const take = (event, payload) => {
-      if (payload.workflow_id !== id) return;
-      events.push([event, payload]);
-      if (event === "task_started" && onStarted) onStarted(payload);
-      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
-        client.offAny(listener);
-        resolve({ id, events, end: payload });
-      }
-    };
-    const listener = (event, payload) => {
-      if (!payload) return;
-      if (id === undefined) early.push([event, payload]);
-      else take(event, payload);
-    };
-    client.onAny(listener);
-    call(client, "submit_workflow", { workflow }).then((reply) => {
-      if (!reply.ok) {
-        client.offAny(listener);
-        return resolve({ reply });
-      }
-      id = reply.workflow_id;
-      for (const [event, payload] of early.splice(0)) take(event, payload);
-    }, reject);
-  });
-}
+const run = (workflow, opts) => runWorkflow(client, workflow, opts);
 
 const request = (id, params, more = {}) => ({ id, protocol: "http/v1", method: "request", params, ...more });
 const at = (path) => `http://127.0.0.1:${port}${path}`;

@@ -8,7 +8,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { call, connected, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir } from "./plugin_harness.mjs";
+import { call, connected, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir, runWorkflow } from "./plugin_harness.mjs";
 import { startLlmServer } from "./llm_fixture.mjs";
 
 const plugins = stagePlugins(["QUEUE_MEMORY_V1", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_LLM"]);
@@ -45,37 +45,7 @@ async function hubWith(instances) {
   return { hub, client };
 }
 
-/** Submits `workflow`; resolves with {reply} if refused, else {id, events, end} once it ends. */
-function run(client, workflow, { onEvent } = {}) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    let id;
-    const early = [];
-    const take = (event, payload) => {
-      if (payload.workflow_id !== id) return;
-      events.push([event, payload]);
-      onEvent?.(event, payload, id);
-      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
-        client.offAny(listener);
-        resolve({ id, events, end: payload });
-      }
-    };
-    const listener = (event, payload) => {
-      if (!payload) return;
-      if (id === undefined) early.push([event, payload]);
-      else take(event, payload);
-    };
-    client.onAny(listener);
-    call(client, "submit_workflow", { workflow }).then((reply) => {
-      if (!reply.ok) {
-        client.offAny(listener);
-        return resolve({ reply });
-      }
-      id = reply.workflow_id;
-      for (const [event, payload] of early.splice(0)) take(event, payload);
-    }, reject);
-  });
-}
+const run = (client, workflow, opts) => runWorkflow(client, workflow, opts);
 
 const of = (events, kind, task) => events.filter(([e, p]) => e === kind && (task === undefined || p.task_id === task)).map(([, p]) => p);
 const usage = (p, c) => ({ prompt_tokens: p, completion_tokens: c, total_tokens: p + c });

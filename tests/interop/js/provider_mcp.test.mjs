@@ -13,8 +13,7 @@ import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  call, connectClient, connected, health, pollUntil, q, removeTempDirs, stagePlugins, startHub, writeAtomic,
-} from "./plugin_harness.mjs";
+  call, connectClient, connected, health, pollUntil, q, removeTempDirs, stagePlugins, startHub, writeAtomic, runWorkflow } from "./plugin_harness.mjs";
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "fixtures");
 const nodeModules = process.env.NODE_PATH;
@@ -85,37 +84,7 @@ after(async () => {
   removeTempDirs();
 });
 
-/** Submits `workflow`; resolves with {reply, id, events, end} once it ends, or {reply} if refused. */
-function run(workflow, { onEvent } = {}) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    let id;
-    const early = [];
-    const take = (event, payload) => {
-      if (payload.workflow_id !== id) return;
-      events.push([event, payload]);
-      onEvent?.(event, payload);
-      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
-        client.offAny(listener);
-        resolve({ id, events, end: payload });
-      }
-    };
-    const listener = (event, payload) => {
-      if (!payload) return;
-      if (id === undefined) early.push([event, payload]);
-      else take(event, payload);
-    };
-    client.onAny(listener);
-    call(client, "submit_workflow", { workflow }).then((reply) => {
-      if (!reply.ok) {
-        client.offAny(listener);
-        return resolve({ reply });
-      }
-      id = reply.workflow_id;
-      for (const [event, payload] of early.splice(0)) take(event, payload);
-    }, reject);
-  });
-}
+const run = (workflow, opts) => runWorkflow(client, workflow, opts);
 
 const mcp = (id, method, params, more = {}) => ({ id, protocol: "mcp/v1", method, params, ...more });
 const text = (t) => [{ type: "text", text: t }];

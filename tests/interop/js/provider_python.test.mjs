@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  call, connectClient, connected, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir,
-} from "./plugin_harness.mjs";
+  call, connectClient, connected, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir, runWorkflow } from "./plugin_harness.mjs";
 
 let hub;
 let client;
@@ -41,37 +40,7 @@ after(async () => {
   }
 });
 
-/** Submits `workflow`; resolves with {reply} if refused, else {id, events, end} once it ends. */
-function run(workflow, { onStarted } = {}) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    let id;
-    const early = []; // events that come before the reply names the workflow
-    const take = (event, payload) => {
-      if (payload.workflow_id !== id) return;
-      events.push([event, payload]);
-      if (event === "task_started" && onStarted) onStarted(payload);
-      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
-        client.offAny(listener);
-        resolve({ id, events, end: payload });
-      }
-    };
-    const listener = (event, payload) => {
-      if (!payload) return;
-      if (id === undefined) early.push([event, payload]);
-      else take(event, payload);
-    };
-    client.onAny(listener);
-    call(client, "submit_workflow", { workflow }).then((reply) => {
-      if (!reply.ok) {
-        client.offAny(listener);
-        return resolve({ reply });
-      }
-      id = reply.workflow_id;
-      for (const [event, payload] of early.splice(0)) take(event, payload);
-    }, reject);
-  });
-}
+const run = (workflow, opts) => runWorkflow(client, workflow, opts);
 
 const py = (id, code, more = {}) => ({ id, protocol: "python/v1", method: "execute", params: { code, ...more } });
 const failedError = (events) => events.find(([e]) => e === "task_failed")?.[1].error;

@@ -7,8 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import {
-  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub, tempDir,
-} from "./plugin_harness.mjs";
+  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub, tempDir, runWorkflow } from "./plugin_harness.mjs";
 
 let hub;
 let client;
@@ -44,39 +43,7 @@ after(async () => {
   removeTempDirs();
 });
 
-/** Submits `workflow` and resolves with {reply, events} once it ends (completed, failed or cancelled). */
-function run(workflow, { onStarted } = {}) {
-  return new Promise((resolve, reject) => {
-    const events = [];
-    let id;
-    // Until the reply names the workflow, events wait here: those of an earlier workflow
-    // (this client observes them all) may still be arriving.
-    let early = [];
-    const take = (event, payload) => {
-      if (payload.workflow_id !== id) return;
-      events.push([event, payload]);
-      if (event === "task_started" && onStarted) onStarted(payload);
-      if (["workflow_completed", "workflow_failed", "workflow_cancelled"].includes(event)) {
-        client.offAny(listener);
-        resolve({ id, events, end: payload });
-      }
-    };
-    const listener = (event, payload) => {
-      if (!payload) return;
-      if (id === undefined) early.push([event, payload]);
-      else take(event, payload);
-    };
-    client.onAny(listener);
-    call(client, "submit_workflow", { workflow }).then((reply) => {
-      if (!reply.ok) {
-        client.offAny(listener);
-        return resolve({ reply });
-      }
-      id = reply.workflow_id;
-      for (const [event, payload] of early.splice(0)) take(event, payload);
-    }, reject);
-  });
-}
+const run = (workflow, opts) => runWorkflow(client, workflow, opts);
 
 const echo = (id, params, more = {}) => ({ id, protocol: "echo/v1", method: "echo", params, ...more });
 const names = (events, kind) => events.filter(([e]) => e === kind).map(([, p]) => p.task_id).sort();

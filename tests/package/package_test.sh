@@ -81,7 +81,8 @@ getent passwd gleitzeit >/dev/null || fail "the system user gleitzeit was not cr
 dpkg-query -W -f='${Conffiles}' gleitzeit | grep -q " /etc/gleitzeit/gleitzeit.toml " ||
     fail "/etc/gleitzeit/gleitzeit.toml is not a conffile"
 [[ -d /etc/gleitzeit/plugins.d ]] || fail "no drop-in directory /etc/gleitzeit/plugins.d"
-for p in queue-memory resolver-dag registry-default persistence-sqlite provider-echo; do
+for p in queue-memory resolver-dag registry-default persistence-sqlite provider-echo \
+    provider-llm provider-python provider-mcp provider-http; do
     [[ -f /usr/lib/$triplet/gleitzeit/plugins/$p.so ]] || fail "plugin $p is not in /usr/lib/$triplet/gleitzeit/plugins"
 done
 readelf -d /usr/sbin/gleitzeitd | grep -q "RUNPATH.*\[/usr/lib/$triplet/gleitzeit\]" ||

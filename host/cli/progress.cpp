@@ -74,6 +74,10 @@ std::string progress::counts(const char* separator) const {
 }
 
 void progress::on_event(const std::string& event, const json::object& payload) {
+    if (event == "task_progress")
+        return on_progress(payload);
+    if (event == "task_completed" || event == "task_failed")
+        flush_stream(text(payload, "task_id"));
     std::string line;
     if (event == "workflow_started") {
         name_ = text(payload, "name");
@@ -141,6 +145,44 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     draw();
 }
 
+// What the provider running a task says of it (docs/events.md, task_progress): text comes in
+// pieces that are printed once a line is whole; other progress, such as an MCP tool's
+// {progress, total?, message?}, is a line of its own.
+void progress::on_progress(const json::object& payload) {
+    const auto id = text(payload, "task_id");
+    auto it = tasks_.find(id);
+    if (it == tasks_.end())
+        return;
+    auto& t = it->second;
+    if (const auto* piece = payload.if_contains("text"); piece && piece->is_string()) {
+        t.streamed += piece->get_string();
+        for (auto nl = t.streamed.find('\n'); nl != std::string::npos; nl = t.streamed.find('\n')) {
+            say(id + ": " + t.streamed.substr(0, nl));
+            t.streamed.erase(0, nl + 1);
+        }
+        streaming_ = id;
+        return draw();
+    }
+    std::string line = id + " progress";
+    if (const auto* done = payload.if_contains("progress"); done && done->is_number()) {
+        line += " " + json::serialize(*done);
+        if (const auto* total = payload.if_contains("total"); total && total->is_number())
+            line += "/" + json::serialize(*total);
+    }
+    if (auto message = text(payload, "message"); !message.empty())
+        line += ": " + message;
+    say(line);
+    draw();
+}
+
+void progress::flush_stream(const std::string& id) {
+    auto it = tasks_.find(id);
+    if (it == tasks_.end() || it->second.streamed.empty())
+        return;
+    say(id + ": " + it->second.streamed);
+    it->second.streamed.clear();
+}
+
 void progress::say(const std::string& line) {
     if (columns_ == 0) {
         out_ << line << '\n' << std::flush;
@@ -161,6 +203,8 @@ void progress::draw() {
                        std::string(filled, '#') + std::string(width - filled, '-') + "] " +
                        std::to_string(done) + "/" + std::to_string(total) + "  " + counts("  ") +
                        "  " + seconds(elapsed.count());
+    if (auto it = tasks_.find(streaming_); it != tasks_.end() && !it->second.streamed.empty())
+        line += "  " + streaming_ + ": " + it->second.streamed;
     out_ << "\r\x1b[K" << clip(line, columns_ - 1) << std::flush;
     drawn_ = true;
 }

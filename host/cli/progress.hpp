@@ -3,6 +3,8 @@
 // its room (docs/events.md, "Progress"). On a terminal: one line, redrawn in place, with a
 // bar and the count of tasks in each state; failures and retries are printed above it. Into
 // a pipe or a file: one plain line per event, so a log reads well and nothing is redrawn.
+// A task's task_progress text (an LLM's answer as it is written) is printed a line at a time,
+// "<task>: <line>"; on a terminal the line being written shows at the end of the bar.
 
 #include <boost/json/object.hpp>
 
@@ -41,12 +43,16 @@ private:
         std::int64_t attempt = 0;
         boost::json::value result;
         boost::json::value error;
+        std::string streamed; // task_progress text not printed yet: the line being written
     };
 
     task_view& task(const boost::json::object& payload);
     /// "completed 2, executing 1, pending 1": the states that have tasks, in their order.
     std::string counts(const char* separator) const;
     std::size_t finished() const;
+    void on_progress(const boost::json::object& payload);
+    /// Prints what is left of a task's streamed text, once the task has ended.
+    void flush_stream(const std::string& id);
     void say(const std::string& line); // a line of its own, above the bar on a terminal
     void draw();
 
@@ -57,6 +63,7 @@ private:
     std::string name_;
     bool ended_ = false;
     bool drawn_ = false;
+    std::string streaming_; // the task whose text came last
     boost::json::object end_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };

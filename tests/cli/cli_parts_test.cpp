@@ -224,6 +224,33 @@ BOOST_AUTO_TEST_CASE(a_pipe_gets_one_plain_line_per_event) {
         R"("b":{"state":"failed","attempt":0,"error":{"code":"provider_error","message":"no"}}},"state":"failed"})");
 }
 
+// task_progress text is printed once a line is whole, and the rest when the task ends;
+// other progress is a line of its own; progress of a task not in the workflow is ignored.
+BOOST_AUTO_TEST_CASE(streamed_text_is_printed_a_line_at_a_time) {
+    std::ostringstream out;
+    cli::progress p(out, {"a", "b"}, 0);
+    auto piece = [&](const char* task, const char* text) {
+        json::object o{{"workflow_id", "w1"}, {"task_id", task}, {"text", text}};
+        p.on_event("task_progress", o);
+    };
+    piece("a", "Hello, ");
+    piece("a", "world.\nSecond");
+    piece("x", "not ours\n");
+    p.on_event("task_progress",
+               obj(R"({"workflow_id":"w1","task_id":"b","progress":3,"total":10,"message":"step 3"})"));
+    piece("a", " line");
+    p.on_event("task_completed", obj(R"({"workflow_id":"w1","task_id":"a","result":{}})"));
+    BOOST_TEST(out.str() == "a: Hello, world.\n"
+                            "b progress 3/10: step 3\n"
+                            "a: Second line\n"
+                            "a completed  (1/2 done: completed 1, pending 1)\n");
+    // On a terminal the line being written shows at the end of the bar.
+    std::ostringstream tty;
+    cli::progress q(tty, {"a"}, 120);
+    q.on_event("task_progress", obj(R"({"workflow_id":"w1","task_id":"a","text":"Once upon"})"));
+    BOOST_TEST(tty.str().ends_with("  pending 1  0.0 s  a: Once upon"), tty.str());
+}
+
 BOOST_AUTO_TEST_CASE(a_terminal_gets_one_line_redrawn) {
     std::ostringstream out;
     cli::progress p(out, {"a", "b"}, 80);

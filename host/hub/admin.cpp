@@ -49,12 +49,22 @@ void swap_plugin(const admin_services& svc, const json::object* args, const sio:
     auto done = [control, ack, kind, path](const std::string& error) {
         if (!error.empty())
             return reply(ack, failure(error_code::plugin_error, error));
-        // A provider's slot is named after the plugin, which only the file knows.
-        std::string key(to_string(kind));
+        // A provider's slot is named after its instance ([[providers]] name, by default the
+        // plugin's), which only the file and the config know; each instance was swapped.
+        std::vector<std::string> keys;
         if (kind == slot_kind::provider)
             for (const auto& p : control->providers_from(path))
-                key = "provider:" + p;
-        reply(ack, {{"ok", true}, {"slot", key}, {"generations", slot_view(*control, key)}});
+                keys.push_back("provider:" + p);
+        if (keys.empty())
+            keys.emplace_back(to_string(kind));
+        json::array swapped;
+        for (const auto& key : keys)
+            swapped.push_back(json::object{{"slot", key}, {"generations", slot_view(*control, key)}});
+        auto first = swapped.front().as_object();
+        reply(ack, {{"ok", true},
+                    {"slot", first.at("slot")},
+                    {"generations", first.at("generations")},
+                    {"swapped", std::move(swapped)}});
     };
     control->swap(kind, path, done);
 }

@@ -1,6 +1,7 @@
 #include "echo_protocol.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <string_view>
 #include <utility>
@@ -16,24 +17,12 @@ namespace {
 }
 
 /// `v` as an integer in [lo, hi]; otherwise refused with "<what> must be an integer from lo to
-/// hi, got ...". An integer out of range is quoted, so the caller sees which value it sent.
-/// A JSON number with a fraction part or an exponent (1.5, 5.0, 1e3) is not an integer here:
-/// Boost.JSON parses it as a double, and silently truncating it would hide a client's bug.
+/// hi, got ...".
 std::int64_t read_integer(const json::value& v, std::int64_t lo, std::int64_t hi,
                           std::string_view what) {
-    std::string got;
-    if (v.is_int64()) {
-        if (v.get_int64() >= lo && v.get_int64() <= hi)
-            return v.get_int64();
-        got = std::to_string(v.get_int64());
-    } else if (v.is_uint64()) {
-        // Only values above INT64_MAX are stored as uint64, and those exceed every bound here.
-        got = std::to_string(v.get_uint64());
-    } else {
-        got = describe(v);
-    }
-    refuse(std::string(what) + " must be an integer from " + std::to_string(lo) + " to " +
-           std::to_string(hi) + ", got " + got);
+    if (auto n = json_reading::integer_in(v, lo, hi))
+        return *n;
+    refuse(std::string(what) + " " + json_reading::integer_refusal(v, lo, hi));
 }
 
 /// Refuses any key of `params` that is not in `known`: a misspelt "retryable" would otherwise
@@ -55,26 +44,6 @@ json::object schema(std::string_view type, bool required, std::string_view descr
 
 } // namespace
 
-std::string describe(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-        return "an integer";
-    case json::kind::double_:
-        return "a floating-point number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "an object";
-    }
-    return "an unknown value";
-}
 
 protocol_spec echo_spec() {
     json::object ms = schema("integer", true, "how long to sleep, in milliseconds");
@@ -126,11 +95,11 @@ task_error read_fail(const json::object& params) {
     if (!message)
         refuse("fail: params.message is missing");
     if (!message->is_string())
-        refuse("fail: params.message must be a string, got " + describe(*message));
+        refuse("fail: params.message must be a string, got " + json_reading::kind_of(*message));
     bool retryable = true;
     if (const json::value* r = params.if_contains("retryable")) {
         if (!r->is_bool())
-            refuse("fail: params.retryable must be a boolean, got " + describe(*r));
+            refuse("fail: params.retryable must be a boolean, got " + json_reading::kind_of(*r));
         retryable = r->get_bool();
     }
     return {error_code::provider_error, std::string(message->get_string()), retryable};

@@ -37,7 +37,4 @@ std::int64_t read_delay(const boost::json::object& params);
 /// fails with (code provider_error).
 task_error read_fail(const boost::json::object& params);
 
-/// How a value is named in a refusal: "a string", "an integer", "null", ...
-std::string describe(const boost::json::value& v);
-
 } // namespace gleitzeit::provider_echo_detail

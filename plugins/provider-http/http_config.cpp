@@ -1,6 +1,7 @@
 #include "http_config.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -23,42 +24,20 @@ std::string key_name(std::string_view key) {
 
 std::size_t read_size(const json::value& v, std::int64_t lo, std::int64_t hi,
                       std::string_view key) {
-    if (v.is_int64() && v.get_int64() >= lo && v.get_int64() <= hi)
-        return static_cast<std::size_t>(v.get_int64());
-    const std::string got = v.is_int64() ? std::to_string(v.get_int64()) : describe(v);
-    refuse(key_name(key) + " must be an integer from " + std::to_string(lo) + " to " +
-           std::to_string(hi) + ", got " + got);
+    if (auto n = json_reading::integer_in(v, lo, hi))
+        return static_cast<std::size_t>(*n);
+    refuse(key_name(key) + " " + json_reading::integer_refusal(v, lo, hi));
 }
 
 std::string read_string(const json::value& v, std::string_view key) {
     if (!v.is_string() || v.get_string().empty())
         refuse(key_name(key) + " must be a non-empty string, got " +
-               (v.is_string() ? std::string("\"\"") : describe(v)));
+               (v.is_string() ? std::string("\"\"") : json_reading::kind_of(v)));
     return std::string(v.get_string());
 }
 
 } // namespace
 
-std::string describe(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-        return "an integer";
-    case json::kind::double_:
-        return "a floating-point number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "an object";
-    }
-    return "an unknown value";
-}
 
 std::chrono::milliseconds read_seconds(const json::value& v, const std::string& what) {
     if (v.is_number()) {
@@ -67,7 +46,7 @@ std::chrono::milliseconds read_seconds(const json::value& v, const std::string& 
             return std::chrono::milliseconds(static_cast<std::int64_t>(std::llround(s * 1000)));
     }
     refuse(what + " must be a number of seconds from 0.001 to 3600, got " +
-           (v.is_number() ? json::serialize(v) : describe(v)));
+           (v.is_number() ? json::serialize(v) : json_reading::kind_of(v)));
 }
 
 http_config read_config(const json::object& config) {
@@ -77,7 +56,7 @@ http_config read_config(const json::object& config) {
         const json::value& v = kv.value();
         if (key == "allow") {
             if (!v.is_array())
-                refuse(key_name(key) + " must be an array of strings, got " + describe(v));
+                refuse(key_name(key) + " must be an array of strings, got " + json_reading::kind_of(v));
             c.allow = std::make_shared<const allow_list>(allow_list::parse(v.get_array()));
         } else if (key == "max_redirects") {
             c.max_redirects = read_size(v, 0, 20, key);

@@ -34,7 +34,4 @@ http_config read_config(const boost::json::object& config);
 /// otherwise refused with "<what> must be a number of seconds from 0.001 to 3600, got ...".
 std::chrono::milliseconds read_seconds(const boost::json::value& v, const std::string& what);
 
-/// How a value is named in a refusal: "a string", "an integer", "null", ...
-std::string describe(const boost::json::value& v);
-
 } // namespace gleitzeit::provider_http_detail

@@ -1,6 +1,7 @@
 #include "http_params.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -56,12 +57,12 @@ std::string query_value(const json::value& v, const std::string& where) {
         const auto end = std::to_chars(buf, buf + sizeof buf, v.get_double()).ptr;
         return std::string(buf, end);
     }
-    refuse(where + " must be a string, number or boolean, got " + describe(v));
+    refuse(where + " must be a string, number or boolean, got " + json_reading::kind_of(v));
 }
 
 header_list read_headers(const json::value& v) {
     if (!v.is_object())
-        refuse("params.headers must be an object, got " + describe(v));
+        refuse("params.headers must be an object, got " + json_reading::kind_of(v));
     header_list out;
     for (const auto& kv : v.get_object()) {
         const std::string name(kv.key());
@@ -72,7 +73,7 @@ header_list read_headers(const json::value& v) {
             reserved_headers.end())
             refuse(where + ": set by provider-http, not by the caller");
         if (!kv.value().is_string())
-            refuse(where + " must be a string, got " + describe(kv.value()));
+            refuse(where + " must be a string, got " + json_reading::kind_of(kv.value()));
         const std::string value(kv.value().get_string());
         if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
             refuse(where + " must not contain a line break or NUL");
@@ -175,18 +176,18 @@ request_params read_request(const json::object& params, const http_config& confi
     if (const json::value* m = params.if_contains("method")) {
         if (!m->is_string() || std::find(methods.begin(), methods.end(), m->get_string()) == methods.end())
             refuse("params.method must be one of GET, POST, PUT, PATCH, DELETE, HEAD, got " +
-                   (m->is_string() ? "'" + std::string(m->get_string()) + "'" : describe(*m)));
+                   (m->is_string() ? "'" + std::string(m->get_string()) + "'" : json_reading::kind_of(*m)));
         r.first.method = std::string(m->get_string());
     }
     const json::value* url = params.if_contains("url");
     if (!url)
         refuse("params.url is missing");
     if (!url->is_string())
-        refuse("params.url must be a string, got " + describe(*url));
+        refuse("params.url must be a string, got " + json_reading::kind_of(*url));
     r.first.url = std::string(url->get_string());
     if (const json::value* q = params.if_contains("query")) {
         if (!q->is_object())
-            refuse("params.query must be an object, got " + describe(*q));
+            refuse("params.query must be an object, got " + json_reading::kind_of(*q));
         r.first.url = append_query(std::move(r.first.url), q->get_object());
     }
     if (const json::value* h = params.if_contains("headers"))
@@ -201,7 +202,7 @@ request_params read_request(const json::object& params, const http_config& confi
             r.first.headers.emplace_back("Content-Type", "application/json");
     } else if (text_body) {
         if (!text_body->is_string())
-            refuse("params.body must be a string, got " + describe(*text_body));
+            refuse("params.body must be a string, got " + json_reading::kind_of(*text_body));
         r.first.body = std::string(text_body->get_string());
     }
     if (const json::value* t = params.if_contains("timeout"))

@@ -3,6 +3,7 @@
 #include "http_url.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <cstdint>
 #include <filesystem>
@@ -21,41 +22,18 @@ namespace {
                 std::string(plugin_name) + ": " + std::string(key) + " " + why);
 }
 
-std::string kind_of(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-        return "an integer";
-    case json::kind::double_:
-        return "a floating-point number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "an object";
-    }
-    return "an unknown value";
-}
 
 std::string read_string(const json::value& v, std::string_view key) {
     if (!v.is_string())
-        refuse(key, "must be a string, got " + kind_of(v));
+        refuse(key, "must be a string, got " + json_reading::kind_of(v));
     return std::string(v.get_string());
 }
 
 std::int64_t read_integer(const json::value& v, std::string_view key, std::int64_t lo,
                           std::int64_t hi) {
-    if (!v.is_int64() || v.get_int64() < lo || v.get_int64() > hi) {
-        const std::string got = v.is_int64() ? std::to_string(v.get_int64()) : kind_of(v);
-        refuse(key, "must be an integer from " + std::to_string(lo) + " to " +
-                        std::to_string(hi) + ", got " + got);
-    }
-    return v.get_int64();
+    if (auto n = json_reading::integer_in(v, lo, hi))
+        return *n;
+    refuse(key, json_reading::integer_refusal(v, lo, hi));
 }
 
 std::chrono::milliseconds read_ms(const json::value& v, std::string_view key, std::int64_t lo) {
@@ -117,7 +95,7 @@ bool read_key(std::string_view key, const json::value& v, llm_config& c, const e
         c.default_model = read_string(v, key);
     else if (key == "stream") {
         if (!v.is_bool())
-            refuse(key, "must be a boolean, got " + kind_of(v));
+            refuse(key, "must be a boolean, got " + json_reading::kind_of(v));
         c.stream = v.get_bool();
     } else if (key == "connect_timeout")
         c.connect_timeout = read_ms(v, key, 1);

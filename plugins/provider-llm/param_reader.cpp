@@ -1,6 +1,7 @@
 #include "param_reader.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <boost/json/serialize.hpp>
 
@@ -24,26 +25,6 @@ std::string render(double d) {
 
 } // namespace
 
-std::string describe(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-        return "an integer";
-    case json::kind::double_:
-        return "a floating-point number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "an object";
-    }
-    return "an unknown value";
-}
 
 bool looks_like_base64(std::string_view s) noexcept {
     if (s.empty() || s.size() % 4 != 0)
@@ -72,7 +53,7 @@ std::optional<std::string> param_reader::string(std::string_view name) {
     if (!v)
         return std::nullopt;
     if (!v->is_string())
-        refuse(name, "must be a string, got " + describe(*v));
+        refuse(name, "must be a string, got " + json_reading::kind_of(*v));
     return std::string(v->get_string());
 }
 
@@ -88,7 +69,7 @@ std::optional<double> param_reader::number(std::string_view name, double lo, dou
     if (!v)
         return std::nullopt;
     if (!v->is_number())
-        refuse(name, "must be a number, got " + describe(*v));
+        refuse(name, "must be a number, got " + json_reading::kind_of(*v));
     const double d = v->to_number<double>();
     if (d < lo || d > hi)
         refuse(name, "must be from " + render(lo) + " to " + render(hi) + ", got " + render(d));
@@ -107,7 +88,7 @@ std::optional<std::int64_t> param_reader::integer(std::string_view name, std::in
              std::abs(v->get_double()) < 9e15)
         n = static_cast<std::int64_t>(v->get_double());
     else
-        refuse(name, "must be an integer, got " + describe(*v));
+        refuse(name, "must be an integer, got " + json_reading::kind_of(*v));
     if (n < lo)
         refuse(name, "must be at least " + std::to_string(lo) + ", got " + std::to_string(n));
     return n;
@@ -119,12 +100,12 @@ std::vector<std::string> param_reader::strings(std::string_view name) {
     if (!v)
         return out;
     if (!v->is_array())
-        refuse(name, "must be an array of strings, got " + describe(*v));
+        refuse(name, "must be an array of strings, got " + json_reading::kind_of(*v));
     for (std::size_t i = 0; i < v->get_array().size(); ++i) {
         const json::value& e = v->get_array()[i];
         if (!e.is_string())
             refuse(std::string(name) + "[" + std::to_string(i) + "]",
-                   "must be a string, got " + describe(e));
+                   "must be a string, got " + json_reading::kind_of(e));
         out.emplace_back(e.get_string());
     }
     return out;
@@ -135,7 +116,7 @@ std::optional<json::object> param_reader::object(std::string_view name) {
     if (!v)
         return std::nullopt;
     if (!v->is_object())
-        refuse(name, "must be an object, got " + describe(*v));
+        refuse(name, "must be an object, got " + json_reading::kind_of(*v));
     return v->get_object();
 }
 
@@ -144,26 +125,26 @@ const json::array& param_reader::required_array(std::string_view name) {
     if (!v)
         refuse(name, "is missing");
     if (!v->is_array())
-        refuse(name, "must be an array, got " + describe(*v));
+        refuse(name, "must be an array, got " + json_reading::kind_of(*v));
     return v->get_array();
 }
 
 chat_message param_reader::message(const json::value& v, std::size_t index) const {
     const std::string at = "messages[" + std::to_string(index) + "]";
     if (!v.is_object())
-        refuse(at, "must be an object, got " + describe(v));
+        refuse(at, "must be an object, got " + json_reading::kind_of(v));
     const json::object& o = v.get_object();
     chat_message m;
     const json::value* role = o.if_contains("role");
     if (!role || !role->is_string())
-        refuse(at + ".role", role ? "must be a string, got " + describe(*role) : "is missing");
+        refuse(at + ".role", role ? "must be a string, got " + json_reading::kind_of(*role) : "is missing");
     m.role = std::string(role->get_string());
     if (m.role != "system" && m.role != "user" && m.role != "assistant" && m.role != "tool")
         refuse(at + ".role", "must be system, user, assistant or tool, got \"" + m.role + "\"");
     const json::value* content = o.if_contains("content");
     if (!content || !content->is_string())
         refuse(at + ".content",
-               content ? "must be a string, got " + describe(*content) : "is missing");
+               content ? "must be a string, got " + json_reading::kind_of(*content) : "is missing");
     m.content = std::string(content->get_string());
     for (const auto& kv : o) {
         if (kv.key() == "role" || kv.key() == "content")
@@ -171,7 +152,7 @@ chat_message param_reader::message(const json::value& v, std::size_t index) cons
         if (kv.key() != "images")
             refuse(at, "has an unknown key '" + std::string(kv.key()) + "'");
         if (!kv.value().is_array())
-            refuse(at + ".images", "must be an array of strings, got " + describe(kv.value()));
+            refuse(at + ".images", "must be an array of strings, got " + json_reading::kind_of(kv.value()));
         for (const json::value& image : kv.value().get_array()) {
             if (!image.is_string() || !looks_like_base64(image.get_string()))
                 refuse(at + ".images", "must hold base64 strings");

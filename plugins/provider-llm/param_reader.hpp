@@ -51,9 +51,6 @@ private:
     std::vector<std::string> taken_;
 };
 
-/// "a string", "an integer", "null", ...: how a value is named in a refusal.
-std::string describe(const boost::json::value& v);
-
 /// True for standard base64 (A-Z a-z 0-9 + /, '=' padding, length a multiple of 4).
 bool looks_like_base64(std::string_view s) noexcept;
 

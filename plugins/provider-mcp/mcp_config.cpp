@@ -1,6 +1,7 @@
 #include "mcp_config.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <algorithm>
 #include <array>
@@ -17,36 +18,16 @@ namespace {
     throw error(error_code::invalid_argument, std::string(plugin_name) + ": " + at + ": " + why);
 }
 
+/// An object is "a table" here: the config is written in TOML.
 std::string kind_of(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-        return "an integer";
-    case json::kind::double_:
-        return "a floating-point number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "a table";
-    }
-    return "an unknown value";
+    return v.is_object() ? "a table" : json_reading::kind_of(v);
 }
 
 std::int64_t integer(const json::value& v, std::int64_t lo, std::int64_t hi,
                      const std::string& at) {
-    if (v.is_int64() && v.get_int64() >= lo && v.get_int64() <= hi)
-        return v.get_int64();
-    const std::string got = v.is_int64()    ? std::to_string(v.get_int64())
-                            : v.is_uint64() ? std::to_string(v.get_uint64())
-                                            : kind_of(v);
-    refuse(at, "must be an integer from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                   ", got " + got);
+    if (auto n = json_reading::integer_in(v, lo, hi))
+        return *n;
+    refuse(at, json_reading::integer_refusal(v, lo, hi));
 }
 
 std::string string(const json::value& v, const std::string& at) {

@@ -1,6 +1,7 @@
 #include "server_methods.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <algorithm>
 #include <initializer_list>
@@ -15,25 +16,6 @@ namespace {
     throw error(error_code::invalid_argument, std::string(method) + ": " + why);
 }
 
-std::string kind_of(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null:
-        return "null";
-    case json::kind::bool_:
-        return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-        return "a number";
-    case json::kind::string:
-        return "a string";
-    case json::kind::array:
-        return "an array";
-    case json::kind::object:
-        return "an object";
-    }
-    return "an unknown value";
-}
 
 void refuse_unknown(std::string_view method, const json::object& params,
                     std::initializer_list<std::string_view> known) {
@@ -51,7 +33,7 @@ std::optional<std::string> string_param(std::string_view method, const json::obj
         return std::nullopt;
     }
     if (!v->is_string())
-        refuse(method, "params." + std::string(name) + " must be a string, got " + kind_of(*v));
+        refuse(method, "params." + std::string(name) + " must be a string, got " + json_reading::kind_of(*v));
     return std::string(v->get_string());
 }
 
@@ -73,12 +55,12 @@ json::object arguments_param(std::string_view method, const json::object& params
     if (!v)
         return {};
     if (!v->is_object())
-        refuse(method, "params.arguments must be an object, got " + kind_of(*v));
+        refuse(method, "params.arguments must be an object, got " + json_reading::kind_of(*v));
     // MCP's prompt arguments are strings (PromptArgument, GetPromptRequest).
     for (const auto& kv : v->get_object())
         if (!kv.value().is_string())
             refuse(method, "params.arguments." + std::string(kv.key()) +
-                               " must be a string, got " + kind_of(kv.value()));
+                               " must be a string, got " + json_reading::kind_of(kv.value()));
     return v->get_object();
 }
 

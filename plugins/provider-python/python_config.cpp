@@ -1,6 +1,7 @@
 #include "python_config.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -21,44 +22,25 @@ namespace {
     throw error(error_code::invalid_argument, std::string(plugin_name) + ": " + message);
 }
 
-std::string describe(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64: return "an integer";
-    case json::kind::double_: return "a floating-point number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-    }
-    return "an unknown value";
-}
 
 std::uint64_t read_integer(const json::value& v, std::string_view key, std::uint64_t lo,
                            std::uint64_t hi) {
-    std::string got = describe(v);
-    if (v.is_int64() && v.get_int64() >= 0 && static_cast<std::uint64_t>(v.get_int64()) >= lo &&
-        static_cast<std::uint64_t>(v.get_int64()) <= hi)
-        return static_cast<std::uint64_t>(v.get_int64());
-    if (v.is_int64())
-        got = std::to_string(v.get_int64());
-    else if (v.is_uint64())
-        got = std::to_string(v.get_uint64());
-    refuse(std::string(key) + " must be an integer from " + std::to_string(lo) + " to " +
-           std::to_string(hi) + ", got " + got);
+    if (auto n = json_reading::integer_in(v, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)))
+        return static_cast<std::uint64_t>(*n);
+    refuse(std::string(key) + " " +
+           json_reading::integer_refusal(v, static_cast<std::int64_t>(lo), static_cast<std::int64_t>(hi)));
 }
 
 std::string read_string(const json::value& v, std::string_view key) {
     if (!v.is_string() || v.get_string().empty())
         refuse(std::string(key) + " must be a non-empty string, got " +
-               (v.is_string() ? std::string("an empty string") : describe(v)));
+               (v.is_string() ? std::string("an empty string") : json_reading::kind_of(v)));
     return std::string(v.get_string());
 }
 
 std::vector<std::string> read_strings(const json::value& v, std::string_view key) {
     if (!v.is_array())
-        refuse(std::string(key) + " must be an array of strings, got " + describe(v));
+        refuse(std::string(key) + " must be an array of strings, got " + json_reading::kind_of(v));
     std::vector<std::string> out;
     for (std::size_t i = 0; i < v.get_array().size(); ++i)
         out.push_back(read_string(v.get_array()[i], std::string(key) + "[" + std::to_string(i) + "]"));
@@ -109,7 +91,7 @@ void check_module_name(const std::string& name, const std::string& key) {
 
 std::vector<std::pair<std::string, std::string>> read_environment(const json::value& v) {
     if (!v.is_object())
-        refuse("environment must be a table of strings, got " + describe(v));
+        refuse("environment must be a table of strings, got " + json_reading::kind_of(v));
     static const std::regex name("^[A-Za-z_][A-Za-z0-9_]*$");
     std::vector<std::pair<std::string, std::string>> out;
     for (const auto& kv : v.get_object()) {
@@ -117,7 +99,7 @@ std::vector<std::pair<std::string, std::string>> read_environment(const json::va
         if (!std::regex_match(key, name))
             refuse("environment: '" + key + "' is not a variable name");
         if (!kv.value().is_string())
-            refuse("environment." + key + " must be a string, got " + describe(kv.value()));
+            refuse("environment." + key + " must be a string, got " + json_reading::kind_of(kv.value()));
         out.emplace_back(key, std::string(kv.value().get_string()));
     }
     return out;
@@ -150,7 +132,7 @@ python_config read_config(const json::object& config) {
             directory_given = true;
         } else if (key == "script_dirs") {
             if (!v.is_array())
-                refuse("script_dirs must be an array of strings, got " + describe(v));
+                refuse("script_dirs must be an array of strings, got " + json_reading::kind_of(v));
             for (std::size_t i = 0; i < v.get_array().size(); ++i)
                 c.script_dirs.push_back(read_directory(v.get_array()[i],
                                                        "script_dirs[" + std::to_string(i) + "]"));

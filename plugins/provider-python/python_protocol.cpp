@@ -3,6 +3,7 @@
 #include "script_paths.hpp"
 
 #include "gleitzeit/error.hpp"
+#include "json_reading.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
@@ -39,17 +40,6 @@ json::object timeout_schema() {
     return s;
 }
 
-const char* kind_name(const json::value& v) {
-    switch (v.kind()) {
-    case json::kind::string: return "a string";
-    case json::kind::object: return "an object";
-    case json::kind::array: return "an array";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::null: return "null";
-    default: return "a number";
-    }
-}
-
 // The schema's checks again, for calls that did not pass a registry.
 void refuse_unknown(const json::object& params, std::string_view method,
                     std::initializer_list<std::string_view> known) {
@@ -63,7 +53,7 @@ const json::value* typed(const json::object& params, std::string_view method,
     const json::value* v = params.if_contains(name);
     if (v && v->kind() != kind)
         refuse(method, "params." + std::string(name) + " must be " + expected + ", got " +
-                           kind_name(*v));
+                           json_reading::kind_of(*v));
     return v;
 }
 
@@ -77,7 +67,7 @@ std::optional<std::chrono::milliseconds> read_timeout(const json::object& params
     if (!t)
         return out;
     if (!t->is_number())
-        refuse(method, std::string("params.timeout must be a number of seconds, got ") + kind_name(*t));
+        refuse(method, std::string("params.timeout must be a number of seconds, got ") + json_reading::kind_of(*t));
     double seconds = t->to_number<double>();
     if (!(seconds >= 0.001 && seconds <= max_timeout_seconds))
         refuse(method, "params.timeout must be from 0.001 to 86400 seconds");

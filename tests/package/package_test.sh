@@ -87,6 +87,11 @@ for p in queue-memory resolver-dag registry-default persistence-sqlite provider-
 done
 readelf -d /usr/sbin/gleitzeitd | grep -q "RUNPATH.*\[/usr/lib/$triplet/gleitzeit\]" ||
     fail "gleitzeitd has no RUNPATH to /usr/lib/$triplet/gleitzeit"
+# The provider pages, which docs/operations.md links to.
+for doc in llm python mcp http; do
+    ls /usr/share/doc/gleitzeit/providers/$doc.md* >/dev/null 2>&1 ||
+        fail "docs/providers/$doc.md is not in /usr/share/doc/gleitzeit/providers"
+done
 for page in gleitzeitd.8 gleitzeit.1; do
     [[ -f /usr/share/man/man${page##*.}/$page.gz ]] || fail "man page $page is missing"
 done

@@ -217,6 +217,22 @@ describe("two instances, one per backend", () => {
     ollama = await llmServer(["--port", String(port)]);
     await pollUntil(async () => (await protocolsOf("llm-a"))?.length === 1, "llm-a back", 10000);
   });
+
+  test("swap_plugin swaps both instances, each keeping its own config", async () => {
+    const swapped = await call(client, "swap_plugin", { slot: "provider", path: plugins.PROVIDER_LLM });
+    assert.equal(swapped.ok, true, JSON.stringify(swapped));
+    assert.deepEqual(swapped.swapped.map((s) => [s.slot, s.generations[0].generation, s.generations[0].state]),
+      [["provider:llm-a", 2, "active"], ["provider:llm-b", 2, "active"]]);
+    assert.equal(swapped.slot, "provider:llm-a");
+    await openai.forget();
+    const { events, end } = await run(client, { tasks: generate(8) });
+    assert.equal(end.state, "completed", JSON.stringify(end));
+    assert.deepEqual([...new Set(of(events, "task_started").map((p) => p.provider))].sort(), ["llm-a", "llm-b"]);
+    // llm-b still speaks OpenAI with its key: the swap did not hand it llm-a's config.
+    const sent = await openai.calls("/v1/chat/completions");
+    assert.ok(sent.length >= 1);
+    assert.equal(sent[0].headers.authorization, "Bearer sk-interop");
+  });
 });
 
 describe("hot swap", () => {

@@ -127,13 +127,13 @@ BOOST_AUTO_TEST_CASE(server_methods_make_their_mcp_requests) {
 BOOST_AUTO_TEST_CASE(server_methods_refuse_bad_params_exactly) {
     BOOST_TEST(refusal("resource.read", "{}") == "resource.read: params.uri is missing");
     BOOST_TEST(refusal("resource.read", R"({"uri":5})") ==
-               "resource.read: params.uri must be a string, got a number");
+               "resource.read: params.uri must be a string, got an integer");
     BOOST_TEST(refusal("resource.read", R"({"uri":"x","path":"y"})") ==
                "resource.read: unknown param 'path'");
     BOOST_TEST(refusal("resources.list", R"({"server":"c"})") ==
                "resources.list: params.server: no configured MCP server 'c' (configured: a, b)");
     BOOST_TEST(refusal("prompt.get", R"({"name":"p","arguments":{"n":1}})") ==
-               "prompt.get: params.arguments.n must be a string, got a number");
+               "prompt.get: params.arguments.n must be a string, got an integer");
     BOOST_TEST(refusal("prompt.get", R"({"name":"p","arguments":[]})") ==
                "prompt.get: params.arguments must be an object, got an array");
     BOOST_TEST(refusal("prompts.list", R"({"cursor":null})") ==

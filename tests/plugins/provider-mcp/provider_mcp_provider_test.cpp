@@ -174,7 +174,7 @@ BOOST_AUTO_TEST_CASE(provider_serves_a_stdio_server_and_stop_leaves_nothing_behi
     BOOST_TEST((error_of("b").code == error_code::not_found));
     BOOST_TEST(error_of("b").message == "mcp/v1 has no method 'tool.nope'");
     BOOST_TEST((error_of("c").code == error_code::invalid_argument));
-    BOOST_TEST(error_of("c").message == "resource.read: params.uri must be a string, got a number");
+    BOOST_TEST(error_of("c").message == "resource.read: params.uri must be a string, got an integer");
     BOOST_TEST(error_of("c").retryable == false);
     BOOST_TEST((error_of("d").code == error_code::not_found));
     BOOST_TEST(error_of("d").message == "no configured MCP server offers prompts");

@@ -177,7 +177,7 @@ BOOST_AUTO_TEST_CASE(params_the_schema_cannot_express_are_checked_by_the_provide
     BOOST_TEST(f.error_of("both") == "invalid_argument|final|execute: give exactly one of params.code, params.file and params.file_path");
     BOOST_TEST(f.error_of("none") == "invalid_argument|final|execute: give exactly one of params.code, params.file and params.file_path");
     BOOST_TEST(f.error_of("unknown") == "invalid_argument|final|execute: unknown param 'timeout_s'");
-    BOOST_TEST(f.error_of("type") == "invalid_argument|final|execute: params.code must be a string, got a number");
+    BOOST_TEST(f.error_of("type") == "invalid_argument|final|execute: params.code must be a string, got an integer");
     BOOST_TEST(f.error_of("timeout") == "invalid_argument|final|execute: params.timeout must be from 0.001 to 86400 seconds");
     BOOST_TEST(f.error_of("method") == "not_found|final|python/v1 has no method 'run'");
     BOOST_TEST(f.reentered == 0);

@@ -66,7 +66,11 @@ void print_json(const json::value& v) {
 
 json::object read_workflow(const std::string& file) {
     try {
-        return read_workflow_file(file);
+        std::vector<std::string> warnings;
+        auto w = read_workflow_file(file, &warnings);
+        for (const auto& line : warnings)
+            std::cerr << line << '\n';
+        return w;
     } catch (const workflow_file_error& e) {
         throw command_error(exit_code::usage, e.what());
     }

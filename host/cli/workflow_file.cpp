@@ -1,12 +1,15 @@
 #include "workflow_file.hpp"
 
+#include "original_format.hpp"
 #include "toml/reader.hpp"
+#include "yaml_file.hpp"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -145,21 +148,33 @@ json::object parse_workflow(const std::string& text, const std::string& source, 
     return json ? parse_json(text, source) : parse_toml(text, source);
 }
 
-json::object read_workflow_file(const std::string& path) {
+json::object read_workflow_file(const std::string& path, std::vector<std::string>* warnings) {
     std::string text;
     if (path == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), {});
         return parse_workflow(text, "<stdin>", true);
     }
-    bool json = ends_with(path, ".json");
-    if (!json && !ends_with(path, ".toml"))
-        throw workflow_file_error(path + ": a workflow file ends in .toml or .json (or is - for "
-                                         "JSON on standard input)");
+    const bool json = ends_with(path, ".json");
+    const bool yaml = ends_with(path, ".yaml") || ends_with(path, ".yml");
+    if (!json && !yaml && !ends_with(path, ".toml"))
+        throw workflow_file_error(path + ": a workflow file ends in .yaml, .yml, .toml or .json "
+                                         "(or is - for JSON on standard input)");
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    if (!ec && size > max_file_bytes)
+        throw workflow_file_error(path + ": " + std::to_string(size) +
+                                  " bytes, over the limit of " + std::to_string(max_file_bytes) +
+                                  " for a workflow file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw workflow_file_error(path + ": cannot be read: " + std::strerror(errno));
     text.assign(std::istreambuf_iterator<char>(in), {});
-    return parse_workflow(text, path, json);
+    if (!yaml)
+        return parse_workflow(text, path, json);
+    auto converted = from_original(read_yaml(text, path), path);
+    if (warnings)
+        *warnings = std::move(converted.warnings);
+    return std::move(converted.workflow);
 }
 
 } // namespace gleitzeit::cli

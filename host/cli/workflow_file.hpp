@@ -1,14 +1,17 @@
 #pragma once
-// Workflow files (docs/cli.md, "Workflow files"): TOML, the native format, or JSON, told apart by
-// the file's extension; "-" reads JSON from standard input. The result is the `workflow` object of
+// Workflow files (docs/cli.md, "Workflow files"): TOML, the native format, JSON, or YAML in
+// the original Gleitzeit's format (docs/workflows.md), told apart by the file's extension; "-"
+// reads JSON from standard input. The result is the `workflow` object of
 // submit_workflow. A file that is not valid TOML or JSON, or that holds a key a workflow does not
 // have, is refused here with file:line:column (JSON: file:line:column for syntax, the key's path
 // for names), so nothing reaches the hub. The hub checks the values.
 
 #include <boost/json/object.hpp>
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace gleitzeit::cli {
 
@@ -17,8 +20,13 @@ public:
     using std::runtime_error::runtime_error;
 };
 
-/// Reads the workflow in `path`. Throws workflow_file_error.
-boost::json::object read_workflow_file(const std::string& path);
+/// A workflow file is at most this big: a larger one is refused before it is read.
+constexpr std::uintmax_t max_file_bytes = 64u << 20;
+
+/// Reads the workflow in `path`; what is worth a warning (an unknown field of a YAML file,
+/// with file:line:column) goes to `warnings`. Throws workflow_file_error.
+boost::json::object read_workflow_file(const std::string& path,
+                                       std::vector<std::string>* warnings = nullptr);
 
 /// Reads a workflow from `text`, JSON or TOML; `source` names it in errors. Throws
 /// workflow_file_error.

@@ -127,9 +127,11 @@ BOOST_AUTO_TEST_CASE(files_are_told_apart_by_extension) {
         }
         return std::string();
     };
+    BOOST_TEST(refused("/nonexistent/wf.yml.txt") ==
+               "/nonexistent/wf.yml.txt: a workflow file ends in .yaml, .yml, .toml or .json (or "
+               "is - for JSON on standard input)");
     BOOST_TEST(refused("/nonexistent/wf.yaml") ==
-               "/nonexistent/wf.yaml: a workflow file ends in .toml or .json (or is - for JSON on "
-               "standard input)");
+               "/nonexistent/wf.yaml: cannot be read: No such file or directory");
     BOOST_TEST(refused("/nonexistent/wf.toml") ==
                "/nonexistent/wf.toml: cannot be read: No such file or directory");
 }

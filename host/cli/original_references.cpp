@@ -1,0 +1,106 @@
+// The original's ${...} references, mapped onto the hub's (docs/workflows.md, "References").
+// The original writes ${<task name or id>.<field>...} and reads the field from the result
+// its provider returned; ours writes ${<id>.result...}, and our providers' results are
+// shaped differently:
+//   llm/v1     ${t.response}, ${t.content} as they are; ${t.result} (the original's whole
+//              result) is the text, ${t.result.x} is ${t.x}
+//   python/v1  ${t.result...} is what the script left in `result`: our result.result;
+//              ${t.output} is our stdout
+//   mcp/v1     ${t.result} and ${t.response} are the tool's result: our result.result
+//   others     ${t.result...} as it is, ${t.x} is ${t.result.x}
+// ${t} alone means ${t.result}, as in the original.
+
+#include "original_context.hpp"
+
+#include <algorithm>
+
+namespace gleitzeit::cli::original {
+namespace {
+
+namespace json = boost::json;
+
+std::string family(const std::string& protocol) {
+    return protocol.substr(0, protocol.find('/'));
+}
+
+/// The path in our result for the original's `first` field and what follows it.
+std::string our_path(const std::string& protocol, const std::string& first,
+                     const std::string& after) {
+    const auto f = family(protocol);
+    if (f == "python") {
+        if (first == "result")
+            return "result.result" + after;
+        if (first == "output")
+            return "result.stdout" + after;
+    } else if (f == "mcp") {
+        if (first == "result" || first == "response")
+            return "result.result" + after;
+    } else if (f == "llm") {
+        if (first == "result")
+            return after.empty() ? "result.response" : "result" + after;
+    } else if (first == "result") {
+        return "result" + after;
+    }
+    return "result." + first + after;
+}
+
+std::string mapped(context& c, const task_names& self, const std::string& inner,
+                   const std::string& path) {
+    const auto cut = inner.find_first_of(".[");
+    const auto ref = inner.substr(0, cut);
+    const std::string rest = cut == std::string::npos ? "" : inner.substr(cut);
+    const auto shown = "${" + inner + "}";
+    if (ref.empty())
+        c.fail(path, shown + " names no task");
+    const auto* dep = c.find(ref);
+    if (!dep)
+        c.fail(path, shown + ": no task has the id or name '" + ref + "'");
+    if (dep->id == self.id)
+        c.fail(path, shown + ": a task cannot use its own result");
+    if (std::find(self.dependencies.begin(), self.dependencies.end(), dep->id) ==
+        self.dependencies.end())
+        c.fail(path, shown + ": task '" + ref + "' is not among the dependencies of task '" +
+                         (self.name.empty() ? self.id : self.name) +
+                         "', so its result is not there yet; add it to dependencies");
+    std::string first = "result", after = rest;
+    if (!rest.empty() && rest[0] == '.') {
+        const auto end = rest.find_first_of(".[", 1);
+        first = rest.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+        after = end == std::string::npos ? "" : rest.substr(end);
+        if (first.empty())
+            c.fail(path, shown + " has an empty field name");
+    }
+    return dep->id + "." + our_path(dep->protocol, first, after);
+}
+
+std::string rewrite(context& c, const task_names& self, const std::string& s,
+                    const std::string& path) {
+    std::string out;
+    std::size_t pos = 0;
+    for (std::size_t b; (b = s.find("${", pos)) != std::string::npos;) {
+        const auto e = s.find('}', b + 2);
+        if (e == std::string::npos)
+            c.fail(path, "an unterminated ${ in \"" + s + "\"");
+        out.append(s, pos, b - pos);
+        out += "${" + mapped(c, self, s.substr(b + 2, e - b - 2), path) + "}";
+        pos = e + 1;
+    }
+    out.append(s, pos, std::string::npos);
+    return out;
+}
+
+} // namespace
+
+void map_references(context& c, const task_names& self, json::value& v, const std::string& path) {
+    if (auto* o = v.if_object()) {
+        for (auto& [key, value] : *o)
+            map_references(c, self, value, path + "." + std::string(key));
+    } else if (auto* a = v.if_array()) {
+        for (std::size_t i = 0; i < a->size(); ++i)
+            map_references(c, self, (*a)[i], path + "[" + std::to_string(i) + "]");
+    } else if (auto* s = v.if_string(); s && s->find("${") != json::string::npos) {
+        *s = rewrite(c, self, std::string(*s), path);
+    }
+}
+
+} // namespace gleitzeit::cli::original

@@ -1,0 +1,66 @@
+// `gleitzeit run` of workflow files in the original Gleitzeit's YAML format (tests/compat),
+// against a real gleitzeitd with the shipped plugins and provider-echo: the exact results
+// after the original's references are mapped, attempts per the retry block, and refusals
+// with file:line:column that never reach the hub.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gleitzeit, removeTempDirs, sessionsTotal, show, startEchoHub, workflowFile } from "./cli_harness.mjs";
+
+const COMPAT = join(dirname(fileURLToPath(import.meta.url)), "../compat");
+let hub;
+const cli = (args, opts = {}) => gleitzeit(args, { url: hub.url, ...opts });
+
+before(async () => {
+  hub = await startEchoHub();
+});
+
+after(async () => {
+  await hub?.stop();
+  removeTempDirs();
+});
+
+test("echo_references.yaml: names, priorities, anchors and every kind of reference", async () => {
+  const r = await cli(["--json", "run", join(COMPAT, "echo_references.yaml")]);
+  assert.equal(r.code, 0, show(r));
+  assert.equal(r.stderr, "", "no warnings for a file of known fields");
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.state, "completed");
+  const greet = { text: "Hello", count: 3, items: [{ x: "first" }, { x: "second" }] };
+  assert.deepEqual(out.results["task-1"], { items: greet.items, text: "Hello", count: 3 });
+  assert.deepEqual(out.results["task-2"], {
+    whole: out.results["task-1"], count: 3, second: "second", sentence: "Hello, the count is 3.",
+  });
+  assert.deepEqual(out.results.last, { from_count: greet.items, again: "Hello, the count is 3." });
+  assert.equal(out.workflow.name, "references in the original format");
+});
+
+test("retry_block.yaml: the task runs max_attempts times, then the run exits 1", async () => {
+  const r = await cli(["--json", "run", join(COMPAT, "retry_block.yaml")]);
+  assert.equal(r.code, 1, show(r));
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.state, "failed");
+  assert.equal(out.workflow.tasks.flaky.attempt, 3);
+  assert.equal(out.workflow.tasks.flaky.error.message, "down again");
+});
+
+test("a reference to a task that is not a dependency is refused with file:line:column", async () => {
+  const before = await sessionsTotal(hub);
+  const file = join(COMPAT, "not_a_dependency.yaml");
+  const r = await cli(["run", file]);
+  assert.equal(r.code, 2, show(r));
+  assert.equal(r.stdout, "");
+  assert.equal(r.stderr.trim(), `gleitzeit: ${file}:7:17: \${a.result.n}: task 'a' is not among the dependencies ` +
+    "of task 'b', so its result is not there yet; add it to dependencies");
+  assert.equal(await sessionsTotal(hub), before, "nothing reached the hub");
+});
+
+test("unknown fields are warnings on stderr, and the workflow still runs", async () => {
+  const file = workflowFile("warn.yaml", "name: w\nowner: me\ntasks:\n  - {id: a, method: echo/echo, params: {n: 1}, tags: [x]}\n");
+  const r = await cli(["--json", "run", file]);
+  assert.equal(r.code, 0, show(r));
+  assert.equal(r.stderr, `${file}:2:1: warning: unknown workflow field 'owner', ignored\n` +
+    `${file}:4:48: warning: unknown task field 'tags', ignored\n`);
+  assert.deepEqual(JSON.parse(r.stdout).results, { a: { n: 1 } });
+});

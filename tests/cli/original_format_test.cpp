@@ -1,0 +1,270 @@
+// The original Gleitzeit's YAML workflow files (host/cli: yaml_file, original_format,
+// original_references), read into the hub's model: the exact workflow sent, the exact
+// warnings, and the exact file:line:column of each refusal.
+#include <boost/test/unit_test.hpp>
+
+#include "cli/original_format.hpp"
+#include "cli/workflow_file.hpp"
+#include "cli/yaml_file.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <string>
+
+namespace cli = gleitzeit::cli;
+namespace json = boost::json;
+
+namespace {
+
+cli::converted_workflow convert(const std::string& yaml) {
+    return cli::from_original(cli::read_yaml(yaml, "wf.yaml"), "wf.yaml");
+}
+
+/// The workflow sent for `yaml`, as JSON text; or the error.
+std::string sent(const std::string& yaml) {
+    try {
+        return json::serialize(convert(yaml).workflow);
+    } catch (const cli::workflow_file_error& e) {
+        return std::string("error: ") + e.what();
+    }
+}
+
+std::string error_of(const std::string& yaml) {
+    try {
+        convert(yaml);
+    } catch (const cli::workflow_file_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+json::value task(const std::string& yaml, std::size_t i) {
+    return convert(yaml).workflow.at("tasks").as_array().at(i);
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_SUITE(original_format)
+
+BOOST_AUTO_TEST_CASE(protocols_come_from_methods_and_ids_are_made) {
+    BOOST_TEST(sent(R"(
+name: demo
+tasks:
+  - name: Ask
+    method: llm/chat
+    parameters: {model: llama3.2, messages: [{role: user, content: hi}]}
+  - method: python/execute
+    params: {file: count.py, timeout: 5}
+  - id: echo
+    method: mcp/tool.echo
+  - method: plain_function
+  - protocol: echo/v1
+    method: echo
+)") == R"({"name":"demo","tasks":[)"
+           R"({"id":"task-1","name":"Ask","protocol":"llm/v1","method":"chat","params":{"model":"llama3.2","messages":[{"role":"user","content":"hi"}]}},)"
+           R"({"id":"task-2","protocol":"python/v1","method":"execute","params":{"file":"count.py","timeout":5}},)"
+           R"({"id":"echo","protocol":"mcp/v1","method":"tool.echo","params":{}},)"
+           R"({"id":"task-3","protocol":"python/v1","method":"plain_function","params":{}},)"
+           R"({"id":"task-4","protocol":"echo/v1","method":"echo","params":{}}]})");
+}
+
+BOOST_AUTO_TEST_CASE(a_made_id_never_takes_one_the_file_gives) {
+    BOOST_TEST(sent("tasks:\n  - {method: llm/chat}\n  - {id: task-1, method: llm/chat}\n") ==
+               R"({"tasks":[{"id":"task-2","protocol":"llm/v1","method":"chat","params":{}},)"
+               R"({"id":"task-1","protocol":"llm/v1","method":"chat","params":{}}]})");
+}
+
+BOOST_AUTO_TEST_CASE(priorities_timeouts_and_retry_blocks) {
+    const std::string yaml = R"(
+tasks:
+  - {id: a, method: llm/chat, priority: 1, timeout: 30}
+  - {id: b, method: llm/chat, priority: 3, retry: {max_attempts: 2, base_delay: 5.0}}
+  - {id: c, method: llm/chat, priority: URGENT, retry: {backoff: linear, jitter: false, max_delay: 20}}
+  - {id: d, method: llm/chat, priority: normal}
+)";
+    BOOST_TEST(json::serialize(task(yaml, 0)) ==
+               R"({"id":"a","protocol":"llm/v1","method":"chat","priority":"high","timeout":3E1,"params":{}})");
+    BOOST_TEST(json::serialize(task(yaml, 1).at("retry")) ==
+               R"({"max_attempts":2,"backoff":"exponential","base_delay":5E0,"max_delay":3E2,"jitter":2E-1})");
+    BOOST_TEST(task(yaml, 1).at("priority") == "low");
+    BOOST_TEST(json::serialize(task(yaml, 2).at("retry")) ==
+               R"({"max_attempts":3,"backoff":"linear","base_delay":1E0,"max_delay":2E1,"jitter":0E0})");
+    BOOST_TEST(task(yaml, 2).at("priority") == "urgent");
+    BOOST_TEST(task(yaml, 3).at("priority") == "normal");
+}
+
+BOOST_AUTO_TEST_CASE(dependencies_and_references_by_name_or_id) {
+    const std::string yaml = R"(
+tasks:
+  - {id: topic, name: Pick Topic, method: llm/chat}
+  - {id: nums, method: python/execute}
+  - {id: add, method: mcp/tool.add}
+  - {id: web, method: http/get}
+  - id: last
+    method: python/execute
+    dependencies: [Pick Topic, nums, add, web]
+    params:
+      context:
+        topic: "${Pick Topic.response}"
+        whole: "${topic.result}"
+        content: "${topic.result.content}"
+        numbers: "${nums.result.numbers}"
+        first: "${nums.result.items[1].x}"
+        printed: "${nums.output}"
+        sum: "${add.result}"
+        said: "${add.response}"
+        page: "${web.result.json.title}"
+        status: "${web.status}"
+        bare: "${nums}"
+        text: "Topic ${topic.response}, count ${nums.result.count}."
+)";
+    const auto t = task(yaml, 4);
+    BOOST_TEST(json::serialize(t.at("dependencies")) == R"(["topic","nums","add","web"])");
+    BOOST_TEST(json::serialize(t.at("params")) ==
+               R"({"context":{"topic":"${topic.result.response}","whole":"${topic.result.response}",)"
+               R"("content":"${topic.result.content}","numbers":"${nums.result.result.numbers}",)"
+               R"("first":"${nums.result.result.items[1].x}","printed":"${nums.result.stdout}",)"
+               R"("sum":"${add.result.result}","said":"${add.result.result}",)"
+               R"("page":"${web.result.json.title}","status":"${web.result.status}",)"
+               R"("bare":"${nums.result.result}",)"
+               R"("text":"Topic ${topic.result.response}, count ${nums.result.result.count}."}})");
+}
+
+BOOST_AUTO_TEST_CASE(unknown_fields_are_warnings_with_their_place) {
+    const auto c = convert(R"(
+name: w
+version: 1.0
+timeout: 120
+wait_for_completion: true
+owner: me
+tasks:
+  - id: a
+    method: llm/chat
+    dependecies: []
+    retry: {max_attempts: 2, backof: fixed}
+)");
+    BOOST_TEST(c.warnings.size() == 4u);
+    BOOST_TEST(c.warnings.at(0) == "wf.yaml:6:1: warning: unknown workflow field 'owner', ignored");
+    BOOST_TEST(c.warnings.at(1) == "wf.yaml:4:1: warning: the hub does not enforce a whole "
+                                   "workflow's timeout yet, only each task's (docs/workflows.md)");
+    BOOST_TEST(c.warnings.at(2) == "wf.yaml:10:5: warning: unknown task field 'dependecies', "
+                                   "ignored (did you mean 'dependencies'?)");
+    BOOST_TEST(c.warnings.at(3) == "wf.yaml:11:30: warning: unknown retry field 'backof', "
+                                   "ignored (did you mean 'backoff'?)");
+    BOOST_TEST(c.workflow.at("version") == "1.0");
+    BOOST_TEST(c.workflow.at("timeout") == 120.0);
+}
+
+BOOST_AUTO_TEST_CASE(yaml_features_anchors_merges_and_block_text) {
+    const std::string yaml = R"(
+defaults: &chat
+  model: llama3.2
+  temperature: 0.5
+tasks:
+  - id: a
+    method: llm/chat
+    params:
+      <<: *chat
+      temperature: 0.9
+      messages:
+        - role: user
+          content: |
+            line one
+            line two
+      on: yes
+      none: ~
+      quoted: "007"
+      number: 007
+)";
+    BOOST_TEST(json::serialize(task(yaml, 0).at("params")) ==
+               R"({"temperature":9E-1,"messages":[{"role":"user","content":"line one\nline two\n"}],)"
+               R"("on":true,"none":null,"quoted":"007","number":7,"model":"llama3.2"})");
+}
+
+BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"", "wf.yaml:1:1: the file holds no workflow (it is empty)"},
+        {"# only a comment\n", "wf.yaml:1:1: the file holds no workflow (it is empty)"},
+        {"- a\n- b\n", "wf.yaml:1:1: a workflow file must be a map, not a list"},
+        {"name: x\n", "wf.yaml:1:1: the workflow has no tasks"},
+        {"tasks: {}\n", "wf.yaml:1:8: tasks must be a list, not a map"},
+        {"tasks: []\n", "wf.yaml:1:8: the workflow has no tasks"},
+        {"tasks:\n\t- id: a\n", "wf.yaml:2:2: a tab in the indentation: YAML indents with spaces only"},
+        {"tasks:\n  - {id: a, method: llm/chat}\ntasks: []\n",
+         "wf.yaml:3:1: duplicate key 'tasks' (first at line 1)"},
+        {"tasks:\n  - {id: a, method: llm/chat}\n  - {id: a, method: llm/chat}\n",
+         "wf.yaml:3:10: duplicate task id 'a'"},
+        {"tasks:\n  - {id: a}\n",
+         "wf.yaml:2:5: the task has no method (e.g. llm/chat, python/execute, mcp/tool.echo)"},
+        {"tasks:\n  - {id: a, method: 7}\n", "wf.yaml:2:21: method must be a string, not an integer"},
+        {"tasks:\n  - {id: [a], method: x}\n", "wf.yaml:2:10: id must be a string, not a list"},
+        {"tasks:\n  - 7\n", "wf.yaml:2:5: a task must be a map, not an integer"},
+        {"tasks:\n  - {id: a, method: x, dependencies: b}\n",
+         "wf.yaml:2:38: dependencies must be a list, not a string"},
+        {"tasks:\n  - {id: a, method: x, dependencies: [b]}\n",
+         "wf.yaml:2:39: no task has the id or name 'b'"},
+        {"tasks:\n  - {id: a, method: x, priority: 4}\n",
+         "wf.yaml:2:34: priority 4 is not 1 (high), 2 (normal) or 3 (low)"},
+        {"tasks:\n  - {id: a, method: x, priority: soon}\n",
+         "wf.yaml:2:34: priority 'soon' is not urgent, high, normal or low"},
+        {"tasks:\n  - {id: a, method: x, timeout: fast}\n",
+         "wf.yaml:2:33: timeout must be a number of seconds, not a string"},
+        {"tasks:\n  - {id: a, method: x, retry: 3}\n", "wf.yaml:2:31: retry must be a map, not an integer"},
+        {"tasks:\n  - {id: a, method: x, retry: {backoff: random}}\n",
+         "wf.yaml:2:41: backoff 'random' is not exponential, linear or fixed"},
+        {"tasks:\n  - {id: a, method: x, retry: {max_attempts: 0}}\n",
+         "wf.yaml:2:46: max_attempts must be an integer of at least 1"},
+        {"tasks:\n  - {id: a, method: x, params: [1]}\n", "wf.yaml:2:32: params must be a map, not a list"},
+        {"tasks:\n  - {id: a, method: x, params: {t: \"${b.result\"}}\n",
+         "wf.yaml:2:36: an unterminated ${ in \"${b.result\""},
+        {"tasks:\n  - {id: a, method: x, params: {t: \"${b.result}\"}}\n  - {id: b, method: x}\n",
+         "wf.yaml:2:36: ${b.result}: task 'b' is not among the dependencies of task 'a', so its "
+         "result is not there yet; add it to dependencies"},
+        {"tasks:\n  - {id: a, method: x, params: {t: \"${a.result}\"}}\n",
+         "wf.yaml:2:36: ${a.result}: a task cannot use its own result"},
+        {"tasks:\n  - {id: a, method: x, params: {t: \"${zz}\"}}\n",
+         "wf.yaml:2:36: ${zz}: no task has the id or name 'zz'"},
+        {"type: batch\nbatch: {directory: d}\n",
+         "wf.yaml:2:8: batch workflows (type: batch) are not supported yet (docs/workflows.md)"},
+        {"tasks: [\n", "wf.yaml:2:1: end of sequence flow not found"},
+        {"a: b: c\n", "wf.yaml:1:5: illegal map value"},
+        {"tasks:\n  - {id: a, method: x}\n  - &x [*x]\n", "wf.yaml:3:5: nested deeper than 200 levels"},
+        {"wait_for_completion: sure\ntasks: [{id: a, method: x}]\n",
+         "wf.yaml:1:22: wait_for_completion must be true or false, not a string"},
+        {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, a, b]}\n", ""},
+    };
+    for (const auto& [yaml, expected] : cases)
+        BOOST_TEST(error_of(yaml) == expected, "for:\n" << yaml);
+}
+
+BOOST_AUTO_TEST_CASE(binary_deep_and_huge_input) {
+    BOOST_TEST(error_of(std::string("tasks:\n  - id: a\x00", 17)) ==
+               "wf.yaml:2:10: not a text file (a NUL byte or invalid UTF-8)");
+    BOOST_TEST(error_of("name: \xff\xfe\n") ==
+               "wf.yaml:1:7: not a text file (a NUL byte or invalid UTF-8)");
+    std::string deep = "tasks: " + std::string(5000, '[') + std::string(5000, ']') + "\n";
+    BOOST_TEST(error_of(deep).find("wf.yaml:1:") == 0u, error_of(deep));
+    std::string nested = "x:\n";
+    for (int i = 1; i < 300; ++i)
+        nested += std::string(2 * i, ' ') + "k:\n";
+    BOOST_TEST(error_of(nested).find("nested deeper than 200 levels") != std::string::npos,
+               error_of(nested));
+    // About 10 MB: a thousand tasks, each with a 10 KB block of text.
+    std::string big = "tasks:\n";
+    const std::string line(100, 'w');
+    for (int i = 0; i < 1000; ++i) {
+        big += "  - id: t" + std::to_string(i) + "\n    method: llm/chat\n    params:\n      prompt: |\n";
+        for (int k = 0; k < 100; ++k)
+            big += "        " + line + "\n";
+    }
+    BOOST_TEST(big.size() > 10'000'000u);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto c = convert(big);
+    const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    BOOST_TEST(c.workflow.at("tasks").as_array().size() == 1000u);
+    BOOST_TEST(ms < 1000.0, "10 MB took " << ms << " ms");
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -14,6 +14,9 @@ namespace gleitzeit::cli {
 // Workflows (workflow_commands.cpp, run_command.cpp).
 int run_command(const global_options& g, const std::string& file);
 int submit_command(const global_options& g, const std::string& file);
+/// Reads FILE as run would; prints the workflow it would send (JSON with --json) and exits 0,
+/// or the reason it is refused. Needs no hub.
+int validate_command(const global_options& g, const std::string& file);
 int status_command(const global_options& g, const std::string& workflow_id);
 int results_command(const global_options& g, const std::string& workflow_id);
 int cancel_command(const global_options& g, const std::string& workflow_id);

@@ -61,15 +61,23 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
 
     auto* run = command("run", "Submit the workflow in FILE, show its progress live, then each "
                                "task's result. Exits 0 only if the workflow completed.");
-    run->add_option("FILE", a.file, "workflow file: .toml, .json, or - for JSON on standard input")
+    run->add_option("FILE", a.file, "workflow file: .yaml or .yml (the original Gleitzeit's format), .toml, .json, or - for JSON on standard input")
         ->required();
     run->callback([&] { action = [&] { return run_command(g, a.file); }; });
 
     auto* submit =
         command("submit", "Submit the workflow in FILE and print its id; does not wait.");
-    submit->add_option("FILE", a.file, "workflow file: .toml, .json, or - for JSON on standard input")
+    submit->add_option("FILE", a.file, "workflow file: .yaml or .yml (the original Gleitzeit's format), .toml, .json, or - for JSON on standard input")
         ->required();
     submit->callback([&] { action = [&] { return submit_command(g, a.file); }; });
+
+    auto* validate = command("validate", "Check the workflow in FILE as run would read it; nothing "
+                                         "is sent. With --json, print the workflow that run "
+                                         "would send. Exits 0 if it reads, 2 (with "
+                                         "file:line:column) if not.");
+    validate->add_option("FILE", a.file, "workflow file: .yaml, .yml, .toml, .json, or - for JSON on standard input")
+        ->required();
+    validate->callback([&] { action = [&] { return validate_command(g, a.file); }; });
 
     auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
     status->add_option("ID", a.id, "the workflow id that run or submit printed");

@@ -230,10 +230,24 @@ json::object task_of(context& c, const json::object& t, std::size_t i) {
     return out;
 }
 
+converted_workflow convert(context& c);
+
 } // namespace
 
 converted_workflow from_original(const yaml_document& doc, const std::string& source) {
     context c{doc, source, {}, {}};
+    try {
+        return convert(c);
+    } catch (workflow_file_error& e) {
+        e.warnings = std::move(c.warnings);
+        throw;
+    }
+}
+
+namespace {
+
+converted_workflow convert(context& c) {
+    const auto& doc = c.doc;
     const auto& root = map_of(c, doc.root, "", "a workflow file");
     if (root.contains("batch") || root.contains("type"))
         c.fail(root.contains("batch") ? "batch" : "type",
@@ -270,6 +284,8 @@ converted_workflow from_original(const yaml_document& doc, const std::string& so
     w["tasks"] = std::move(out);
     return {std::move(w), std::move(c.warnings)};
 }
+
+} // namespace
 
 namespace original {
 

@@ -72,8 +72,23 @@ json::object read_workflow(const std::string& file) {
             std::cerr << line << '\n';
         return w;
     } catch (const workflow_file_error& e) {
+        for (const auto& line : e.warnings)
+            std::cerr << line << '\n';
         throw command_error(exit_code::usage, e.what());
     }
+}
+
+int validate_command(const global_options& g, const std::string& file) {
+    auto workflow = read_workflow(file);
+    if (g.json) {
+        print_json(json::object{{"ok", true}, {"workflow", std::move(workflow)}});
+        return exit_code::ok;
+    }
+    const auto* tasks = workflow.if_contains("tasks");
+    const auto n = tasks && tasks->is_array() ? tasks->get_array().size() : 0;
+    std::cout << file << ": reads, " << n << (n == 1 ? " task" : " tasks")
+              << "; the hub checks the rest (protocols, params, cycles) when it is sent\n";
+    return exit_code::ok;
 }
 
 int submit_command(const global_options& g, const std::string& file) {

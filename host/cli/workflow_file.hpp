@@ -18,6 +18,8 @@ namespace gleitzeit::cli {
 class workflow_file_error : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+    /// The warnings found before the error (a misspelt field may be its cause).
+    std::vector<std::string> warnings;
 };
 
 /// A workflow file is at most this big: a larger one is refused before it is read.

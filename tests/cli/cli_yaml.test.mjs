@@ -64,3 +64,19 @@ test("unknown fields are warnings on stderr, and the workflow still runs", async
     `${file}:4:48: warning: unknown task field 'tags', ignored\n`);
   assert.deepEqual(JSON.parse(r.stdout).results, { a: { n: 1 } });
 });
+
+test("validate reads a file without a hub: the workflow it would send, or file:line:column", async () => {
+  const ok = await gleitzeit(["--json", "validate", join(COMPAT, "retry_block.yaml")], { url: "http://127.0.0.1:1" });
+  assert.equal(ok.code, 0, show(ok));
+  assert.deepEqual(JSON.parse(ok.stdout), { ok: true, workflow: { name: "retries", tasks: [{
+    id: "flaky", protocol: "echo/v1", method: "fail", params: { message: "down again" },
+    retry: { max_attempts: 3, backoff: "fixed", base_delay: 0.05, max_delay: 1, jitter: 0 } }] } });
+  const plain = await gleitzeit(["validate", join(COMPAT, "echo_references.yaml")], { url: "http://127.0.0.1:1" });
+  assert.equal(plain.code, 0, show(plain));
+  assert.match(plain.stdout, /echo_references\.yaml: reads, 3 tasks;/);
+  const file = workflowFile("typo.yaml", "tasks:\n  - id: a\n    method: echo/echo\n    prioritty: 1\n    dependencies: a\n");
+  const bad = await gleitzeit(["validate", file], { url: "http://127.0.0.1:1" });
+  assert.equal(bad.code, 2, show(bad));
+  assert.equal(bad.stderr, `${file}:4:5: warning: unknown task field 'prioritty', ignored (did you mean 'priority'?)\n` +
+    `gleitzeit: ${file}:5:19: dependencies must be a list, not a string\n`);
+});

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
+#include <map>
 #include <set>
 #include <string_view>
 
@@ -202,6 +204,8 @@ json::object task_of(context& c, const json::object& t, std::size_t i) {
             const auto* dep = c.find(std::string(d.get_string()));
             if (!dep)
                 c.fail(at, "no task has the id or name '" + std::string(d.get_string()) + "'");
+            if (dep->id == self.id)
+                c.fail(at, "task '" + self.id + "' depends on itself");
             if (std::find(self.dependencies.begin(), self.dependencies.end(), dep->id) ==
                 self.dependencies.end()) {
                 self.dependencies.push_back(dep->id);
@@ -228,6 +232,38 @@ json::object task_of(context& c, const json::object& t, std::size_t i) {
     original::map_references(c, self, params, join(path, key));
     out["params"] = std::move(params);
     return out;
+}
+
+/// Refuses a cycle of dependencies, at the dependencies of the first task on it.
+void check_cycles(const context& c) {
+    enum class mark { fresh, open, done };
+    std::map<std::string, std::size_t> index;
+    for (std::size_t i = 0; i < c.tasks.size(); ++i)
+        index[c.tasks[i].id] = i;
+    std::vector<mark> marks(c.tasks.size(), mark::fresh);
+    std::vector<std::size_t> trail;
+    std::function<void(std::size_t)> visit = [&](std::size_t i) {
+        marks[i] = mark::open;
+        trail.push_back(i);
+        for (const auto& dep : c.tasks[i].dependencies) {
+            const auto j = index.at(dep);
+            if (marks[j] == mark::open) {
+                std::string cycle;
+                auto from = std::find(trail.begin(), trail.end(), j);
+                for (auto it = from; it != trail.end(); ++it)
+                    cycle += c.tasks[*it].id + " -> ";
+                c.fail("tasks[" + std::to_string(j) + "].dependencies",
+                       "dependency cycle: " + cycle + c.tasks[j].id);
+            }
+            if (marks[j] == mark::fresh)
+                visit(j);
+        }
+        trail.pop_back();
+        marks[i] = mark::done;
+    };
+    for (std::size_t i = 0; i < c.tasks.size(); ++i)
+        if (marks[i] == mark::fresh)
+            visit(i);
 }
 
 converted_workflow convert(context& c);
@@ -282,6 +318,7 @@ converted_workflow convert(context& c) {
     for (std::size_t i = 0; i < tasks->get_array().size(); ++i)
         out.push_back(task_of(c, tasks->get_array()[i].get_object(), i));
     w["tasks"] = std::move(out);
+    check_cycles(c);
     return {std::move(w), std::move(c.warnings)};
 }
 

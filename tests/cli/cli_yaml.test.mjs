@@ -4,6 +4,7 @@
 // with file:line:column that never reach the hub.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { truncateSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gleitzeit, removeTempDirs, sessionsTotal, show, startEchoHub, workflowFile } from "./cli_harness.mjs";
@@ -79,4 +80,12 @@ test("validate reads a file without a hub: the workflow it would send, or file:l
   assert.equal(bad.code, 2, show(bad));
   assert.equal(bad.stderr, `${file}:4:5: warning: unknown task field 'prioritty', ignored (did you mean 'priority'?)\n` +
     `gleitzeit: ${file}:5:19: dependencies must be a list, not a string\n`);
+});
+
+test("a 100 MB file is refused before it is read", async () => {
+  const file = workflowFile("huge.yaml", "tasks:\n");
+  truncateSync(file, 100 * 1024 * 1024); // sparse: the size is what counts
+  const r = await gleitzeit(["validate", file], { url: "http://127.0.0.1:1" });
+  assert.equal(r.code, 2, show(r));
+  assert.equal(r.stderr, `gleitzeit: ${file}: 104857600 bytes, over the limit of 67108864 for a workflow file\n`);
 });

@@ -233,7 +233,12 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
         {"tasks:\n  - {id: a, method: x}\n  - &x [*x]\n", "wf.yaml:3:5: nested deeper than 200 levels"},
         {"wait_for_completion: sure\ntasks: [{id: a, method: x}]\n",
          "wf.yaml:1:22: wait_for_completion must be true or false, not a string"},
-        {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, a, b]}\n", ""},
+        {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, a]}\n", ""},
+        {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, b]}\n",
+         "wf.yaml:3:42: task 'b' depends on itself"},
+        {"tasks:\n  - {id: a, method: x, dependencies: [c]}\n  - {id: b, method: x, dependencies: [a]}\n"
+         "  - {name: C, id: c, method: x, dependencies: [b]}\n",
+         "wf.yaml:2:38: dependency cycle: a -> c -> b -> a"},
     };
     for (const auto& [yaml, expected] : cases)
         BOOST_TEST(error_of(yaml) == expected, "for:\n" << yaml);

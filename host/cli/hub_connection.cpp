@@ -218,10 +218,19 @@ json::object hub_connection::ask(const std::string& event, const json::value& pa
     s.turn_until([&] { return a->arrived; },
                  clock::now() + s.options.timeout + std::chrono::seconds(1));
     if (!a->reply) {
-        if (s.closed)
+        if (s.closed) {
+            // A hub closes the session of a message over its [server] max_payload: the
+            // likeliest cause when a large workflow goes out (docs/cli.md, "Errors").
+            const auto bytes = json::serialize(payload).size();
+            const auto hint = bytes > 1'000'000
+                                  ? "; the message was " + std::to_string(bytes) +
+                                        " bytes, and a hub closes the connection of a message "
+                                        "over its [server] max_payload (1000000 by default)"
+                                  : std::string();
             throw command_error(exit_code::unreachable,
                                 "lost the connection to the hub at " + url + " (" + s.close_reason +
-                                    ") while waiting for the reply to " + event);
+                                    ") while waiting for the reply to " + event + hint);
+        }
         throw no_reply(exit_code::unreachable, "the hub at " + url + " did not answer " + event +
                                                    " within " + seconds(s.options.timeout));
     }

@@ -26,6 +26,8 @@ struct context {
     const std::string& source;
     std::vector<std::string> warnings;
     std::vector<task_names> tasks;
+    /// Places of what the file does not write itself: a batch's tasks are at its template.
+    std::map<std::string, std::string> extra_where;
 
     /// "file:line:column" of the value at `path`, or of the nearest enclosing one.
     std::string at(std::string path) const;
@@ -42,6 +44,10 @@ struct context {
     /// by id. Null if none.
     const task_names* find(const std::string& ref) const;
 };
+
+/// A batch workflow (type: batch) as the workflow of tasks it stands for, still in the
+/// original format: one task per matching file, and the final task if there is one.
+boost::json::object expand_batch(context& c, const boost::json::object& root);
 
 /// Rewrites every ${...} in the strings of `params` (at `path`) of task `self` into the
 /// hub's ${<id>.result...}; refuses a reference to a task that is not a dependency.

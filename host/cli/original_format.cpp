@@ -271,7 +271,7 @@ converted_workflow convert(context& c);
 } // namespace
 
 converted_workflow from_original(const yaml_document& doc, const std::string& source) {
-    context c{doc, source, {}, {}};
+    context c{doc, source, {}, {}, {}};
     try {
         return convert(c);
     } catch (workflow_file_error& e) {
@@ -284,10 +284,13 @@ namespace {
 
 converted_workflow convert(context& c) {
     const auto& doc = c.doc;
-    const auto& root = map_of(c, doc.root, "", "a workflow file");
-    if (root.contains("batch") || root.contains("type"))
-        c.fail(root.contains("batch") ? "batch" : "type",
-               "batch workflows (type: batch) are not supported yet (docs/workflows.md)");
+    const auto* top = &map_of(c, doc.root, "", "a workflow file");
+    json::object expanded;
+    if (top->contains("batch") || top->contains("type")) {
+        expanded = original::expand_batch(c, *top);
+        top = &expanded;
+    }
+    const auto& root = *top;
     warn_unknown(c, root, "", workflow_fields, "workflow");
     json::object w;
     for (const char* key : {"id", "name", "description", "version", "on_failure"})
@@ -328,6 +331,8 @@ namespace original {
 
 std::string context::at(std::string path) const {
     for (;;) {
+        if (auto it = extra_where.find(path); it != extra_where.end())
+            return it->second;
         if (auto it = doc.where.find(path); it != doc.where.end())
             return source + ":" + it->second;
         if (path.empty())

@@ -19,12 +19,14 @@ export function env(name) {
 
 export const EXAMPLES = () => env("EXAMPLES");
 
-/** gleitzeitd on 127.0.0.1, port 0, serving echo/v1; `extra` is appended to its config. */
-export async function startEchoHub(extra = "") {
+/** gleitzeitd on 127.0.0.1, port 0, serving echo/v1; `extra` is appended to its config and
+ * `server` put in its [server] table. */
+export async function startEchoHub(extra = "", server = "") {
   const p = stagePlugins(["QUEUE_MEMORY", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO"]);
   const state = tempDir("gleitzeit-cli-state-");
   const hub = await startHub(
-    `[state]\ndirectory = ${q(state)}\n` +
+    (server ? `[server]\n${server}` : "") +
+      `[state]\ndirectory = ${q(state)}\n` +
       `[plugins]\nwatch = false\n` +
       `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY)}\n` +
       `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +

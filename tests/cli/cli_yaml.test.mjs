@@ -4,7 +4,7 @@
 // with file:line:column that never reach the hub.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { truncateSync } from "node:fs";
+import { mkdirSync, truncateSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gleitzeit, removeTempDirs, sessionsTotal, show, startEchoHub, workflowFile } from "./cli_harness.mjs";
@@ -88,4 +88,40 @@ test("a 100 MB file is refused before it is read", async () => {
   const r = await gleitzeit(["validate", file], { url: "http://127.0.0.1:1" });
   assert.equal(r.code, 2, show(r));
   assert.equal(r.stderr, `gleitzeit: ${file}: 104857600 bytes, over the limit of 67108864 for a workflow file\n`);
+});
+
+test("a batch over 10,000 files runs, and its final task gets every result as a list", async () => {
+  // About 1.8 MB of workflow: over the default max_payload, which the CLI's error names.
+  const file = workflowFile("batch.yaml", [
+    "type: batch",
+    "protocol: echo/v1",
+    "batch: {directory: files, pattern: 'f*.txt'}",
+    "template: {method: echo/echo, tag: one}",
+    "final_task:",
+    "  method: echo/echo",
+    "  params: {all: '${batch.results}'}",
+  ].join("\n") + "\n");
+  const dir = join(dirname(file), "files");
+  mkdirSync(dir);
+  const N = 10000;
+  for (let i = 0; i < N; i++) writeFileSync(join(dir, `f${String(i).padStart(5, "0")}.txt`), "");
+  writeFileSync(join(dir, "other.md"), "");
+  const small = await cli(["run", file]);
+  assert.equal(small.code, 3, show(small));
+  assert.match(small.stderr, /while waiting for the reply to submit_workflow; the message was \d{7} bytes, and a hub closes the connection of a message over its \[server\] max_payload \(1000000 by default\)\n$/);
+  const big = await startEchoHub("", `max_payload = ${16 * 1024 * 1024}\n`);
+  let r;
+  try {
+    r = await gleitzeit(["--json", "run", file], { url: big.url, timeout: 110000 });
+  } finally {
+    await big.stop();
+  }
+  assert.equal(r.code, 0, show(r).slice(0, 2000));
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.state, "completed");
+  assert.equal(Object.keys(out.results).length, N + 1);
+  assert.deepEqual(out.results["process-f00042-txt-42"], { tag: "one", file_path: "files/f00042.txt" });
+  const all = out.results.final.all;
+  assert.equal(all.length, N);
+  assert.deepEqual(all[N - 1], { tag: "one", file_path: "files/f09999.txt" });
 });

@@ -10,7 +10,11 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace cli = gleitzeit::cli;
@@ -227,7 +231,7 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
         {"tasks:\n  - {id: a, method: x, params: {t: \"${zz}\"}}\n",
          "wf.yaml:2:36: ${zz}: no task has the id or name 'zz'"},
         {"type: batch\nbatch: {directory: d}\n",
-         "wf.yaml:2:8: batch workflows (type: batch) are not supported yet (docs/workflows.md)"},
+         "wf.yaml:1:1: a batch workflow needs template (docs/workflows.md)"},
         {"tasks: [\n", "wf.yaml:2:1: end of sequence flow not found"},
         {"a: b: c\n", "wf.yaml:1:5: illegal map value"},
         {"tasks:\n  - {id: a, method: x}\n  - &x [*x]\n", "wf.yaml:3:5: nested deeper than 200 levels"},
@@ -270,6 +274,85 @@ BOOST_AUTO_TEST_CASE(binary_deep_and_huge_input) {
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     BOOST_TEST(c.workflow.at("tasks").as_array().size() == 1000u);
     BOOST_TEST(ms < 1000.0, "10 MB took " << ms << " ms");
+}
+
+namespace {
+
+/// A directory with docs/{a.txt, b.txt, .hidden.txt, c.png, notes.md} and docs/sub/, and the
+/// path of a workflow file in it (not written: the conversion takes the text).
+std::string batch_dir() {
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / ("gleitzeit-batch-" + std::to_string(::getpid()));
+    fs::remove_all(dir);
+    fs::create_directories(dir / "docs" / "sub.txt");
+    for (const char* name : {"b.txt", "a.txt", ".hidden.txt", "c.png", "notes.md"})
+        std::ofstream(dir / "docs" / name) << "x";
+    return (dir / "batch.yaml").string();
+}
+
+std::string batch_sent(const std::string& yaml, const std::string& source) {
+    try {
+        return json::serialize(cli::from_original(cli::read_yaml(yaml, source), source).workflow);
+    } catch (const cli::workflow_file_error& e) {
+        return std::string("error: ") + e.what();
+    }
+}
+
+} // namespace
+
+BOOST_AUTO_TEST_CASE(batch_workflows_make_a_task_per_file) {
+    const auto source = batch_dir();
+    BOOST_TEST(batch_sent(R"(
+type: batch
+batch: {directory: docs, pattern: "*.txt"}
+template:
+  method: llm/chat
+  priority: high
+  model: llama3.2
+  messages: [{role: user, content: Summarise this file}]
+)", source) == "{\"name\":\"Batch Processing (2 files)\",\"tasks\":["
+                   R"({"id":"process-a-txt-0","name":"Process a.txt","protocol":"llm/v1","method":"chat","priority":"high",)"
+                   R"("params":{"model":"llama3.2","messages":[{"role":"user","content":"Summarise this file"}],"file_path":"docs/a.txt"}},)"
+                   R"({"id":"process-b-txt-1","name":"Process b.txt","protocol":"llm/v1","method":"chat","priority":"high",)"
+                   R"("params":{"model":"llama3.2","messages":[{"role":"user","content":"Summarise this file"}],"file_path":"docs/b.txt"}}]})");
+    // Images go to image_path under llm/vision; other files stay file_path.
+    BOOST_TEST(batch_sent("name: v\nbatch: {directory: docs, pattern: \"[cn]*\"}\ntemplate: {method: llm/vision}\n", source) ==
+               R"({"name":"v","tasks":[{"id":"process-c-png-0","name":"Process c.png","protocol":"llm/v1","method":"vision","params":{"image_path":"docs/c.png"}},)"
+               R"({"id":"process-notes-md-1","name":"Process notes.md","protocol":"llm/v1","method":"vision","params":{"file_path":"docs/notes.md"}}]})");
+    // python/v1 gets the path in context.file_path; the final task gets every result.
+    BOOST_TEST(batch_sent(R"(
+type: batch
+protocol: python/v1
+batch: {directory: docs, pattern: "a.*"}
+template: {method: python/execute, file: read.py, context: {mode: words}}
+final_task:
+  method: llm/chat
+  params: {all: "${batch.results}"}
+)", source) == "{\"name\":\"Batch Processing (1 files)\",\"tasks\":["
+                   R"({"id":"process-a-txt-0","name":"Process a.txt","protocol":"python/v1","method":"execute",)"
+                   R"("params":{"file":"read.py","context":{"mode":"words","file_path":"docs/a.txt"}}},)"
+                   R"({"id":"final","protocol":"llm/v1","method":"chat","dependencies":["process-a-txt-0"],)"
+                   R"("params":{"all":["${process-a-txt-0.result.result}"]}}]})");
+    BOOST_TEST(batch_sent("batch: {directory: docs, pattern: a.txt}\ntemplate: {method: llm/chat}\n"
+                          "final_task: {method: llm/chat, params: {p: \"all: ${batch.results}\"}}\n", source) ==
+               "error: " + source + ":3:13: ${batch.results} is a list: it must be a whole value, not part of a text");
+}
+
+BOOST_AUTO_TEST_CASE(batch_workflows_refuse_what_they_cannot_run) {
+    const auto source = batch_dir();
+    BOOST_TEST(batch_sent("type: batch\ntemplate: {method: llm/chat}\n", source) ==
+               "error: " + source + ":1:1: a batch workflow needs batch (docs/workflows.md)");
+    BOOST_TEST(batch_sent("batch: {directory: docs, pattern: \"*.pdf\"}\ntemplate: {method: llm/chat}\n", source) ==
+               "error: " + source + ":1:8: no file in " +
+                   (std::filesystem::path(source).parent_path() / "docs").string() + " matches '*.pdf'");
+    BOOST_TEST(batch_sent("batch: {directory: nowhere}\ntemplate: {method: llm/chat}\n", source)
+                   .find("error: " + source + ":1:20: cannot list ") == 0u);
+    BOOST_TEST(batch_sent("type: list\nbatch: {directory: docs}\ntemplate: {method: x}\n", source) ==
+               "error: " + source + ":1:7: type must be batch (or left out)");
+    // An error in the template is placed at the template.
+    BOOST_TEST(batch_sent("batch: {directory: docs, pattern: a.txt}\ntemplate: {method: llm/chat, priority: 9}\n", source) ==
+               "error: " + source + ":2:11: priority 9 is not 1 (high), 2 (normal) or 3 (low)");
+    std::filesystem::remove_all(std::filesystem::path(source).parent_path());
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <set>
@@ -63,16 +64,18 @@ const json::string* text(context& c, const json::object& o, const std::string& p
     return &v->get_string();
 }
 
-double seconds(context& c, const json::object& o, const std::string& path, std::string_view key,
-               double lo) {
+/// A number of seconds, sent as written (an integer stays one).
+json::value seconds(context& c, const json::object& o, const std::string& path,
+                    std::string_view key, double lo) {
     const auto& v = o.at(key);
     if (!v.is_number() || v.is_bool())
         c.fail(join(path, key), std::string(key) + " must be a number of seconds, not " + kind(v));
-    const double s = v.to_number<double>();
-    if (s < lo)
-        c.fail(join(path, key), std::string(key) + " must be at least " + std::to_string(lo) +
-                                    " seconds");
-    return s;
+    if (v.to_number<double>() < lo) {
+        char at_least[32];
+        std::snprintf(at_least, sizeof at_least, "%g", lo);
+        c.fail(join(path, key), std::string(key) + " must be at least " + at_least + " seconds");
+    }
+    return v;
 }
 
 const json::object& map_of(context& c, const json::value& v, const std::string& path,
@@ -108,8 +111,8 @@ std::string priority_of(context& c, const json::value& v, const std::string& pat
 json::object retry_of(context& c, const json::value& v, const std::string& path) {
     const auto& o = map_of(c, v, path, "retry");
     warn_unknown(c, o, path, retry_fields, "retry");
-    json::object r{{"max_attempts", 3}, {"backoff", "exponential"}, {"base_delay", 1.0},
-                   {"max_delay", 300.0}, {"jitter", 0.2}};
+    json::object r{{"max_attempts", 3}, {"backoff", "exponential"}, {"base_delay", 1},
+                   {"max_delay", 300}, {"jitter", 0.2}};
     if (const auto* n = o.if_contains("max_attempts")) {
         if (!n->is_int64() || n->get_int64() < 1)
             c.fail(join(path, "max_attempts"), "max_attempts must be an integer of at least 1");
@@ -304,11 +307,8 @@ converted_workflow convert(context& c) {
         }
     if (const auto* m = root.if_contains("metadata"))
         w["metadata"] = map_of(c, *m, "metadata", "metadata");
-    if (root.contains("timeout")) {
+    if (root.contains("timeout"))
         w["timeout"] = seconds(c, root, "", "timeout", 0.001);
-        c.warn("timeout", "the hub does not enforce a whole workflow's timeout yet, only each "
-                          "task's (docs/workflows.md)");
-    }
     if (const auto* wait = root.if_contains("wait_for_completion"); wait && !wait->is_bool())
         c.fail("wait_for_completion", "wait_for_completion must be true or false, not " + kind(*wait));
     const auto* tasks = root.if_contains("tasks");

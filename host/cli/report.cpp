@@ -59,8 +59,13 @@ std::vector<std::string> task_order(const json::object& tasks,
 
 std::string workflow_line(const json::object& workflow) {
     auto name = text_of(workflow, "name");
-    return "workflow " + text_of(workflow, "id") + (name.empty() ? "" : " (" + name + ")") + ": " +
-           text_of(workflow, "state");
+    if (auto version = text_of(workflow, "version"); !version.empty())
+        name += (name.empty() ? "version " : " ") + version;
+    auto line = "workflow " + text_of(workflow, "id") + (name.empty() ? "" : " (" + name + ")") +
+                ": " + text_of(workflow, "state");
+    if (auto about = text_of(workflow, "description"); !about.empty())
+        line += "\n  " + about;
+    return line;
 }
 
 void print_states(std::ostream& out, const json::object& workflow,

@@ -20,7 +20,8 @@ std::string error_text(const boost::json::value& error);
 std::vector<std::string> task_order(const boost::json::object& tasks,
                                     const std::vector<std::string>& order = {});
 
-/// "workflow <id> (<name>): <state>", from query_status's `workflow`.
+/// "workflow <id> (<name> <version>): <state>", and its description on a line of its own,
+/// from query_status's `workflow`.
 std::string workflow_line(const boost::json::object& workflow);
 
 /// TASK, STATE, ATTEMPT for each task of query_status's `workflow`.

@@ -26,10 +26,13 @@ using toml_reader = toml_file::reader;
 
 // The keys the hub reads (plugin-api/src/types.cpp). The hub skips any other key, so a
 // misspelt `dependecies` would silently run a task too early: refuse it here instead.
-const std::vector<std::string_view> workflow_keys{"id", "name", "on_failure", "tasks"};
-const std::vector<std::string_view> task_keys{"id",      "name",       "protocol",     "method",
-                                              "params",  "parameters", "dependencies", "priority",
-                                              "timeout", "timeout_ms", "retry"};
+const std::vector<std::string_view> workflow_keys{
+    "id", "name", "on_failure", "tasks", "description", "version", "metadata", "timeout",
+    "timeout_ms"};
+const std::vector<std::string_view> task_keys{"id",         "name",       "protocol",
+                                              "method",     "params",     "parameters",
+                                              "dependencies", "priority", "timeout",
+                                              "timeout_ms", "retry",      "metadata"};
 const std::vector<std::string_view> retry_keys{"max_attempts",  "backoff",   "base_delay",
                                                "base_delay_ms", "max_delay", "max_delay_ms",
                                                "jitter"};

@@ -34,7 +34,7 @@ void pipeline::state::status_from_archive(const std::string& id,
                 tasks[t.id] =
                     task_status(t, r ? r->result : std::nullopt, r ? r->error : std::nullopt);
             }
-            reply(workflow_status(id, w->name, w->state, std::move(tasks)));
+            reply(workflow_status(*w, std::move(tasks)));
         } catch (const std::exception& e) {
             reply(failure(error_code::internal, "workflow '" + id +
                                                     "' is not in memory, and the persistence slot "

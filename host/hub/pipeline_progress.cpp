@@ -7,6 +7,9 @@
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/resolver.hpp>
 
+#include <algorithm>
+#include <cstdio>
+
 #include <boost/json/value_from.hpp>
 
 namespace gleitzeit::hub {
@@ -164,9 +167,25 @@ void pipeline::state::released(const std::string& wf_id, task_release rel, const
         end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
 }
 
+void pipeline::state::arm_deadline(workflow_entry& wf) {
+    if (wf.w.deadline_ms <= 0)
+        return;
+    const auto left = std::max<std::int64_t>(0, wf.w.deadline_ms - time.now_ms());
+    wf.deadline = arm(std::chrono::milliseconds(left), [id = wf.w.id](state& s) {
+        auto* wf = s.book.find(id);
+        if (!wf)
+            return;
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, "%g", static_cast<double>(wf->w.timeout.count()) / 1000);
+        s.end_workflow(*wf, workflow_state::failed,
+                       std::string("the workflow's timeout of ") + seconds + " s passed");
+    });
+}
+
 void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const std::string& why) {
     if (wf.w.state != workflow_state::running)
         return;
+    wf.deadline.reset();
     wf.w.state = how;
     workflow saved = wf.w; // without its tasks: they are saved one by one, as they change
     save(std::move(saved));

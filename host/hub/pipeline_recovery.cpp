@@ -135,6 +135,7 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
     w.state = workflow_state::running;
     auto correlation = w.id;
     auto& wf = book.add(std::move(w), std::move(correlation));
+    arm_deadline(wf); // at once if it passed while the hub was down
     for (auto& [tid, e] : wf.tasks)
         if (auto r = results.find(tid); r != results.end()) {
             if (r->second.ok())

@@ -122,6 +122,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void flush_release();
     void released(const std::string& wf_id, task_release rel, const std::string& why);
     void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why);
+    /// Fails the workflow when its deadline_ms passes (none without a timeout).
+    void arm_deadline(workflow_entry& wf);
     void keep(const std::string& workflow_id);
     void cancel_task(task_entry& e, const std::string& reason);
     /// Sends a progress event to the workflow's room and to `observers` ("workflows" or

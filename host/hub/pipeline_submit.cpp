@@ -106,8 +106,10 @@ void pipeline::state::analyze(std::shared_ptr<submission> sub) {
 void pipeline::state::keep_analyzed(std::shared_ptr<submission> sub, workflow_analysis a) {
     const auto id = sub->w.id;
     sub->w.state = workflow_state::running;
+    if (sub->w.timeout.count() > 0) // saved, so that a restart keeps the same deadline
+        sub->w.deadline_ms = time.now_ms() + sub->w.timeout.count();
     save(sub->w); // with its tasks, all pending
-    book.add(std::move(sub->w), sub->correlation);
+    arm_deadline(book.add(std::move(sub->w), sub->correlation));
     after_saved([sub, id, ready = std::move(a.ready_tasks)](state& s, const std::string& error) {
         if (!error.empty()) {
             s.book.erase(id);

@@ -96,12 +96,14 @@ std::optional<json::object> workflow_book::status(const std::string& id) const {
     json::object tasks;
     for (const auto& [tid, e] : it->second.tasks)
         tasks[tid] = task_status(e.t, e.result, e.error);
-    return workflow_status(id, it->second.w.name, it->second.w.state, std::move(tasks));
+    return workflow_status(it->second.w, std::move(tasks));
 }
 
 json::object task_status(const task& t, const std::optional<json::value>& result,
                          const std::optional<task_error>& error) {
     json::object out{{"state", to_string(t.state)}, {"attempt", t.attempt}};
+    if (!t.metadata.empty())
+        out["metadata"] = t.metadata;
     if (result)
         out["result"] = *result;
     if (error)
@@ -109,13 +111,19 @@ json::object task_status(const task& t, const std::optional<json::value>& result
     return out;
 }
 
-json::object workflow_status(const std::string& id, const std::string& name, workflow_state s,
-                             json::object tasks) {
-    return {{"ok", true},
-            {"workflow", json::object{{"id", id},
-                                      {"name", name},
-                                      {"state", to_string(s)},
-                                      {"tasks", std::move(tasks)}}}};
+json::object workflow_status(const workflow& w, json::object tasks) {
+    json::object out{{"id", w.id}, {"name", w.name}, {"state", to_string(w.state)}};
+    // What the submitter wrote about it, shown as given (docs/events.md, "Workflows").
+    if (!w.description.empty())
+        out["description"] = w.description;
+    if (!w.version.empty())
+        out["version"] = w.version;
+    if (!w.metadata.empty())
+        out["metadata"] = w.metadata;
+    if (w.timeout.count() > 0)
+        out["timeout_ms"] = w.timeout.count();
+    out["tasks"] = std::move(tasks);
+    return {{"ok", true}, {"workflow", std::move(out)}};
 }
 
 } // namespace gleitzeit::hub

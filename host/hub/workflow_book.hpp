@@ -38,6 +38,7 @@ struct workflow_entry {
     // Kept by settle(), so that "is it over?" does not walk every task on every result.
     std::size_t open = 0;   // tasks not completed, failed, skipped or cancelled
     std::size_t failed = 0; // tasks failed
+    std::unique_ptr<alarm> deadline; // the workflow's timeout, if it has one
 };
 
 bool terminal(task_state s);
@@ -84,7 +85,6 @@ private:
 /// read back from the persistence slot's archive.
 boost::json::object task_status(const task& t, const std::optional<boost::json::value>& result,
                                 const std::optional<task_error>& error);
-boost::json::object workflow_status(const std::string& id, const std::string& name,
-                                    workflow_state s, boost::json::object tasks);
+boost::json::object workflow_status(const workflow& w, boost::json::object tasks);
 
 } // namespace gleitzeit::hub

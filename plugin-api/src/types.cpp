@@ -192,6 +192,7 @@ task read_task(const json::value& v, const path& at) {
         t.attempt = static_cast<unsigned>(json_read::as_integer(
             *f, path(at, "attempt"), 0, std::numeric_limits<unsigned>::max()));
     field(o, "due_ms", at, t.due_ms);
+    field(o, "metadata", at, t.metadata);
     return t;
 }
 
@@ -286,7 +287,7 @@ retry_policy tag_invoke(json::value_to_tag<retry_policy>, const json::value& v) 
 
 void tag_invoke(json::value_from_tag, json::value& v, const task& x) {
     json::object& o = v.emplace_object();
-    o.reserve(13);
+    o.reserve(14);
     o.emplace("id", x.id);
     o.emplace("workflow_id", x.workflow_id);
     o.emplace("name", x.name);
@@ -300,6 +301,8 @@ void tag_invoke(json::value_from_tag, json::value& v, const task& x) {
     o.emplace("state", to_string(x.state));
     o.emplace("attempt", static_cast<std::int64_t>(x.attempt));
     o.emplace("due_ms", x.due_ms);
+    if (!x.metadata.empty()) // most tasks have none: no key on the wire and in the database
+        o.emplace("metadata", x.metadata);
 }
 task tag_invoke(json::value_to_tag<task>, const json::value& v) {
     return read_task(v, path("task"));
@@ -307,7 +310,7 @@ task tag_invoke(json::value_to_tag<task>, const json::value& v) {
 
 void tag_invoke(json::value_from_tag, json::value& v, const workflow& x) {
     json::object& o = v.emplace_object();
-    o.reserve(5);
+    o.reserve(10);
     o.emplace("id", x.id);
     o.emplace("name", x.name);
     json::array& tasks = add(o, "tasks").emplace_array();
@@ -316,6 +319,17 @@ void tag_invoke(json::value_from_tag, json::value& v, const workflow& x) {
         tag_invoke(json::value_from_tag(), tasks.emplace_back(nullptr), t);
     o.emplace("on_failure", to_string(x.on_failure));
     o.emplace("state", to_string(x.state));
+    // Only what is set: most workflows have none of these.
+    if (!x.description.empty())
+        o.emplace("description", x.description);
+    if (!x.version.empty())
+        o.emplace("version", x.version);
+    if (!x.metadata.empty())
+        o.emplace("metadata", x.metadata);
+    if (x.timeout.count() > 0)
+        o.emplace("timeout_ms", static_cast<std::int64_t>(x.timeout.count()));
+    if (x.deadline_ms > 0)
+        o.emplace("deadline_ms", x.deadline_ms);
 }
 workflow tag_invoke(json::value_to_tag<workflow>, const json::value& v) {
     // No field is required: a submitted workflow gets its id from the hub, and the resolver,
@@ -338,6 +352,11 @@ workflow tag_invoke(json::value_to_tag<workflow>, const json::value& v) {
     }
     field(o, "on_failure", at, w.on_failure);
     field(o, "state", at, w.state);
+    field(o, "description", at, w.description);
+    field(o, "version", at, w.version);
+    field(o, "metadata", at, w.metadata);
+    duration_field(o, "timeout", at, w.timeout);
+    field(o, "deadline_ms", at, w.deadline_ms);
     return w;
 }
 

@@ -183,6 +183,9 @@ BOOST_AUTO_TEST_CASE(results_follow_the_files_order_then_the_hubs) {
                             "a     completed  {\"x\":1}\n"
                             "b     failed     provider_error: boom\n");
     BOOST_TEST(cli::workflow_line(w) == "workflow w1 (n): failed");
+    w["version"] = "1.2";
+    w["description"] = "counts words";
+    BOOST_TEST(cli::workflow_line(w) == "workflow w1 (n 1.2): failed\n  counts words");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

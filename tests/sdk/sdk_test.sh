@@ -47,7 +47,12 @@ step "installing the plugin-api component into $prefix"
 "$cmake" --install "$build_dir" --prefix "$prefix" --component plugin-api >"$work/install.log" ||
     { cat "$work/install.log" >&2; fail "cmake --install --component plugin-api failed"; }
 
-for f in "$api_libdir/libgleitzeit-plugin-api.so.1" "$api_libdir/libgleitzeit-plugin-api.so" \
+# The SONAME's number is the plugin API version, written once in version.hpp.
+api=$(sed -n 's/.*plugin_api_version = \([0-9][0-9]*\);.*/\1/p' "$source_dir/plugin-api/include/gleitzeit/version.hpp")
+[[ -n "$api" ]] || fail "no plugin_api_version in $source_dir/plugin-api/include/gleitzeit/version.hpp"
+soname="libgleitzeit-plugin-api.so.$api"
+
+for f in "$api_libdir/$soname" "$api_libdir/libgleitzeit-plugin-api.so" \
     "$prefix/include/gleitzeit/types.hpp" "$prefix/include/gleitzeit/export.hpp" \
     "$cmakedir/gleitzeit-plugin-apiConfig.cmake" "$cmakedir/gleitzeit-plugin-apiConfigVersion.cmake" \
     "$cmakedir/gleitzeit-plugin-apiTargets.cmake" "$cmakedir/GleitzeitPlugin.cmake" \
@@ -61,9 +66,9 @@ unexpected=$(cd "$prefix" && find . -type f -o -type l | sed 's|^\./||' |
 [[ ! -e "$prefix/include/gleitzeit/json_read.hpp" ]] || fail "a private header was installed"
 
 # The library is private to the product: its SONAME is versioned and it carries no RPATH.
-dynamic=$(readelf -d "$api_libdir/libgleitzeit-plugin-api.so.1")
-grep -q 'Library soname: \[libgleitzeit-plugin-api\.so\.1\]' <<<"$dynamic" ||
-    fail "installed library has no SONAME libgleitzeit-plugin-api.so.1"
+dynamic=$(readelf -d "$api_libdir/$soname")
+grep -qF "Library soname: [$soname]" <<<"$dynamic" ||
+    fail "installed library has no SONAME $soname"
 ! grep -q -E '\((RPATH|RUNPATH)\)' <<<"$dynamic" || fail "installed library carries an RPATH"
 
 # ---- 2. build the example outside the tree, against the prefix alone -----------------------
@@ -103,8 +108,8 @@ exported=$(nm -D --defined-only "$plugin" | awk '{print $3}' | sort)
         "gleitzeit_plugin_descriptor and gleitzeit_plugin_factory; the first:" \
         "$(head -n 5 <<<"$exported" | tr '\n' ' ')"
 plugin_dynamic=$(readelf -d "$plugin")
-grep -q 'Shared library: \[libgleitzeit-plugin-api\.so\.1\]' <<<"$plugin_dynamic" ||
-    fail "example-greeter.so does not need libgleitzeit-plugin-api.so.1"
+grep -qF "Shared library: [$soname]" <<<"$plugin_dynamic" ||
+    fail "example-greeter.so does not need $soname"
 
 "$cmake" --install "$work/build" --prefix "$work/installed-plugin" >/dev/null ||
     fail "installing the example failed"

@@ -54,6 +54,7 @@ struct task {
     task_state state = task_state::pending;
     unsigned attempt = 0;      // attempts started so far
     std::int64_t due_ms = 0;   // Unix ms when a retry_pending task is due; 0: now
+    boost::json::object metadata; // the submitter's, kept and shown, never read by the hub
 };
 
 enum class failure_policy { fail_fast, continue_ };
@@ -66,6 +67,13 @@ struct workflow {
     std::vector<task> tasks;
     failure_policy on_failure = failure_policy::fail_fast;
     workflow_state state = workflow_state::pending;
+    // The submitter's, kept and shown.
+    std::string description;
+    std::string version;
+    boost::json::object metadata;
+    /// The whole workflow's time limit from its start; 0: none. Past it the workflow fails.
+    std::chrono::milliseconds timeout{0};
+    std::int64_t deadline_ms = 0; // Unix ms the hub set from `timeout` when it started; 0: none
 };
 
 struct method_spec {

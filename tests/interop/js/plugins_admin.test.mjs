@@ -131,7 +131,7 @@ test("bad plugins are refused by swap_plugin; queue-memory 1.0.0 keeps serving w
       P.NO_DESCRIPTOR,
       refusing(P.NO_DESCRIPTOR, "no gleitzeit_plugin_descriptor: not a Gleitzeit plugin (built without GLEITZEIT_PLUGIN?)"),
     ],
-    ["an API version mismatch", P.API_MISMATCH, refusing(P.API_MISMATCH, "plugin API version 999 (plugin) != 1 (host)")],
+    ["an API version mismatch", P.API_MISMATCH, refusing(P.API_MISMATCH, "plugin API version 999 (plugin) != 2 (host)")],
     [
       "a slot-kind mismatch",
       P.SLOW_PROVIDER_V1,

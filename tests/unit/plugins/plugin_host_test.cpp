@@ -135,7 +135,7 @@ BOOST_AUTO_TEST_CASE(bad_plugins_are_refused_and_the_running_queue_keeps_serving
     const std::vector<std::pair<std::string, std::string>> cases{
         {text.string(), "not an ELF shared library"},
         {NO_DESCRIPTOR, "no gleitzeit_plugin_descriptor: not a Gleitzeit plugin"},
-        {API_MISMATCH, "plugin API version 999 (plugin) != 1 (host)"},
+        {API_MISMATCH, "plugin API version 999 (plugin) != 2 (host)"},
         {SLOW_PROVIDER_V1,
          "'slow-provider' is a provider plugin, but the queue slot needs a queue plugin"},
         {THROWING_QUEUE, "its constructor threw: throwing-queue refuses to be constructed"},

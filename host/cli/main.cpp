@@ -48,6 +48,10 @@ void add_global_options(CLI::App& app, global_options& g, double& timeout_s) {
 /// The positional arguments of the commands, filled by parsing.
 struct command_arguments {
     std::string file, id, slot, path;
+    bool verbose = false;
+    std::string code, name, type = "python";
+    double seconds = 10;
+    batch_options batch;
 };
 
 /// The commands; parsing the command line sets `action` to the one it names.
@@ -63,7 +67,10 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
                                "task's result. Exits 0 only if the workflow completed.");
     run->add_option("FILE", a.file, "workflow file: .yaml or .yml (the original Gleitzeit's format), .toml, .json, or - for JSON on standard input")
         ->required();
-    run->callback([&] { action = [&] { return run_command(g, a.file); }; });
+    run->add_flag("--verbose,-v", a.verbose,
+                  "on a terminal, a line per task event as well as the live line; and every "
+                  "task's result at the end, however many there are");
+    run->callback([&] { action = [&] { return run_command(g, a.file, a.verbose); }; });
 
     auto* submit =
         command("submit", "Submit the workflow in FILE and print its id; does not wait.");
@@ -78,6 +85,33 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
     validate->add_option("FILE", a.file, "workflow file: .yaml, .yml, .toml, .json, or - for JSON on standard input")
         ->required();
     validate->callback([&] { action = [&] { return validate_command(g, a.file); }; });
+
+    auto* exec = command("exec", "Run Python CODE on the hub (python/v1 execute) and print what "
+                                 "it printed and the value it left in `result`.");
+    exec->add_option("CODE", a.code, "Python source, e.g. 'result = sum(range(10))'")->required();
+    // As the original's exec names it; the connection's --timeout goes before the command.
+    exec->add_option("--timeout", a.seconds,
+                     "seconds the code may run (default 10); the connection's --timeout goes "
+                     "before exec");
+    exec->callback([&] { action = [&] { return exec_command(g, a.code, a.seconds); }; });
+
+    auto* batch = command("batch", "Ask an LLM about every file of DIR that matches --pattern, "
+                                   "one task per file, and print each answer.");
+    batch->add_option("DIR", a.batch.directory, "the directory, relative to here")->required();
+    batch->add_option("--pattern", a.batch.pattern, "file names to take, with * ? [..] (default *)");
+    batch->add_option("--prompt", a.batch.prompt, "what to ask about each file");
+    batch->add_option("--model", a.batch.model, "the model (default: the provider's default_model)");
+    batch->add_flag("--vision", a.batch.vision, "send images to llm/vision instead of text to llm/chat");
+    batch->add_option("--output", a.batch.output,
+                      "also write the answers to this file: JSON, or Markdown for a name ending in .md");
+    batch->callback([&] { action = [&] { return batch_command(g, a.batch); }; });
+
+    auto* init = command("init", "Write a starter workflow file NAME.yaml (lower case) here, "
+                                 "ready to run.");
+    init->add_option("NAME", a.name, "the workflow's name")->required();
+    init->add_option("--type", a.type, "python (default), llm or mixed")
+        ->check(CLI::IsMember({"python", "llm", "mixed"}));
+    init->callback([&] { action = [&] { return init_command(a.name, a.type); }; });
 
     auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
     status->add_option("ID", a.id, "the workflow id that run or submit printed");

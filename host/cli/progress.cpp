@@ -41,33 +41,39 @@ bool terminal_state(const std::string& s) {
 
 } // namespace
 
-progress::progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns)
-    : out_(out), columns_(columns), order_(std::move(tasks)) {
+progress::progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns,
+                   bool verbose)
+    : out_(out), columns_(columns), verbose_(verbose), silent_(out.rdbuf() == nullptr),
+      order_(std::move(tasks)) {
     for (const auto& id : order_)
         tasks_[id];
+    count_["pending"] = tasks_.size();
 }
 
 progress::task_view& progress::task(const json::object& payload) {
     auto id = text(payload, "task_id");
-    if (!tasks_.count(id))
+    auto [it, fresh] = tasks_.try_emplace(id);
+    if (fresh) {
         order_.push_back(id);
-    return tasks_[id];
+        ++count_["pending"];
+    }
+    return it->second;
 }
 
-std::size_t progress::finished() const {
-    std::size_t n = 0;
-    for (const auto& [id, t] : tasks_)
-        n += terminal_state(t.state);
-    return n;
+void progress::set_state(task_view& t, const std::string& state) {
+    // Counted as they change: a view that walked every task on every event would cost the
+    // CLI more than the hub spends on a large workflow.
+    --count_[t.state];
+    finished_ -= terminal_state(t.state);
+    t.state = state;
+    ++count_[t.state];
+    finished_ += terminal_state(t.state);
 }
 
 std::string progress::counts(const char* separator) const {
-    std::map<std::string, std::size_t> n;
-    for (const auto& [id, t] : tasks_)
-        ++n[t.state];
     std::string line;
     for (const char* s : states)
-        if (auto it = n.find(s); it != n.end() && it->second)
+        if (auto it = count_.find(s); it != count_.end() && it->second)
             line +=
                 (line.empty() ? "" : separator) + std::string(s) + " " + std::to_string(it->second);
     return line;
@@ -86,7 +92,7 @@ void progress::on_event(const std::string& event, const json::object& payload) {
                " started: " + std::to_string(integer(payload, "tasks")) + " tasks";
     } else if (event == "task_started") {
         auto& t = task(payload);
-        t.state = "executing";
+        set_state(t, "executing");
         t.attempt = integer(payload, "attempt");
         line = text(payload, "task_id") + " started";
         if (auto p = text(payload, "provider"); !p.empty())
@@ -95,13 +101,13 @@ void progress::on_event(const std::string& event, const json::object& payload) {
             line += " (attempt " + std::to_string(t.attempt) + ")";
     } else if (event == "task_completed") {
         auto& t = task(payload);
-        t.state = "completed";
+        set_state(t, "completed");
         if (const auto* r = payload.if_contains("result"))
             t.result = *r;
         line = text(payload, "task_id") + " completed";
     } else if (event == "task_retrying") {
         auto& t = task(payload);
-        t.state = "retrying";
+        set_state(t, "retrying");
         line = text(payload, "task_id") + " attempt " +
                std::to_string(integer(payload, "attempt")) + " failed, retrying in " +
                seconds(static_cast<double>(integer(payload, "delay_ms")) / 1000);
@@ -109,14 +115,14 @@ void progress::on_event(const std::string& event, const json::object& payload) {
             line += ": " + error_text(*e);
     } else if (event == "task_failed") {
         auto& t = task(payload);
-        t.state = "failed";
+        set_state(t, "failed");
         line = text(payload, "task_id") + " failed";
         if (const auto* e = payload.if_contains("error")) {
             t.error = *e;
             line += ": " + error_text(*e);
         }
     } else if (event == "task_skipped") {
-        task(payload).state = "skipped";
+        set_state(task(payload), "skipped");
         line = text(payload, "task_id") + " skipped: a dependency failed";
     } else if (event == "workflow_completed" || event == "workflow_failed" ||
                event == "workflow_cancelled") {
@@ -124,7 +130,7 @@ void progress::on_event(const std::string& event, const json::object& payload) {
         end_ = payload;
         for (auto& [id, t] : tasks_)
             if (!terminal_state(t.state))
-                t.state = "cancelled";
+                set_state(t, "cancelled");
         if (const auto* r = payload.if_contains("results"); r && r->is_object())
             for (const auto& [id, result] : r->get_object())
                 tasks_[std::string(id)].result = result;
@@ -134,21 +140,26 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     } else {
         return; // not a progress event
     }
-    // A terminal shows the counts in the bar and only what needs reading as lines.
-    bool noteworthy = event == "workflow_started" || event == "task_retrying" ||
+    if (silent_)
+        return;
+    // A terminal shows the counts in the bar and only what needs reading as lines, unless
+    // --verbose asks for every task's.
+    bool noteworthy = verbose_ || event == "workflow_started" || event == "task_retrying" ||
                       event == "task_failed" || event == "task_skipped" || ended_;
     if (columns_ == 0)
-        say(line + "  (" + std::to_string(finished()) + "/" + std::to_string(tasks_.size()) +
+        say(line + "  (" + std::to_string(finished_) + "/" + std::to_string(tasks_.size()) +
             " done: " + counts(", ") + ")");
     else if (noteworthy && !(ended_ && event == "workflow_completed"))
         say(line);
-    draw();
+    draw(noteworthy);
 }
 
 // What the provider running a task says of it (docs/events.md, task_progress): text comes in
 // pieces that are printed once a line is whole; other progress, such as an MCP tool's
 // {progress, total?, message?}, is a line of its own.
 void progress::on_progress(const json::object& payload) {
+    if (silent_)
+        return;
     const auto id = text(payload, "task_id");
     auto it = tasks_.find(id);
     if (it == tasks_.end())
@@ -161,7 +172,7 @@ void progress::on_progress(const json::object& payload) {
             t.streamed.erase(0, nl + 1);
         }
         streaming_ = id;
-        return draw();
+        return draw(false);
     }
     std::string line = id + " progress";
     if (const auto* done = payload.if_contains("progress"); done && done->is_number()) {
@@ -172,7 +183,7 @@ void progress::on_progress(const json::object& payload) {
     if (auto message = text(payload, "message"); !message.empty())
         line += ": " + message;
     say(line);
-    draw();
+    draw(true);
 }
 
 void progress::flush_stream(const std::string& id) {
@@ -192,17 +203,26 @@ void progress::say(const std::string& line) {
     drawn_ = false;
 }
 
-void progress::draw() {
+void progress::draw(bool now) {
     if (columns_ == 0)
         return;
+    // At most ten redraws a second: a terminal cannot show more, and each costs a write.
+    const auto at = std::chrono::steady_clock::now();
+    if (!now && drawn_ && at - last_draw_ < std::chrono::milliseconds(100))
+        return;
+    last_draw_ = at;
     const std::size_t width = 20;
-    std::size_t done = finished(), total = tasks_.size();
+    std::size_t done = finished_, total = tasks_.size();
     std::size_t filled = total ? done * width / total : 0;
-    auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    auto elapsed = std::chrono::duration<double>(at - started_).count();
+    // The rate means something after a second, not before.
+    char rate[40] = "";
+    if (elapsed >= 1)
+        std::snprintf(rate, sizeof rate, "  %.0f tasks/s", static_cast<double>(done) / elapsed);
     std::string line = (name_.empty() ? std::string() : name_ + " ") + "[" +
                        std::string(filled, '#') + std::string(width - filled, '-') + "] " +
                        std::to_string(done) + "/" + std::to_string(total) + "  " + counts("  ") +
-                       "  " + seconds(elapsed.count());
+                       rate + "  " + seconds(elapsed);
     if (auto it = tasks_.find(streaming_); it != tasks_.end() && !it->second.streamed.empty())
         line += "  " + streaming_ + ": " + it->second.streamed;
     out_ << "\r\x1b[K" << clip(line, columns_ - 1) << std::flush;
@@ -210,8 +230,8 @@ void progress::draw() {
 }
 
 void progress::tick() {
-    if (drawn_)
-        draw();
+    if (drawn_) // the wait's clock: the redraw that events skipped, and the time moving on
+        draw(true);
 }
 
 void progress::finish() {

@@ -21,7 +21,10 @@ namespace gleitzeit::cli {
 class progress {
 public:
     /// `tasks`: the workflow's task ids; `columns`: the terminal's width, 0 for plain lines.
-    progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns);
+    /// `verbose`: on a terminal, a line per task event too. An `out` without a buffer (the
+    /// --json run's) gets nothing, and the view only keeps count.
+    progress(std::ostream& out, std::vector<std::string> tasks, std::size_t columns,
+             bool verbose = false);
 
     /// One event of the workflow's room (its workflow_id already checked).
     void on_event(const std::string& event, const boost::json::object& payload);
@@ -49,23 +52,29 @@ private:
     task_view& task(const boost::json::object& payload);
     /// "completed 2, executing 1, pending 1": the states that have tasks, in their order.
     std::string counts(const char* separator) const;
-    std::size_t finished() const;
+    void set_state(task_view& t, const std::string& state);
     void on_progress(const boost::json::object& payload);
     /// Prints what is left of a task's streamed text, once the task has ended.
     void flush_stream(const std::string& id);
     void say(const std::string& line); // a line of its own, above the bar on a terminal
-    void draw();
+    /// Redraws the bar; unless `now`, not more often than ten times a second.
+    void draw(bool now);
 
     std::ostream& out_;
     std::size_t columns_;
+    bool verbose_;
+    bool silent_;
     std::vector<std::string> order_;
     std::map<std::string, task_view> tasks_;
+    std::map<std::string, std::size_t> count_; // tasks per state
+    std::size_t finished_ = 0;                  // tasks in a final state
     std::string name_;
     bool ended_ = false;
     bool drawn_ = false;
     std::string streaming_; // the task whose text came last
     boost::json::object end_;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point last_draw_{};
 };
 
 } // namespace gleitzeit::cli

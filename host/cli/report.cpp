@@ -5,6 +5,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace gleitzeit::cli {
 namespace {
@@ -93,6 +94,32 @@ void print_results(std::ostream& out, const json::object& workflow,
         t.add({id, text_of(task, "state"), shown});
     }
     t.print(out, columns);
+}
+
+void print_summary(std::ostream& out, const json::object& workflow,
+                   const std::vector<std::string>& order, std::size_t columns) {
+    const auto& tasks = tasks_of(workflow);
+    std::map<std::string, std::size_t> count;
+    table failures({"TASK", "STATE", "ERROR"});
+    std::size_t failed = 0;
+    for (const auto& id : task_order(tasks, order)) {
+        const auto& task = task_of(tasks, id);
+        const auto state = text_of(task, "state");
+        ++count[state];
+        if (const auto* e = task.if_contains("error")) {
+            failures.add({id, state, error_text(*e)});
+            ++failed;
+        }
+    }
+    std::string line = std::to_string(tasks.size()) + " tasks:";
+    for (const char* state : {"completed", "failed", "skipped", "cancelled"})
+        if (count[state])
+            line += std::string(line.back() == ':' ? " " : ", ") + state + " " +
+                    std::to_string(count[state]);
+    out << line << '\n';
+    if (failed)
+        failures.print(out, columns);
+    out << "every task's result: gleitzeit results " << text_of(workflow, "id") << '\n';
 }
 
 } // namespace gleitzeit::cli

@@ -31,4 +31,12 @@ void print_states(std::ostream& out, const boost::json::object& workflow,
 void print_results(std::ostream& out, const boost::json::object& workflow,
                    const std::vector<std::string>& order, std::size_t columns);
 
+/// A large workflow's results in short: the count of tasks in each final state, each failed
+/// task with its error, and the command that shows every result.
+void print_summary(std::ostream& out, const boost::json::object& workflow,
+                   const std::vector<std::string>& order, std::size_t columns);
+
+/// Above this many tasks, `run` prints print_summary() instead of every result.
+constexpr std::size_t summary_above = 25;
+
 } // namespace gleitzeit::cli

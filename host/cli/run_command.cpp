@@ -1,4 +1,5 @@
-// run: submit, follow the workflow's room until it ends, then show every task's result.
+// run: submit, follow the workflow's room until it ends, then show every task's result. The
+// following is shared with exec and batch (workflow_shortcuts.cpp).
 
 #include "commands.hpp"
 #include "hub_connection.hpp"
@@ -32,17 +33,19 @@ std::vector<std::string> task_ids(const json::object& workflow) {
 
 } // namespace
 
-int run_command(const global_options& g, const std::string& file) {
-    auto workflow = read_workflow(file);
-    const auto order = task_ids(workflow);
+run_outcome follow_workflow(const global_options& g, boost::json::object workflow, bool verbose,
+                            bool quiet) {
+    run_outcome out;
+    out.order = task_ids(workflow);
 
     // --json keeps standard output for the one document at the end; the view writes nowhere.
     std::ostream nowhere(nullptr);
-    const std::size_t columns = terminal_columns();
-    progress view(g.json ? nowhere : std::cout, order, g.json ? 0 : columns);
+    out.columns = terminal_columns();
+    const bool silent = g.json || quiet;
+    progress view(silent ? nowhere : std::cout, out.order, silent ? 0 : out.columns, verbose);
 
     hub_connection hub(g);
-    std::string id;
+    std::string& id = out.id;
     // The reply names the workflow; events that come before it (another workflow's, seen
     // through room `workflows`) wait until it is known.
     std::vector<std::pair<std::string, json::object>> early;
@@ -63,12 +66,10 @@ int run_command(const global_options& g, const std::string& file) {
 
     auto outcome = hub.wait([&] { return view.ended(); }, [&] { view.tick(); });
     view.finish();
-    if (outcome == hub_connection::wait_result::interrupted) {
-        std::cerr << "gleitzeit: interrupted; workflow " << id
-                  << " goes on running on the hub (gleitzeit status " << id << ", gleitzeit cancel "
-                  << id << ")\n";
-        return exit_code::interrupted;
-    }
+    if (outcome == hub_connection::wait_result::interrupted)
+        throw command_error(exit_code::interrupted,
+                            "interrupted; workflow " + id + " goes on running on the hub "
+                            "(gleitzeit status " + id + ", gleitzeit cancel " + id + ")");
     if (outcome == hub_connection::wait_result::lost)
         throw command_error(exit_code::unreachable,
                             "lost the connection to the hub at " + hub.url() + " (" +
@@ -77,35 +78,46 @@ int run_command(const global_options& g, const std::string& file) {
 
     // The hub's own table has every task's state, attempt and error; the events are the
     // fallback when it cannot be asked.
-    json::object final_view;
     try {
         auto status = require_ok(hub.ask("query_status", json::object{{"workflow_id", id}}));
         if (const auto* w = status.if_contains("workflow"); w && w->is_object())
-            final_view = w->get_object();
+            out.workflow = w->get_object();
     } catch (const command_error&) {
     }
-    if (final_view.empty())
-        final_view = view.as_workflow(id);
+    if (out.workflow.empty())
+        out.workflow = view.as_workflow(id);
+    out.end = view.end();
+    out.state = text(out.end, "state");
+    return out;
+}
 
-    const auto& end = view.end();
-    auto state = text(end, "state");
-    bool completed = state == "completed";
-    if (g.json) {
-        json::object out{{"ok", completed}, {"workflow_id", id}, {"state", state}};
-        if (const auto* reason = end.if_contains("reason"))
-            out["reason"] = *reason;
-        out["results"] = end.contains("results") ? end.at("results") : json::object();
-        out["workflow"] = std::move(final_view);
-        print_json(out);
-    } else {
-        print_results(std::cout, final_view, order, columns);
-    }
-    if (!completed) {
-        auto reason = text(end, "reason");
-        throw command_error(exit_code::failed,
-                            "workflow " + id + " " + state + (reason.empty() ? "" : ": " + reason));
+void print_outcome_json(const run_outcome& r) {
+    json::object out{{"ok", r.completed()}, {"workflow_id", r.id}, {"state", r.state}};
+    if (const auto* reason = r.end.if_contains("reason"))
+        out["reason"] = *reason;
+    out["results"] = r.end.contains("results") ? r.end.at("results") : json::object();
+    out["workflow"] = r.workflow;
+    print_json(out);
+}
+
+int exit_of(const run_outcome& r) {
+    if (!r.completed()) {
+        auto reason = text(r.end, "reason");
+        throw command_error(exit_code::failed, "workflow " + r.id + " " + r.state +
+                                                   (reason.empty() ? "" : ": " + reason));
     }
     return exit_code::ok;
+}
+
+int run_command(const global_options& g, const std::string& file, bool verbose) {
+    auto r = follow_workflow(g, read_workflow(file), verbose);
+    if (g.json)
+        print_outcome_json(r);
+    else if (!verbose && r.order.size() > summary_above)
+        print_summary(std::cout, r.workflow, r.order, r.columns);
+    else
+        print_results(std::cout, r.workflow, r.order, r.columns);
+    return exit_of(r);
 }
 
 } // namespace gleitzeit::cli

@@ -48,7 +48,7 @@ process.on("exit", () => {
  * resolves with {code, signal, stdout, stderr, ms}. A CLI that outlives `timeout` is killed
  * and the promise rejects, so a hang fails the test instead of stalling it.
  */
-export function gleitzeit(args, { url, input, env: extraEnv = {}, timeout = 20000, onStdout } = {}) {
+export function gleitzeit(args, { url, input, env: extraEnv = {}, timeout = 20000, onStdout, cwd } = {}) {
   const started = Date.now();
   // The caller's own GLEITZEIT_* settings must not leak into a test.
   const childEnv = { ...process.env };
@@ -59,7 +59,7 @@ export function gleitzeit(args, { url, input, env: extraEnv = {}, timeout = 2000
   return new Promise((resolve, reject) => {
     // Standard input only when the test gives some: the CLI may exit before reading it.
     const stdin = input === undefined ? "ignore" : "pipe";
-    const child = spawn(env("GLEITZEIT"), args, { env: childEnv, stdio: [stdin, "pipe", "pipe"] });
+    const child = spawn(env("GLEITZEIT"), args, { env: childEnv, cwd, stdio: [stdin, "pipe", "pipe"] });
     children.add(child);
     let stdout = "";
     let stderr = "";

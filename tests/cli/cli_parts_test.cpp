@@ -183,6 +183,12 @@ BOOST_AUTO_TEST_CASE(results_follow_the_files_order_then_the_hubs) {
                             "a     completed  {\"x\":1}\n"
                             "b     failed     provider_error: boom\n");
     BOOST_TEST(cli::workflow_line(w) == "workflow w1 (n): failed");
+    std::ostringstream summary;
+    cli::print_summary(summary, w, {}, 0);
+    BOOST_TEST(summary.str() == "3 tasks: completed 1, failed 1, skipped 1\n"
+                                "TASK  STATE   ERROR\n"
+                                "b     failed  provider_error: boom\n"
+                                "every task's result: gleitzeit results w1\n");
     w["version"] = "1.2";
     w["description"] = "counts words";
     BOOST_TEST(cli::workflow_line(w) == "workflow w1 (n 1.2): failed\n  counts words");
@@ -261,6 +267,9 @@ BOOST_AUTO_TEST_CASE(a_terminal_gets_one_line_redrawn) {
     cli::progress p(out, {"a", "b"}, 80);
     p.on_event("workflow_started", obj(R"({"workflow_id":"w1","name":"demo","tasks":2})"));
     p.on_event("task_completed", obj(R"({"workflow_id":"w1","task_id":"a","result":1})"));
+    // Events redraw at most ten times a second; the wait's tick draws what they skipped.
+    BOOST_TEST(out.str().find("1/2") == std::string::npos);
+    p.tick();
     p.on_event(
         "workflow_cancelled",
         obj(R"({"workflow_id":"w1","state":"cancelled","results":{"a":1},"reason":"cancelled by request"})"));

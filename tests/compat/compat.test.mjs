@@ -8,15 +8,15 @@
 // attempts, and standard error.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, isAbsolute, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gleitzeit, show } from "../cli/cli_harness.mjs";
 import { call, connected, connectClient, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir } from "../interop/js/plugin_harness.mjs";
 import { startLlmServer } from "../interop/js/llm_fixture.mjs";
 
 const COMPAT = dirname(fileURLToPath(import.meta.url));
-const file = (name) => join(COMPAT, name);
+const file = (name) => (isAbsolute(name) ? name : join(COMPAT, name));
 
 let llm; // the fake LLM server
 let hub;
@@ -324,4 +324,69 @@ test("workflow_timeout.yaml: a whole workflow's timeout fails the workflow when 
   assert.deepEqual(states(out), { quick: ["completed", 1], slow: ["cancelled", 1] });
   // Ended by the workflow's 1 s, not by the 5 s delay or the task's own 30 s.
   assert.ok(r.ms >= 1000 && r.ms < 4500, `ran ${r.ms} ms`);
+});
+
+// ---- the commands that make a workflow: exec, init, batch
+
+test("exec runs Python code through python/v1: what it printed, then its result", async () => {
+  const r = await gleitzeit(["exec", "print('counting'); result = {'sum': sum(range(10))}"], { url: hub.url });
+  assert.equal(r.code, 0, show(r));
+  assert.equal(r.stdout, 'counting\n{"sum":45}\n');
+  const slow = await gleitzeit(["exec", "import time; time.sleep(5)", "--timeout", "0.5"], { url: hub.url });
+  assert.equal(slow.code, 1, show(slow));
+  assert.match(slow.stderr, /^gleitzeit: the code failed: timeout: .*0\.5 s.*\n$/);
+  const raises = await gleitzeit(["exec", "raise ValueError('no such thing')"], { url: hub.url });
+  assert.equal(raises.code, 1, show(raises));
+  assert.match(raises.stderr, /^gleitzeit: the code failed: provider_error: .*ValueError: no such thing\n$/s);
+  const j = await gleitzeit(["--json", "exec", "result = 6 * 7"], { url: hub.url });
+  assert.equal(j.code, 0, show(j));
+  assert.deepEqual(JSON.parse(j.stdout).results.exec, py(42));
+});
+
+test("init writes a starter file of each type that runs as written", async () => {
+  const dir = tempDir("gleitzeit-compat-init-");
+  const expected = {
+    python: (out) => assert.deepEqual(out.results.stats, py({ sum: 31, mean: 3.875 })),
+    llm: (out) => assert.equal(out.results.poem.response, "echo: Write a short poem about workflows that never lose a task."),
+    mixed: (out) => assert.equal(out.results.haiku.response, "echo: Write a haiku about autumn."),
+  };
+  for (const [type, check] of Object.entries(expected)) {
+    const made = await gleitzeit(["init", `Starter ${type}`, "--type", type], { cwd: dir });
+    assert.equal(made.code, 0, show(made));
+    const name = `starter_${type}.yaml`;
+    assert.equal(made.stdout, `wrote ${name}; run it with: gleitzeit run ${name}\n`);
+    const { r, out } = await run(join(dir, name));
+    assert.equal(r.code, 0, show(r));
+    assert.equal(r.stderr, "");
+    check(out);
+    const again = await gleitzeit(["init", `Starter ${type}`, "--type", type], { cwd: dir });
+    assert.equal(again.code, 2, show(again));
+    assert.equal(again.stderr, `gleitzeit: ${name} exists already; nothing was written\n`);
+  }
+});
+
+test("batch asks about each matching file and writes the answers as JSON and as Markdown", async () => {
+  const out = tempDir("gleitzeit-compat-batch-");
+  const alpha = "echo: Say what it is.\n\n--- alpha.txt ---\nAlpha report: the first batch file.";
+  const r = await gleitzeit(["batch", "data/batch", "--pattern", "*.txt", "--prompt", "Say what it is.",
+    "--output", join(out, "results.json")], { url: hub.url, cwd: COMPAT, timeout: 60000 });
+  assert.equal(r.code, 0, show(r));
+  const lines = r.stdout.trimEnd().split("\n");
+  assert.equal(lines.at(-1), `results written to ${join(out, "results.json")}`);
+  assert.ok(lines.includes(`data/batch/alpha.txt  completed  ${alpha.replaceAll("\n", " ")}`), show(r));
+  const doc = JSON.parse(readFileSync(join(out, "results.json"), "utf8"));
+  assert.deepEqual(doc.summary, { total: 2, successful: 2, failed: 0 });
+  assert.deepEqual(doc.results["data/batch/alpha.txt"], { status: "success", content: alpha });
+  assert.deepEqual(doc.parameters, { method: "llm/chat", prompt: "Say what it is.", model: "", directory: "data/batch", pattern: "*.txt" });
+  const md = await gleitzeit(["batch", "data/batch", "--pattern", "*.png", "--vision", "--model", "vision",
+    "--prompt", "What is shown?", "--output", join(out, "results.md")], { url: hub.url, cwd: COMPAT, timeout: 60000 });
+  assert.equal(md.code, 0, show(md));
+  const text = readFileSync(join(out, "results.md"), "utf8");
+  assert.match(text, /^# Batch results: data\/batch \*\.png\n/);
+  assert.ok(text.includes("- files: 1 (successful 1, failed 0)\n"), text);
+  assert.ok(text.includes("### ✅ data/batch/pixels.png\n\necho: What is shown? [1 image: 74 bytes]\n"), text);
+  const none = await gleitzeit(["batch", "data/batch", "--pattern", "*.pdf"], { url: hub.url, cwd: COMPAT });
+  assert.equal(none.code, 2, show(none));
+  assert.equal(none.stderr, "gleitzeit: no file in data/batch matches '*.pdf'\n");
+  assert.ok(!existsSync(join(out, "none.json")));
 });

@@ -54,14 +54,47 @@ struct command_arguments {
     batch_options batch;
 };
 
+CLI::App* cli_command(CLI::App& app, const char* name, const char* about) {
+    auto* c = app.add_subcommand(name, about);
+    c->footer(global_footer);
+    return c;
+}
+
+/// exec, batch and init: workflows made from the command line.
+void add_shortcut_commands(CLI::App& app, global_options& g, command_arguments& a,
+                           std::function<int()>& action) {
+    auto* exec = cli_command(app, "exec", "Run Python CODE on the hub (python/v1 execute) and print what "
+                                 "it printed and the value it left in `result`.");
+    exec->add_option("CODE", a.code, "Python source, e.g. 'result = sum(range(10))'")->required();
+    // As the original's exec names it; the connection's --timeout goes before the command.
+    exec->add_option("--timeout", a.seconds,
+                     "seconds the code may run (default 10); the connection's --timeout goes "
+                     "before exec");
+    exec->callback([&] { action = [&] { return exec_command(g, a.code, a.seconds); }; });
+
+    auto* batch = cli_command(app, "batch", "Ask an LLM about every file of DIR that matches --pattern, "
+                                   "one task per file, and print each answer.");
+    batch->add_option("DIR", a.batch.directory, "the directory, relative to here")->required();
+    batch->add_option("--pattern", a.batch.pattern, "file names to take, with * ? [..] (default *)");
+    batch->add_option("--prompt", a.batch.prompt, "what to ask about each file");
+    batch->add_option("--model", a.batch.model, "the model (default: the provider's default_model)");
+    batch->add_flag("--vision", a.batch.vision, "send images to llm/vision instead of text to llm/chat");
+    batch->add_option("--output", a.batch.output,
+                      "also write the answers to this file: JSON, or Markdown for a name ending in .md");
+    batch->callback([&] { action = [&] { return batch_command(g, a.batch); }; });
+
+    auto* init = cli_command(app, "init", "Write a starter workflow file NAME.yaml (lower case) here, "
+                                 "ready to run.");
+    init->add_option("NAME", a.name, "the workflow's name")->required();
+    init->add_option("--type", a.type, "python (default), llm or mixed")
+        ->check(CLI::IsMember({"python", "llm", "mixed"}));
+    init->callback([&] { action = [&] { return init_command(a.name, a.type); }; });
+}
+
 /// The commands; parsing the command line sets `action` to the one it names.
 void add_commands(CLI::App& app, global_options& g, command_arguments& a,
                   std::function<int()>& action) {
-    auto command = [&](const char* name, const char* about) {
-        auto* c = app.add_subcommand(name, about);
-        c->footer(global_footer);
-        return c;
-    };
+    auto command = [&](const char* name, const char* about) { return cli_command(app, name, about); };
 
     auto* run = command("run", "Submit the workflow in FILE, show its progress live, then each "
                                "task's result. Exits 0 only if the workflow completed.");
@@ -85,33 +118,6 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
     validate->add_option("FILE", a.file, "workflow file: .yaml, .yml, .toml, .json, or - for JSON on standard input")
         ->required();
     validate->callback([&] { action = [&] { return validate_command(g, a.file); }; });
-
-    auto* exec = command("exec", "Run Python CODE on the hub (python/v1 execute) and print what "
-                                 "it printed and the value it left in `result`.");
-    exec->add_option("CODE", a.code, "Python source, e.g. 'result = sum(range(10))'")->required();
-    // As the original's exec names it; the connection's --timeout goes before the command.
-    exec->add_option("--timeout", a.seconds,
-                     "seconds the code may run (default 10); the connection's --timeout goes "
-                     "before exec");
-    exec->callback([&] { action = [&] { return exec_command(g, a.code, a.seconds); }; });
-
-    auto* batch = command("batch", "Ask an LLM about every file of DIR that matches --pattern, "
-                                   "one task per file, and print each answer.");
-    batch->add_option("DIR", a.batch.directory, "the directory, relative to here")->required();
-    batch->add_option("--pattern", a.batch.pattern, "file names to take, with * ? [..] (default *)");
-    batch->add_option("--prompt", a.batch.prompt, "what to ask about each file");
-    batch->add_option("--model", a.batch.model, "the model (default: the provider's default_model)");
-    batch->add_flag("--vision", a.batch.vision, "send images to llm/vision instead of text to llm/chat");
-    batch->add_option("--output", a.batch.output,
-                      "also write the answers to this file: JSON, or Markdown for a name ending in .md");
-    batch->callback([&] { action = [&] { return batch_command(g, a.batch); }; });
-
-    auto* init = command("init", "Write a starter workflow file NAME.yaml (lower case) here, "
-                                 "ready to run.");
-    init->add_option("NAME", a.name, "the workflow's name")->required();
-    init->add_option("--type", a.type, "python (default), llm or mixed")
-        ->check(CLI::IsMember({"python", "llm", "mixed"}));
-    init->callback([&] { action = [&] { return init_command(a.name, a.type); }; });
 
     auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
     status->add_option("ID", a.id, "the workflow id that run or submit printed");
@@ -145,6 +151,7 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
     auto* reload = command("reload", "Make the hub reload its config file and apply what changed "
                                      "(admin role).");
     reload->callback([&] { action = [&] { return reload_command(g); }; });
+    add_shortcut_commands(app, g, a, action);
 
 }
 

@@ -1,8 +1,9 @@
 // Batch workflows of the original format (docs/workflows.md, "Batch workflows"): one task per
 // file of a directory that matches a pattern, made from a template, and optionally a final
 // task that gets all their results. The CLI lists the directory, relative to the workflow
-// file; the paths go out as the file writes them (directory/name), for the providers to
-// resolve against their own roots.
+// file (or to the current directory, as the original did, when it is not there); the paths go
+// out as the file writes them (directory/name), for the providers to resolve against their
+// own roots.
 
 #include "original_context.hpp"
 
@@ -115,10 +116,14 @@ json::object expand_batch(context& c, const json::object& root) {
     const auto pattern = text_at(c, batch, "batch", "pattern", "*");
     const auto protocol = text_at(c, root, "", "protocol", "llm/v1");
     const auto method = text_at(c, templ, "template", "method", "llm/chat");
-    const auto base = fs::path(c.source).parent_path();
-    const auto names = matching(c, base / directory, pattern);
+    // Beside the workflow file; else, as the original read it, from the current directory.
+    auto listed = fs::path(c.source).parent_path() / directory;
+    std::error_code ec;
+    if (!fs::is_directory(listed, ec) && fs::is_directory(directory, ec))
+        listed = directory;
+    const auto names = matching(c, listed, pattern);
     if (names.empty())
-        c.fail("batch", "no file in " + (base / directory).string() + " matches '" + pattern + "'");
+        c.fail("batch", "no file in " + listed.string() + " matches '" + pattern + "'");
 
     json::object out;
     for (const auto& [key, value] : root)

@@ -9,6 +9,8 @@
 #include <boost/json/value.hpp>
 
 #include <map>
+#include <unordered_map>
+#include <unordered_set>
 #include <string>
 #include <vector>
 
@@ -18,7 +20,8 @@ struct task_names {
     std::string id;
     std::string name;
     std::string protocol;
-    std::vector<std::string> dependencies; // ids
+    std::vector<std::string> dependencies; // ids, in the file's order
+    std::unordered_set<std::string> depends; // the same, to look up
 };
 
 struct context {
@@ -26,6 +29,8 @@ struct context {
     const std::string& source;
     std::vector<std::string> warnings;
     std::vector<task_names> tasks;
+    // Indexes into `tasks`: a batch has thousands, each referred to by the final task.
+    std::unordered_map<std::string, std::size_t> by_id, by_name;
     /// Places of what the file does not write itself: a batch's tasks are at its template.
     std::map<std::string, std::string> extra_where;
 
@@ -43,6 +48,9 @@ struct context {
     /// The id of the task that `ref` names: by name first, as the original looks it up, then
     /// by id. Null if none.
     const task_names* find(const std::string& ref) const;
+    const task_names* find_id(const std::string& id) const;
+    /// Whether `self` depends on task `id`, directly or through other tasks.
+    bool depends_on(const task_names& self, const std::string& id) const;
 };
 
 /// A batch workflow (type: batch) as the workflow of tasks it stands for, still in the

@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <set>
+#include <unordered_set>
 #include <string_view>
 
 namespace gleitzeit::cli {
@@ -183,38 +184,82 @@ void collect_tasks(context& c, const json::array& tasks) {
         json::object call;
         protocol_and_method(c, t, path, call);
         n.protocol = std::string(call["protocol"].as_string());
+        c.by_id.emplace(n.id, c.tasks.size());
+        if (!n.name.empty())
+            c.by_name.emplace(n.name, c.tasks.size()); // the first of a name, as the original
         c.tasks.push_back(std::move(n));
+    }
+}
+
+/// The original's llm/vision takes chat messages; ours a prompt (docs/providers/llm.md): the
+/// last user message's text is the prompt, a system message the system text, and images
+/// carried by messages join `images`.
+void vision_from_messages(json::object& params) {
+    const auto* messages = params.if_contains("messages");
+    if (!messages || !messages->is_array() || params.contains("prompt"))
+        return;
+    json::array images;
+    if (const auto* given = params.if_contains("images"); given && given->is_array())
+        images = given->get_array();
+    std::string prompt, system;
+    for (const auto& m : messages->get_array()) {
+        const auto* o = m.if_object();
+        const auto* content = o ? o->if_contains("content") : nullptr;
+        if (!content || !content->is_string())
+            continue;
+        const auto* role = o->if_contains("role");
+        if (role && *role == "system")
+            system = content->get_string();
+        else if (!role || *role == "user")
+            prompt = content->get_string();
+        if (const auto* more = o->if_contains("images"); more && more->is_array())
+            for (const auto& image : more->get_array())
+                images.push_back(image);
+    }
+    params.erase("messages");
+    params["prompt"] = prompt;
+    if (!system.empty() && !params.contains("system"))
+        params["system"] = system;
+    if (!images.empty())
+        params["images"] = std::move(images);
+}
+
+/// Task i's dependencies as ids, each once, before any task is converted: a reference may
+/// reach a task through another's dependencies.
+void read_dependencies(context& c, const json::object& t, std::size_t i) {
+    const auto path = "tasks[" + std::to_string(i) + "]";
+    auto& self = c.tasks[i];
+    const auto* deps = t.if_contains("dependencies");
+    if (!deps)
+        return;
+    if (!deps->is_array())
+        c.fail(join(path, "dependencies"), "dependencies must be a list, not " + kind(*deps));
+    for (std::size_t k = 0; k < deps->get_array().size(); ++k) {
+        const auto at = join(path, "dependencies") + "[" + std::to_string(k) + "]";
+        const auto& d = deps->get_array()[k];
+        if (!d.is_string())
+            c.fail(at, "a dependency must be a task's id or name, not " + kind(d));
+        const auto* dep = c.find(std::string(d.get_string()));
+        if (!dep)
+            c.fail(at, "no task has the id or name '" + std::string(d.get_string()) + "'");
+        if (dep->id == self.id)
+            c.fail(at, "task '" + self.id + "' depends on itself");
+        if (self.depends.insert(dep->id).second)
+            self.dependencies.push_back(dep->id);
     }
 }
 
 json::object task_of(context& c, const json::object& t, std::size_t i) {
     const auto path = "tasks[" + std::to_string(i) + "]";
     auto& self = c.tasks[i];
-    warn_unknown(c, t, path, task_fields, "task");
     json::object out{{"id", self.id}};
     if (!self.name.empty())
         out["name"] = self.name;
     protocol_and_method(c, t, path, out);
-    if (const auto* deps = t.if_contains("dependencies")) {
-        if (!deps->is_array())
-            c.fail(join(path, "dependencies"), "dependencies must be a list, not " + kind(*deps));
+    if (t.contains("dependencies")) {
         json::array ids;
-        for (std::size_t k = 0; k < deps->get_array().size(); ++k) {
-            const auto at = join(path, "dependencies") + "[" + std::to_string(k) + "]";
-            const auto& d = deps->get_array()[k];
-            if (!d.is_string())
-                c.fail(at, "a dependency must be a task's id or name, not " + kind(d));
-            const auto* dep = c.find(std::string(d.get_string()));
-            if (!dep)
-                c.fail(at, "no task has the id or name '" + std::string(d.get_string()) + "'");
-            if (dep->id == self.id)
-                c.fail(at, "task '" + self.id + "' depends on itself");
-            if (std::find(self.dependencies.begin(), self.dependencies.end(), dep->id) ==
-                self.dependencies.end()) {
-                self.dependencies.push_back(dep->id);
-                ids.push_back(json::string(dep->id));
-            }
-        }
+        for (const auto& id : self.dependencies)
+            ids.push_back(json::string(id));
         out["dependencies"] = std::move(ids);
     }
     if (const auto* p = t.if_contains("priority"))
@@ -233,6 +278,8 @@ json::object task_of(context& c, const json::object& t, std::size_t i) {
     if (const auto* p = t.if_contains(key))
         params = map_of(c, *p, join(path, key), key);
     original::map_references(c, self, params, join(path, key));
+    if (out["protocol"] == "llm/v1" && out["method"] == "vision")
+        vision_from_messages(params.as_object());
     out["params"] = std::move(params);
     return out;
 }
@@ -274,7 +321,7 @@ converted_workflow convert(context& c);
 } // namespace
 
 converted_workflow from_original(const yaml_document& doc, const std::string& source) {
-    context c{doc, source, {}, {}, {}};
+    context c{doc, source, {}, {}, {}, {}, {}};
     try {
         return convert(c);
     } catch (workflow_file_error& e) {
@@ -317,11 +364,16 @@ converted_workflow convert(context& c) {
                                          ? "tasks must be a list, not " + kind(*tasks)
                                          : std::string("the workflow has no tasks"));
     collect_tasks(c, tasks->get_array());
+    for (std::size_t i = 0; i < tasks->get_array().size(); ++i) {
+        const auto& t = tasks->get_array()[i].get_object();
+        warn_unknown(c, t, "tasks[" + std::to_string(i) + "]", task_fields, "task");
+        read_dependencies(c, t, i);
+    }
+    check_cycles(c);
     json::array out;
     for (std::size_t i = 0; i < tasks->get_array().size(); ++i)
         out.push_back(task_of(c, tasks->get_array()[i].get_object(), i));
     w["tasks"] = std::move(out);
-    check_cycles(c);
     return {std::move(w), std::move(c.warnings)};
 }
 
@@ -342,14 +394,34 @@ std::string context::at(std::string path) const {
     }
 }
 
+bool context::depends_on(const task_names& self, const std::string& id) const {
+    if (self.depends.count(id))
+        return true;
+    std::vector<const task_names*> todo{&self};
+    std::unordered_set<std::string> seen;
+    while (!todo.empty()) {
+        const auto* t = todo.back();
+        todo.pop_back();
+        for (const auto& dep : t->dependencies) {
+            if (dep == id)
+                return true;
+            if (seen.insert(dep).second)
+                if (const auto* next = find_id(dep))
+                    todo.push_back(next);
+        }
+    }
+    return false;
+}
+
+const task_names* context::find_id(const std::string& id) const {
+    auto it = by_id.find(id);
+    return it == by_id.end() ? nullptr : &tasks[it->second];
+}
+
 const task_names* context::find(const std::string& ref) const {
-    for (const auto& t : tasks)
-        if (!t.name.empty() && t.name == ref)
-            return &t;
-    for (const auto& t : tasks)
-        if (t.id == ref)
-            return &t;
-    return nullptr;
+    if (auto it = by_name.find(ref); it != by_name.end())
+        return &tasks[it->second];
+    return find_id(ref);
 }
 
 } // namespace original

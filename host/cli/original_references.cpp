@@ -12,8 +12,6 @@
 
 #include "original_context.hpp"
 
-#include <algorithm>
-
 namespace gleitzeit::cli::original {
 namespace {
 
@@ -57,11 +55,11 @@ std::string mapped(context& c, const task_names& self, const std::string& inner,
         c.fail(path, shown + ": no task has the id or name '" + ref + "'");
     if (dep->id == self.id)
         c.fail(path, shown + ": a task cannot use its own result");
-    if (std::find(self.dependencies.begin(), self.dependencies.end(), dep->id) ==
-        self.dependencies.end())
-        c.fail(path, shown + ": task '" + ref + "' is not among the dependencies of task '" +
-                         (self.name.empty() ? self.id : self.name) +
-                         "', so its result is not there yet; add it to dependencies");
+    if (!c.depends_on(self, dep->id))
+        c.fail(path, shown + ": task '" + (self.name.empty() ? self.id : self.name) +
+                         "' does not depend on task '" + ref +
+                         "', directly or through others, so its result may not be there yet; "
+                         "add it to dependencies");
     std::string first = "result", after = rest;
     if (!rest.empty() && rest[0] == '.') {
         const auto end = rest.find_first_of(".[", 1);

@@ -2,6 +2,8 @@
 
 #include "table.hpp"
 
+#include <gleitzeit/json_text.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -16,7 +18,7 @@ std::string text_of(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     if (!v || v->is_null())
         return "";
-    return v->is_string() ? std::string(v->get_string()) : json::serialize(*v);
+    return v->is_string() ? std::string(v->get_string()) : json_text(*v);
 }
 
 const json::object& tasks_of(const json::object& workflow) {
@@ -88,7 +90,7 @@ void print_results(std::ostream& out, const json::object& workflow,
         const auto& task = task_of(tasks, id);
         std::string shown;
         if (const auto* r = task.if_contains("result"))
-            shown = json::serialize(*r);
+            shown = json_text(*r);
         else if (const auto* e = task.if_contains("error"))
             shown = error_text(*e);
         t.add({id, text_of(task, "state"), shown});

@@ -1,8 +1,7 @@
 #include "result_reference.hpp"
 
-#include <boost/json/serialize.hpp>
+#include "gleitzeit/json_text.hpp"
 
-#include <array>
 #include <charconv>
 
 namespace gleitzeit::resolver_dag_detail {
@@ -97,17 +96,6 @@ bool visit_value(const json::value& v, const location& where, const reference_vi
     return found;
 }
 
-// The shortest text that reads back as `d`: "1.5", where the JSON serializer writes "1.5E0",
-// which is valid JSON but not what a person expects inside a sentence.
-void append_double(std::string& out, double d) {
-    std::array<char, 32> buffer;
-    const auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), d);
-    if (ec == std::errc())
-        out.append(buffer.data(), end);
-    else
-        out += json::serialize(json::value(d));
-}
-
 json::value substitute_string(const json::string& s, const result_lookup& result_of) {
     const std::string_view text(s.data(), s.size());
     const auto refs = parse_references(text);
@@ -127,12 +115,13 @@ json::value substitute_string(const json::string& s, const result_lookup& result
     for (const auto& r : refs) {
         out.append(text.substr(from, r.begin - from));
         const json::value* v = value_of(r);
+        // Written into text as a person reads it: 6.23, not the serializer's 6.23E0.
         if (v && v->is_string())
             out.append(v->get_string().data(), v->get_string().size());
-        else if (v && v->is_double())
-            append_double(out, v->get_double());
+        else if (v)
+            append_json_text(out, *v);
         else
-            out += v ? json::serialize(*v) : std::string("null");
+            out += "null";
         from = r.end;
     }
     out.append(text.substr(from));

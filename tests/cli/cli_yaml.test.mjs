@@ -52,8 +52,8 @@ test("a reference to a task that is not a dependency is refused with file:line:c
   const r = await cli(["run", file]);
   assert.equal(r.code, 2, show(r));
   assert.equal(r.stdout, "");
-  assert.equal(r.stderr.trim(), `gleitzeit: ${file}:7:17: \${a.result.n}: task 'a' is not among the dependencies ` +
-    "of task 'b', so its result is not there yet; add it to dependencies");
+  assert.equal(r.stderr.trim(), `gleitzeit: ${file}:7:17: \${a.result.n}: task 'b' does not depend on task 'a', ` +
+    "directly or through others, so its result may not be there yet; add it to dependencies");
   assert.equal(await sessionsTotal(hub), before, "nothing reached the hub");
 });
 

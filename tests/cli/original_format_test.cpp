@@ -136,6 +136,23 @@ tasks:
                R"("text":"Topic ${topic.result.response}, count ${nums.result.result.count}."}})");
 }
 
+BOOST_AUTO_TEST_CASE(vision_with_messages_becomes_a_prompt) {
+    BOOST_TEST(json::serialize(task(R"(
+tasks:
+  - method: llm/vision
+    params:
+      model: llava
+      image_path: cat.png
+      messages:
+        - {role: system, content: Be brief.}
+        - {role: user, content: "What is it?", images: [QUJD]}
+)", 0).at("params")) == R"({"model":"llava","image_path":"cat.png","prompt":"What is it?",)"
+                          R"("system":"Be brief.","images":["QUJD"]})");
+    // A prompt given stays, and chat keeps its messages.
+    BOOST_TEST(json::serialize(task("tasks:\n  - {method: llm/vision, params: {prompt: p, messages: [{role: user, content: m}]}}\n", 0)
+                                   .at("params")) == R"({"prompt":"p","messages":[{"role":"user","content":"m"}]})");
+}
+
 BOOST_AUTO_TEST_CASE(unknown_fields_are_warnings_with_their_place) {
     const auto c = convert(R"(
 name: w
@@ -222,8 +239,8 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
         {"tasks:\n  - {id: a, method: x, params: {t: \"${b.result\"}}\n",
          "wf.yaml:2:36: an unterminated ${ in \"${b.result\""},
         {"tasks:\n  - {id: a, method: x, params: {t: \"${b.result}\"}}\n  - {id: b, method: x}\n",
-         "wf.yaml:2:36: ${b.result}: task 'b' is not among the dependencies of task 'a', so its "
-         "result is not there yet; add it to dependencies"},
+         "wf.yaml:2:36: ${b.result}: task 'a' does not depend on task 'b', directly or through "
+         "others, so its result may not be there yet; add it to dependencies"},
         {"tasks:\n  - {id: a, method: x, params: {t: \"${a.result}\"}}\n",
          "wf.yaml:2:36: ${a.result}: a task cannot use its own result"},
         {"tasks:\n  - {id: a, method: x, params: {t: \"${zz}\"}}\n",
@@ -236,6 +253,8 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
         {"wait_for_completion: sure\ntasks: [{id: a, method: x}]\n",
          "wf.yaml:1:22: wait_for_completion must be true or false, not a string"},
         {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, a]}\n", ""},
+        {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a]}\n"
+         "  - {id: c, method: x, dependencies: [b], params: {t: \"${a.result}\"}}\n", ""},
         {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, b]}\n",
          "wf.yaml:3:42: task 'b' depends on itself"},
         {"tasks:\n  - {id: a, method: x, dependencies: [c]}\n  - {id: b, method: x, dependencies: [a]}\n"

@@ -56,8 +56,8 @@ struct run_outcome {
 /// Submits `workflow` and shows its progress until it ends (not with --json or `quiet`).
 run_outcome follow_workflow(const global_options& g, boost::json::object workflow, bool verbose,
                             bool quiet = false);
-/// --json's document for a followed workflow.
-void print_outcome_json(const run_outcome& r);
+/// --json's document for a followed workflow; takes its results and workflow.
+void print_outcome_json(run_outcome& r);
 /// 0 if the workflow completed; else throws command_error (exit 1) with its state and reason.
 int exit_of(const run_outcome& r);
 

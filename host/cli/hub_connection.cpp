@@ -142,9 +142,11 @@ void hub_connection::connect() {
     o.path = s.address.path;
     o.timeout = s.options.timeout;
     s.client = std::make_unique<sio::client>(s.ioc, s.options.url, o);
-    json::value auth;
+    // The CLI follows only the workflows it submits: not the observers' rooms, which carry
+    // every task event of every workflow (docs/events.md, "Roles").
+    json::object auth{{"observer_rooms", false}};
     if (!s.options.token.empty())
-        auth = json::object{{"token", s.options.token}};
+        auth["token"] = s.options.token;
     s.socket = &s.client->of("/", std::move(auth));
     s.client->on_status([&s](const sio::client_event& e) {
         using kind = sio::client_event::kind;
@@ -170,8 +172,11 @@ void hub_connection::connect() {
     s.socket->on_any([&s](std::string_view event, sio::message& m, const sio::ack_fn&) {
         if (!s.handler)
             return;
+        // Both branches lvalues: `payload ? *payload : json::object()` would copy every
+        // event's payload, thousands of them in a large workflow.
+        static const json::object none;
         const auto* payload = m.args.empty() ? nullptr : m.args.front().if_object();
-        s.handler(std::string(event), payload ? *payload : json::object());
+        s.handler(std::string(event), payload ? *payload : none);
     });
     s.client->open();
 
@@ -234,11 +239,11 @@ json::object hub_connection::ask(const std::string& event, const json::value& pa
         throw no_reply(exit_code::unreachable, "the hub at " + url + " did not answer " + event +
                                                    " within " + seconds(s.options.timeout));
     }
-    const auto& args = a->reply->args;
+    auto& args = a->reply->args;
     if (args.empty() || !args.front().is_object())
         throw command_error(exit_code::failed, "the hub's reply to " + event +
                                                    " is not an object: " + json::serialize(args));
-    return args.front().get_object();
+    return std::move(args.front().get_object()); // the reply is ours alone now
 }
 
 hub_connection::wait_result hub_connection::wait(const std::function<bool()>& done,

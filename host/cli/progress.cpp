@@ -80,6 +80,10 @@ std::string progress::counts(const char* separator) const {
 }
 
 void progress::on_event(const std::string& event, const json::object& payload) {
+    // A silent view (--json) waits for the end only: the final results come from query_status,
+    // and keeping each task's would cost the CLI more than the hub spends on a large workflow.
+    if (silent_ && event.compare(0, 9, "workflow_") != 0)
+        return;
     if (event == "task_progress")
         return on_progress(payload);
     if (event == "task_completed" || event == "task_failed")

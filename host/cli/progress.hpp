@@ -14,6 +14,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gleitzeit::cli {
@@ -36,6 +37,7 @@ public:
     bool ended() const { return ended_; }
     /// workflow_completed's (or _failed's, _cancelled's) payload: {state, results, reason?}.
     const boost::json::object& end() const { return end_; }
+    boost::json::object take_end() { return std::move(end_); }
     /// A query_status-shaped `workflow` built from the events, for when the hub cannot be
     /// asked any more.
     boost::json::object as_workflow(const std::string& id) const;

@@ -14,6 +14,7 @@
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
@@ -171,7 +172,10 @@ json::object read_workflow_file(const std::string& path, std::vector<std::string
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw workflow_file_error(path + ": cannot be read: " + std::strerror(errno));
-    text.assign(std::istreambuf_iterator<char>(in), {});
+    // Read whole, not a character at a time: a workflow file may be megabytes.
+    std::ostringstream whole;
+    whole << in.rdbuf();
+    text = std::move(whole).str();
     if (!yaml)
         return parse_workflow(text, path, json);
     auto converted = from_original(read_yaml(text, path), path);

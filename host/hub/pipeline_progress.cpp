@@ -45,7 +45,10 @@ void pipeline::state::tell(const workflow_entry& wf, std::string_view event, jso
     auto logged = payload;
     logged["event"] = event;
     saves.log(std::move(logged));
-    after_saved([rooms = std::vector<std::string>{room(wf.w.id), observers},
+    std::vector<std::string> rooms{room(wf.w.id), observers};
+    if (event.compare(0, 9, "workflow_") == 0)
+        rooms.push_back(end_room(wf.w.id));
+    after_saved([rooms = std::move(rooms),
                  event = std::string(event),
                  payload = std::move(payload)](state& s, const std::string&) mutable {
         s.emit(rooms, event, std::move(payload));

@@ -62,6 +62,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     std::unique_ptr<alarm> arm(std::chrono::milliseconds delay, std::function<void(state&)> fn);
 
     static std::string room(const std::string& workflow_id) { return "workflow:" + workflow_id; }
+    /// The room of a submitter that follows only the workflow_* events (watch: "end").
+    static std::string end_room(const std::string& workflow_id) {
+        return "workflow-end:" + workflow_id;
+    }
 
     // pipeline_submit.cpp
     struct submission;

@@ -25,6 +25,7 @@ namespace json = boost::json;
 
 struct pipeline::state::submission {
     workflow w;
+    bool end_only = false; // watch: "end": the submitter follows the workflow_* events only
     std::string correlation;
     std::function<void(const std::string&)> join;
     reply_fn reply;
@@ -39,6 +40,12 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
     if (!w)
         return reply(failure(error_code::invalid_argument, "submit_workflow needs {workflow}"));
     auto sub = std::make_shared<state::submission>();
+    if (const auto* watch = o->if_contains("watch")) {
+        if (*watch != "end" && *watch != "all")
+            return reply(failure(error_code::invalid_argument,
+                                 "submit_workflow's watch is \"all\" (the default) or \"end\""));
+        sub->end_only = *watch == "end";
+    }
     try {
         sub->w = json::value_to<workflow>(*w);
     } catch (const std::exception& e) {
@@ -119,7 +126,7 @@ void pipeline::state::keep_analyzed(std::shared_ptr<submission> sub, workflow_an
             });
             return sub->reply(failure(error_code::internal, error));
         }
-        sub->join(room(id));
+        sub->join(sub->end_only ? end_room(id) : room(id));
         sub->reply({{"ok", true}, {"workflow_id", id}, {"_correlation_id", sub->correlation}});
         s.start_workflow(id, ready);
     });

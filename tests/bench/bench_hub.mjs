@@ -52,7 +52,7 @@ export const toml = (s) => JSON.stringify(s); // a TOML basic string is a JSON s
 
 /**
  * gleitzeitd with queue-memory, resolver-dag, registry-default and (unless `persistence` is
- * false) persistence-sqlite from `plugins` and the `[[providers]]` text `providers`; {url, stop()}.
+ * false) persistence-sqlite from `plugins` and the `[[providers]]` text `providers`; {url, pid, stop()}.
  */
 export async function startHub(gleitzeitd, plugins, providers, { persistence = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "gleitzeit-provider-bench-"));
@@ -79,7 +79,7 @@ export async function startHub(gleitzeitd, plugins, providers, { persistence = t
   };
   try {
     const port = await listening(proc);
-    return { url: `http://127.0.0.1:${port}`, stop };
+    return { url: `http://127.0.0.1:${port}`, pid: proc.pid, stop };
   } catch (e) {
     await stop();
     throw new Error(`${e.message}: ${err.trim()}`);

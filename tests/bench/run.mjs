@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { swapPauses } from "./swap_pause.mjs";
 import { DAG_TASKS, dagThroughput } from "./workflow_dag.mjs";
 import { PROVIDERS_DOC, providerFigures, providerPlugins, providerRows } from "./providers.mjs";
+import { cliFigures } from "./cli_follow.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "../..");
@@ -60,6 +61,7 @@ const BUILD = resolve(opt.build);
 const BENCH = process.env.GLEITZEIT_BENCH_BIN || join(BUILD, "tests/bench/gleitzeit-bench");
 const OURS = process.env.GLEITZEIT_ECHO_SERVER_BIN || join(BUILD, "tests/bench/gleitzeit-echo-server");
 const GLEITZEITD = join(BUILD, "host/gleitzeitd");
+const GLEITZEIT = join(BUILD, "host/cli/gleitzeit");
 const QUEUE_V1 = join(BUILD, "plugins/queue-memory/queue-memory.so");
 const QUEUE_V2 = join(BUILD, "plugins/queue-memory/v2/queue-memory.so");
 const DAG_PLUGINS = {
@@ -247,7 +249,7 @@ function fmt(v) {
 }
 
 /** Rows of figure | ours | node | ratio | target | met?, with ratio = ours / node. */
-function table(load, idle, readyMs, swapMs, dag, providers) {
+function table(load, idle, readyMs, swapMs, dag, providers, cli) {
   // A target is [text, ok(x)] on the ratio, or with `abs` on our own figure.
   const atMost = (v, text, abs = false) => [text, (x) => x <= v, abs];
   const rows = [];
@@ -292,6 +294,10 @@ function table(load, idle, readyMs, swapMs, dag, providers) {
   row(`  same: p99 ms`, ours(dag.remote.p99_ms));
   row(`  same: ms until the submission is durable and acked`, ours(dag.remote.accepted_ms));
   row(`  same: the bench client's own CPU ms`, ours(dag.remote.client_cpu_ms));
+  const c = cli.tasks.toLocaleString("en-US");
+  row(`gleitzeit --json run of ${c} echo tasks: the CLI's CPU ms`, ours(cli.cli_cpu_ms));
+  row("  same: the hub's CPU ms over the run", ours(cli.hub_cpu_ms));
+  row("  same: the CLI's CPU as % of the hub's", ours((100 * cli.cli_cpu_ms) / cli.hub_cpu_ms), atMost(10, "≤ 10 %", true));
   rows.push(...providerTable(providers));
   return rows;
 }
@@ -364,6 +370,10 @@ persistence-sqlite (every change durable before it is told); served by provider-
 (max_concurrency 256) or by one remote socket.io-client provider in the bench process
 (max_concurrency 64). tasks/s is the tasks over the time from submission to workflow_completed
 (tests/bench/workflow_dag.mjs).
+The CLI: \`gleitzeit --json run\` of a flat workflow of 10,000 echo/v1 tasks on \`gleitzeitd\` with the
+same slot plugins and provider-echo as the shipped config has it; the CLI's user and system CPU
+(bash's \`times\`) beside the hub's over the same run (/proc), median of ${RUNS} run(s)
+(tests/bench/cli_follow.mjs).
 
 ${PROVIDERS_DOC}
 
@@ -416,7 +426,7 @@ async function onlyProviders() {
 }
 
 async function main() {
-  const needed = [GLEITZEITD, ...Object.values(DAG_PLUGINS)];
+  const needed = [GLEITZEITD, GLEITZEIT, ...Object.values(DAG_PLUGINS)];
   for (const bin of opt.only ? needed : [BENCH, OURS, QUEUE_V2, ...needed]) {
     try {
       accessSync(bin, constants.X_OK);
@@ -459,8 +469,12 @@ async function main() {
     log(`${kind} ${IDLE} idle connections run ${r}/${RUNS}: ${fmt(res.rss_per_conn_bytes)} B/conn, ` +
       `${fmt(res.server_cpu_us_per_connect)} µs CPU/connect`));
 
+  const cliRuns = [];
+  for (let r = 1; r <= RUNS; r++)
+    cliRuns.push(await cliFigures({ gleitzeitd: GLEITZEITD, gleitzeit: GLEITZEIT, plugins: DAG_PLUGINS, quick: opt.quick, log }));
+  const cli = medians(cliRuns);
   const providers = await providerFigures({ gleitzeitd: GLEITZEITD, plugins: DAG_PLUGINS, quick: opt.quick, log });
-  const rows = table(load, idle, readyMs, swapMs, dag, providers);
+  const rows = table(load, idle, readyMs, swapMs, dag, providers, cli);
   const mode = opt.quick ? ", quick mode" : "";
   console.log(`\nGleitzeit (ours) vs npm socket.io (node), median of ${RUNS} run(s)${mode}:\n`);
   printTable(rows);

@@ -31,7 +31,8 @@ BOOST_AUTO_TEST_CASE(submit_replies_ok_and_runs_a_one_task_workflow_to_completed
     BOOST_TEST(event_names() == (strings{"workflow_started", "task_started a", "task_completed a",
                                          "workflow_completed"}),
                boost::test_tools::per_element());
-    BOOST_TEST(events[0].rooms == (strings{"workflow:w1", "workflows"}), boost::test_tools::per_element());
+    BOOST_TEST(events[0].rooms == (strings{"workflow:w1", "workflows", "workflow-end:w1"}),
+               boost::test_tools::per_element());
     BOOST_TEST(js(events[0].payload) == js(obj(R"({"name": "one", "tasks": 1, "workflow_id": "w1",
         "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(events[1].rooms == (strings{"workflow:w1", "tasks"}), boost::test_tools::per_element());
@@ -40,7 +41,8 @@ BOOST_AUTO_TEST_CASE(submit_replies_ok_and_runs_a_one_task_workflow_to_completed
     // The result is told as coming from the provider that ran it.
     BOOST_TEST(js(events[2].payload) == js(obj(R"({"task_id": "a", "result": {"text": "hi"},
         "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "p1"})")));
-    BOOST_TEST(events[3].rooms == (strings{"workflow:w1", "workflows"}), boost::test_tools::per_element());
+    BOOST_TEST(events[3].rooms == (strings{"workflow:w1", "workflows", "workflow-end:w1"}),
+               boost::test_tools::per_element());
     BOOST_TEST(js(events[3].payload) == js(obj(R"({"state": "completed", "results": {"a": {"text": "hi"}},
         "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
 
@@ -189,6 +191,26 @@ BOOST_AUTO_TEST_CASE(keep_finished_forgets_the_oldest_finished_workflow_from_mem
     // It is still in the file, and query_status reads it from there in the same shape.
     BOOST_TEST(js(status("w1")) == js(obj(R"({"ok": true, "workflow": {"id": "w1", "name": "",
         "state": "completed", "tasks": {"a": {"state": "completed", "attempt": 1, "result": "w1"}}}})")));
+}
+
+BOOST_AUTO_TEST_CASE(watch_end_joins_the_room_of_the_workflow_events_only) {
+    auto p1 = add_remote("p1", 4);
+    auto reply = submit_value(json::object{
+        {"watch", "end"},
+        {"workflow", obj(R"({"id": "w1", "tasks": [{"id": "a", "protocol": "echo/v1", "method": "echo"}]})")}});
+    BOOST_TEST(reply.at("ok") == true);
+    BOOST_TEST(joined == strings{"workflow-end:w1"}, boost::test_tools::per_element());
+    p1->answer("w1/a", "done");
+    drive();
+    strings to_end_room;
+    for (const auto& e : events)
+        if (std::find(e.rooms.begin(), e.rooms.end(), "workflow-end:w1") != e.rooms.end())
+            to_end_room.push_back(e.event);
+    BOOST_TEST(to_end_room == (strings{"workflow_started", "workflow_completed"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(js(submit_value(json::object{{"watch", "tasks"}, {"workflow", obj(R"({"tasks": []})")}})) ==
+               js(obj(R"({"ok": false, "error": {"code": "invalid_argument",
+                   "message": "submit_workflow's watch is \"all\" (the default) or \"end\""}})")));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

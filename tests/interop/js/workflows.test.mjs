@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import {
-  call, connectClient, connected, q, removeTempDirs, stagePlugins, startHub, tempDir, runWorkflow } from "./plugin_harness.mjs";
+  call, connectClient, connected, pollUntil, q, removeTempDirs, stagePlugins, startHub, tempDir, runWorkflow } from "./plugin_harness.mjs";
 
 let hub;
 let client;
@@ -246,5 +246,35 @@ test("the hub keeps only the newest keep_finished finished workflows; the databa
   } finally {
     c.close();
     await small.stop();
+  }
+});
+
+test("observer_rooms: false keeps a client out of the observers' rooms; watch: end sends only workflow_* events", async () => {
+  const own = await connected(connectClient(hub.url, undefined, { auth: { observer_rooms: false } }));
+  const ends = await connected(connectClient(hub.url, undefined, { auth: { observer_rooms: false } }));
+  const seen = { own: [], ends: [], observer: [] };
+  own.onAny((event, p) => seen.own.push([event, p.workflow_id]));
+  ends.onAny((event, p) => seen.ends.push([event, p.workflow_id]));
+  client.onAny((event, p) => seen.observer.push([event, p.workflow_id]));
+  try {
+    // Another client's workflow: the observer (every role, in rooms workflows and tasks) sees
+    // it, the two that opted out see nothing.
+    const other = await run({ tasks: [echo("a", { text: "x" })] });
+    const otherId = other.id;
+    assert.equal(other.end.state, "completed");
+    // Their own workflows: all events with the default watch, workflow_* only with "end".
+    const mine = await call(own, "submit_workflow", { workflow: { tasks: [echo("a", { text: "y" })] } });
+    const endOnly = await call(ends, "submit_workflow", { watch: "end", workflow: { tasks: [echo("a", { text: "z" })] } });
+    await pollUntil(() => seen.ends.some(([e]) => e === "workflow_completed") &&
+      seen.own.some(([e]) => e === "workflow_completed"), "both workflows completed", 10000, 10);
+    assert.deepEqual(seen.own.map(([e, id]) => [e, id === mine.workflow_id]),
+      [["workflow_started", true], ["task_started", true], ["task_completed", true], ["workflow_completed", true]]);
+    assert.deepEqual(seen.ends, [["workflow_started", endOnly.workflow_id], ["workflow_completed", endOnly.workflow_id]]);
+    assert.ok(seen.observer.some(([e, id]) => e === "task_completed" && id === endOnly.workflow_id), "the observer sees every workflow");
+    assert.ok(!seen.own.some(([, id]) => id === otherId) && !seen.ends.some(([, id]) => id === otherId));
+  } finally {
+    own.close();
+    ends.close();
+    client.offAny();
   }
 });

@@ -8,6 +8,8 @@
 #include "terminal.hpp"
 #include "workflow_file.hpp"
 
+#include <gleitzeit/json_text.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <iostream>
@@ -61,7 +63,7 @@ int show_workflow(const global_options& g, hub_connection& hub, const std::strin
 } // namespace
 
 void print_json(const json::value& v) {
-    std::cout << json::serialize(v) << '\n' << std::flush;
+    std::cout << json_text(v) << '\n' << std::flush; // numbers as written: 0.2, not 2E-1
 }
 
 json::object read_workflow(const std::string& file) {

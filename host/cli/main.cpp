@@ -3,13 +3,17 @@
 // command does is in commands.hpp.
 
 #include "commands.hpp"
+#include "completion.hpp"
 #include "workflow_file.hpp"
 
 #include <CLI/CLI.hpp>
 
 #include <cmath>
 #include <functional>
+#include <map>
 #include <iostream>
+#include <string>
+#include <string_view>
 
 #ifndef GLEITZEIT_VERSION
 #define GLEITZEIT_VERSION "0.0.0"
@@ -23,7 +27,8 @@ constexpr const char* global_footer =
     "\nThe global options --url, --token, --json and --timeout may also follow the command.";
 
 constexpr const char* main_footer = R"(
-Workflow files are TOML (.toml) or JSON (.json, or - for JSON on standard input).
+Workflow files are YAML (.yaml, .yml: the original Gleitzeit's format), TOML (.toml) or JSON
+(.json, or - for JSON on standard input).
 Exit codes: 0 done; 1 the hub refused, or the workflow did not complete; 2 bad usage or a
 workflow file refused before sending; 3 no connection, or no reply in time.
 docs/cli.md has the details.)";
@@ -49,14 +54,37 @@ void add_global_options(CLI::App& app, global_options& g, double& timeout_s) {
 struct command_arguments {
     std::string file, id, slot, path;
     bool verbose = false;
-    std::string code, name, type = "python";
+    std::string code, name, type = "python", shell;
     double seconds = 10;
     batch_options batch;
 };
 
+/// Each command's --help ends with an example of it.
+std::string example_of(std::string_view command) {
+    static const std::map<std::string_view, const char*> examples{
+        {"run", "gleitzeit run examples/hello.toml"},
+        {"submit", "id=$(gleitzeit submit workflow.yaml)"},
+        {"validate", "gleitzeit --json validate workflow.yaml"},
+        {"exec", "gleitzeit exec 'result = sum(range(10))' --timeout 5"},
+        {"batch", "gleitzeit batch docs --pattern '*.txt' --prompt 'Summarise this file.' "
+                  "--output summaries.md"},
+        {"init", "gleitzeit init \"Word Count\" --type mixed    # writes word_count.yaml"},
+        {"status", "gleitzeit status wf-AbC123"},
+        {"results", "gleitzeit --json results wf-AbC123"},
+        {"cancel", "gleitzeit cancel wf-AbC123"},
+        {"components", "gleitzeit components"},
+        {"plugins", "gleitzeit --token \"$ADMIN_TOKEN\" plugins"},
+        {"swap", "gleitzeit swap queue /usr/lib/x86_64-linux-gnu/gleitzeit/plugins/queue-memory.so"},
+        {"reload", "gleitzeit reload"},
+        {"completion", "source <(gleitzeit completion bash)"},
+    };
+    auto it = examples.find(command);
+    return it == examples.end() ? std::string() : "\nExample:\n  " + std::string(it->second) + "\n";
+}
+
 CLI::App* cli_command(CLI::App& app, const char* name, const char* about) {
     auto* c = app.add_subcommand(name, about);
-    c->footer(global_footer);
+    c->footer(example_of(name) + global_footer);
     return c;
 }
 
@@ -152,6 +180,17 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
                                      "(admin role).");
     reload->callback([&] { action = [&] { return reload_command(g); }; });
     add_shortcut_commands(app, g, a, action);
+
+    auto* completion = command("completion", "Print the bash completion script of gleitzeit.");
+    completion->add_option("SHELL", a.shell, "bash (the only one)")
+        ->required()
+        ->check(CLI::IsMember({"bash"}));
+    completion->callback([&] {
+        action = [&] {
+            std::cout << bash_completion(app);
+            return exit_code::ok;
+        };
+    });
 
 }
 

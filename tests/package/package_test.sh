@@ -87,6 +87,9 @@ for p in queue-memory resolver-dag registry-default persistence-sqlite provider-
 done
 readelf -d /usr/sbin/gleitzeitd | grep -q "RUNPATH.*\[/usr/lib/$triplet/gleitzeit\]" ||
     fail "gleitzeitd has no RUNPATH to /usr/lib/$triplet/gleitzeit"
+# Bash completion, made by the binary at build time.
+grep -q '^complete -F _gleitzeit gleitzeit$' /usr/share/bash-completion/completions/gleitzeit ||
+    fail "no bash completion in /usr/share/bash-completion/completions/gleitzeit"
 # The provider pages, which docs/operations.md links to.
 for doc in llm python mcp http; do
     ls /usr/share/doc/gleitzeit/providers/$doc.md* >/dev/null 2>&1 ||

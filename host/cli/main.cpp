@@ -54,6 +54,7 @@ void add_global_options(CLI::App& app, global_options& g, double& timeout_s) {
 struct command_arguments {
     std::string file, id, slot, path;
     bool verbose = false;
+    bool watch = false;
     std::string code, name, type = "python", shell;
     double seconds = 10;
     batch_options batch;
@@ -131,6 +132,9 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
     run->add_flag("--verbose,-v", a.verbose,
                   "on a terminal, a line per task event as well as the live line; and every "
                   "task's result at the end, however many there are");
+    // The original's run showed progress only with --watch; here it is always live, and the
+    // flag is taken so that a Gleitzeit user's habit still works.
+    run->add_flag("--watch,-w", a.watch, "live progress (always on; the original's flag)");
     run->callback([&] { action = [&] { return run_command(g, a.file, a.verbose); }; });
 
     auto* submit =

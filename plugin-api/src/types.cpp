@@ -90,8 +90,13 @@ void read(const json::value& v, const path& at, json::object& out) {
 void read(const json::value& v, const path& at, bool& out) {
     out = json_read::as_bool(v, at);
 }
+// The longest duration a workflow may ask for, a timeout or a retry delay: 30 days. A timer's
+// deadline is now plus the duration in nanoseconds, and near INT64_MAX milliseconds it would
+// wrap and fire at once (docs/events.md, "Workflows").
+constexpr std::int64_t max_duration_ms = 30LL * 24 * 3600 * 1000;
+
 void read(const json::value& v, const path& at, std::chrono::milliseconds& out) {
-    out = std::chrono::milliseconds(json_read::as_integer(v, at, 0));
+    out = std::chrono::milliseconds(json_read::as_integer(v, at, 0, max_duration_ms));
 }
 void read(const json::value& v, const path& at, std::int64_t& out) {
     out = json_read::as_integer(v, at, 0);
@@ -144,7 +149,8 @@ void duration_field(const json::object& o, std::string_view name, const path& at
         json_read::fail(path(at, name), "conflicts with " + ms_key + " (give only one)");
     if (seconds)
         out = std::chrono::milliseconds(static_cast<std::int64_t>(
-            json_read::as_number(*seconds, path(at, name), 0, 1e9) * 1000 + 0.5));
+            json_read::as_number(*seconds, path(at, name), 0, max_duration_ms / 1000.0) * 1000 +
+            0.5));
     else
         field(o, ms_key, at, out);
 }

@@ -139,6 +139,26 @@ BOOST_AUTO_TEST_CASE(durations_in_seconds_as_workflow_files_write_them) {
     BOOST_TEST(json::value_from(t).as_object().at("timeout_ms") == json::value(2500));
 }
 
+// A timer's deadline is now plus the duration: near INT64_MAX it would wrap and fire at once.
+BOOST_AUTO_TEST_CASE(durations_are_bounded_at_30_days) {
+    auto refusal = [](const char* text) {
+        try {
+            (void)json::value_to<task>(json::parse(text));
+        } catch (const gleitzeit::error& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    BOOST_TEST(refusal(R"({"id": "a", "timeout_ms": 2592000000})") == "");
+    BOOST_TEST(refusal(R"({"id": "a", "timeout": 2592000})") == "");
+    BOOST_TEST(refusal(R"({"id": "a", "timeout_ms": 9223372036854775807})") ==
+               "task.timeout_ms: expected an integer from 0 to 2592000000, got 9223372036854775807");
+    BOOST_TEST(refusal(R"({"id": "a", "timeout": 1e12})").find("task.timeout: ") == 0u);
+    BOOST_TEST(refusal(R"({"id": "a", "retry": {"base_delay_ms": 9223372036854775000}})")
+                   .find("task.retry.base_delay_ms: ") == 0u);
+    BOOST_TEST(refusal(R"({"id": "a", "retry": {"max_delay": 2592001}})").find("task.retry.max_delay: ") == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(task_integral_double_counts_as_integer) {
     task t = json::value_to<task>(json::parse(R"({"id": "a", "timeout_ms": 30000.0})"));
     BOOST_TEST(t.timeout.count() == 30000);
@@ -407,11 +427,11 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_field_and_the_problem) {
         {parse_as<task>, R"({"id": "a", "timeout_ms": 1.5})",
          "task.timeout_ms: expected an integer, got number"},
         {parse_as<task>, R"({"id": "a", "timeout_ms": -5})",
-         "task.timeout_ms: expected an integer >= 0, got -5"},
+         "task.timeout_ms: expected an integer from 0 to 2592000000, got -5"},
         {parse_as<task>, R"({"id": "a", "timeout_ms": 18446744073709551615})",
-         "task.timeout_ms: expected an integer >= 0, got 18446744073709551615"},
+         "task.timeout_ms: expected an integer from 0 to 2592000000, got 18446744073709551615"},
         {parse_as<task>, R"({"id": "a", "timeout_ms": 1e300})",
-         "task.timeout_ms: expected an integer >= 0, got 1e+300"},
+         "task.timeout_ms: expected an integer from 0 to 2592000000, got 1e+300"},
         {parse_as<task>, R"({"id": "a", "retry": "3x"})",
          "task.retry: expected an object, got string"},
         {parse_as<task>, R"({"id": "a", "retry": {"max_attempts": 0}})",
@@ -421,7 +441,7 @@ BOOST_AUTO_TEST_CASE(refusals_name_the_field_and_the_problem) {
         {parse_as<task>, R"({"id": "a", "retry": {"base_delay_ms": "1s"}})",
          "task.retry.base_delay_ms: expected an integer, got string"},
         {parse_as<task>, R"({"id": "a", "retry": {"max_delay_ms": -1}})",
-         "task.retry.max_delay_ms: expected an integer >= 0, got -1"},
+         "task.retry.max_delay_ms: expected an integer from 0 to 2592000000, got -1"},
         {parse_as<task>, R"({"id": "a", "retry": {"jitter": "some"}})",
          "task.retry.jitter: expected a number, got string"},
         {parse_as<task>, R"({"id": "a", "retry": {"jitter": 1.5}})",

@@ -150,9 +150,14 @@ std::vector<result_reference> parse_references(std::string_view text) {
     std::size_t pos = 0;
     for (std::size_t start; (start = text.find("${", pos)) != std::string_view::npos;) {
         const std::size_t close = text.find('}', start + 2);
+        // Refused rather than left as text: the writer most likely meant a reference and
+        // would otherwise find "${a.result" in the call (docs/events.md, "Workflows").
         if (close == std::string_view::npos)
-            break;
+            throw malformed_reference(std::string(text.substr(start, 40)),
+                                      "the '${' is not closed with '}'");
         const std::string_view content = text.substr(start + 2, close - start - 2);
+        if (content.empty())
+            throw malformed_reference("${}", "it is empty");
         const std::size_t marker = find_result_marker(content);
         // A "${" inside means this one is text and the inner one may be a reference.
         if (marker == std::string_view::npos || content.find('{') != std::string_view::npos) {

@@ -42,7 +42,8 @@ private:
 };
 
 /// The references in `text`, in order; the views point into `text`. A "${...}" that names no
-/// ".result" is not a reference and stays text. Throws malformed_reference.
+/// ".result" is not a reference and stays text ("${HOME}"), but "${}" and a "${" without its
+/// "}" are refused. Throws malformed_reference.
 std::vector<result_reference> parse_references(std::string_view text);
 
 /// The value at `path` inside `result`; nullptr when the path does not exist.

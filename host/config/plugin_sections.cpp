@@ -4,6 +4,7 @@
 #include <boost/json/string.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <sstream>
 #include <system_error>
@@ -49,11 +50,23 @@ std::string plugin_sections::resolve(const std::string& path) const {
     return p.lexically_normal().string();
 }
 
-std::string plugin_sections::directory(const toml::node& n, const std::string& name) const {
-    auto dir = r_.string(n, name);
-    if (dir.empty())
+std::string plugin_sections::path(const toml::node& n, const std::string& name) const {
+    auto p = r_.string(n, name);
+    if (p.empty())
         r_.fail(n.source(), "'" + name + "' must not be empty");
-    return resolve(dir);
+    // A NUL would cut the path short where the system reads it, and other control
+    // characters are never part of a file name a person meant.
+    for (unsigned char c : p)
+        if (c < 0x20 || c == 0x7f) {
+            char code[8];
+            std::snprintf(code, sizeof code, "U+%04X", c);
+            r_.fail(n.source(), "'" + name + "' holds a control character (" + code + ")");
+        }
+    return p;
+}
+
+std::string plugin_sections::directory(const toml::node& n, const std::string& name) const {
+    return resolve(path(n, name));
 }
 
 void plugin_sections::read_state(const toml::node& n) {
@@ -108,10 +121,8 @@ std::map<std::string, toml_file::reader::field> plugin_sections::plugin_fields(s
          }},
         {"file",
          [this, &origin](const toml::node& v) {
-             origin.written = r_.string(v, "file");
+             origin.written = path(v, "file");
              origin.file_where = v.source();
-             if (origin.written->empty())
-                 r_.fail(v.source(), "'file' must not be empty");
          }},
     };
 }

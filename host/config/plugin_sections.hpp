@@ -38,6 +38,8 @@ private:
     /// `origin`; the caller adds its own keys.
     std::map<std::string, toml_file::reader::field> plugin_fields(std::string& plugin,
                                                             file_origin& origin) const;
+    /// A path as written: not empty, and without control characters (a NUL would cut it).
+    std::string path(const toml::node& n, const std::string& name) const;
     std::string directory(const toml::node& n, const std::string& name) const;
     std::string resolve(const std::string& path) const;
     std::string resolve_file(const file_origin& o, const std::string& plugin, bool check) const;

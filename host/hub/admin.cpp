@@ -45,6 +45,11 @@ void swap_plugin(const admin_services& svc, const json::object* args, const sio:
         return reply(ack, failure(error_code::invalid_argument,
                                   "swap_plugin needs {slot, path}: slot is one of queue, resolver, "
                                   "registry, persistence or provider, path a plugin file"));
+    // A NUL would cut the path where the loader reads it: refuse every control character.
+    for (unsigned char c : path)
+        if (c < 0x20 || c == 0x7f)
+            return reply(ack, failure(error_code::invalid_argument,
+                                      "swap_plugin's path holds a control character"));
     auto* control = svc.control;
     auto done = [control, ack, kind, path](const std::string& error) {
         if (!error.empty())

@@ -163,6 +163,13 @@ test("bad plugins are refused by swap_plugin; queue-memory 1.0.0 keeps serving w
     });
   }
 
+  // A NUL would cut the path short where the loader reads it: refused before any loading.
+  await t.test("a path with a NUL in it", async () => {
+    const reply = await call(h.admin, "swap_plugin", { slot: "queue", path: `${P.QUEUE_MEMORY_V2}\u0000.bak` });
+    assert.deepEqual(reply, { ok: false, error: { code: "invalid_argument", message: "swap_plugin's path holds a control character" } });
+    await assertUnchanged(h, "a path with a NUL in it");
+  });
+
   // Nothing the refusals left behind blocks the next swap (no swap "in progress", no
   // lingering generation), and the tasks come through it.
   const reply = await call(h.admin, "swap_plugin", { slot: "queue", path: P.QUEUE_MEMORY_V2 });

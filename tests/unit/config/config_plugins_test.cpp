@@ -329,6 +329,13 @@ BOOST_AUTO_TEST_CASE(wrong_types) {
                "test.toml:3:8: 'file' must be a string");
     BOOST_TEST(error_of("[slots.queue]\nplugin = \"q\"\nfile = \"\"\n") ==
                "test.toml:3:8: 'file' must not be empty");
+    // A NUL would cut the path short where the system reads it (issue 18).
+    BOOST_TEST(error_of("[slots.queue]\nplugin = \"q\"\nfile = \"/x/q.so\\u0000.txt\"\n") ==
+               "test.toml:3:8: 'file' holds a control character (U+0000)");
+    BOOST_TEST(error_of("[state]\ndirectory = \"/var/lib/g\\nx\"\n") ==
+               "test.toml:2:13: 'directory' holds a control character (U+000A)");
+    BOOST_TEST(error_of("[plugins]\ndropin = \"/etc/g\\u001b[2J\"\n") ==
+               "test.toml:2:10: 'dropin' holds a control character (U+001B)");
     BOOST_TEST(error_of("[slots.queue]\nremote = \"yes\"\n") ==
                "test.toml:2:10: 'remote' must be true or false");
     BOOST_TEST(error_of("[slots.queue]\nplugin = \"q\"\nconfig = \"x\"\n", unchecked()) ==

@@ -9,7 +9,7 @@
 // Methods of echo/v1:
 //   echo  {any object}                         -> the params, unchanged
 //   delay {ms: integer >= 0}                   -> {slept_ms: ms}, after sleeping ms
-//   fail  {message: string, retryable?: bool}  -> fails with that message (retryable: false)
+//   fail  {message: string, retryable?: bool}  -> fails with that message (retryable unless retryable: false, as provider-echo)
 import { parseArgs } from "node:util";
 import { io } from "socket.io-client";
 
@@ -73,7 +73,7 @@ const SPEC = {
     },
     {
       name: "fail",
-      description: "Fails with the given message; retryable is false unless given.",
+      description: "Fails with the given message; retryable unless retryable is false (as provider-echo).",
       params: {
         message: { type: "string", required: true },
         retryable: { type: "boolean", required: false },
@@ -187,7 +187,7 @@ async function execute(method, params, cancelled) {
     case "fail":
       if (typeof params.message !== "string")
         return failure("fail: params.message must be a string", "invalid_argument");
-      return failure(params.message, "provider_error", params.retryable === true);
+      return failure(params.message, "provider_error", params.retryable !== false);
     default:
       return failure(`${PROTOCOL} has no method '${method}'`, "invalid_argument");
   }

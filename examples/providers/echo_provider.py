@@ -9,7 +9,7 @@ this file to write a provider of your own protocol.
 Methods of echo/v1:
   echo  {any object}                     -> the params, unchanged
   delay {ms: integer >= 0}               -> {"slept_ms": ms}, after sleeping ms
-  fail  {message: string, retryable?: bool} -> fails with that message (retryable: false)
+  fail  {message: string, retryable?: bool} -> fails with that message (retryable unless retryable: false, as provider-echo)
 
 Runs with Debian's python3-socketio (5.7), hence /usr/bin/python3 above.
 """
@@ -40,7 +40,7 @@ SPEC = {
         },
         {
             "name": "fail",
-            "description": "Fails with the given message; retryable is false unless given.",
+            "description": "Fails with the given message; retryable unless retryable is false (as provider-echo).",
             "params": {
                 "message": {"type": "string", "required": True},
                 "retryable": {"type": "boolean", "required": False},
@@ -241,7 +241,7 @@ class EchoProvider:
             message = params.get("message")
             if not isinstance(message, str):
                 return failure("fail: params.message must be a string", "invalid_argument")
-            return failure(message, retryable=params.get("retryable") is True)
+            return failure(message, retryable=params.get("retryable") is not False)
         return failure("%s has no method '%s'" % (PROTOCOL, method), "invalid_argument")
 
     def on_cancel(self, payload):

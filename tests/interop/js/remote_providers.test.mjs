@@ -244,7 +244,7 @@ test("a retryable remote failure is retried up to max_attempts; a non-retryable 
   assert.deepEqual(failed.error, { code: "provider_error", message: "boom", retryable: true });
   assert.equal(failed._source_component, p.id);
 
-  const final = await run({ id: "final", tasks: [{ id: "f", protocol: "echo/v1", method: "fail", params: { message: "no" }, retry }] });
+  const final = await run({ id: "final", tasks: [{ id: "f", protocol: "echo/v1", method: "fail", params: { message: "no", retryable: false }, retry }] });
   assert.equal(final.end.state, "failed");
   assert.equal(of(final.events, "task_started").length, 1);
   assert.equal(of(final.events, "task_retrying").length, 0);

@@ -1,11 +1,13 @@
 // `gleitzeit --help` and each command's: what it does and an example; and the bash completion
 // the binary makes of itself, driven through bash as a shell would drive it.
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { env, gleitzeit, show, tempDir } from "./cli_harness.mjs";
+import { env, gleitzeit, removeTempDirs, show, tempDir } from "./cli_harness.mjs";
+
+after(() => removeTempDirs());
 
 const COMMANDS = ["run", "submit", "validate", "exec", "batch", "init", "status", "results", "cancel",
   "components", "plugins", "swap", "reload", "completion"];

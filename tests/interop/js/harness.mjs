@@ -1,13 +1,15 @@
 // Starts the servers under test as real processes on 127.0.0.1, port 0, and stops them.
 // Paths come from ctest's environment: SIO_TESTSERVER and GLEITZEITD.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const running = new Set();
+const configDirs = new Set(); // the gleitzeitd configs this process wrote, removed at its end
 process.on("exit", () => {
   for (const p of running) p.kill("SIGKILL");
+  for (const d of configDirs) rmSync(d, { recursive: true, force: true });
 });
 
 function start(cmd, args) {
@@ -72,6 +74,7 @@ export function startGleitzeitd(toml = "", port = 0) {
   const bin = process.env.GLEITZEITD;
   if (!bin) throw new Error("GLEITZEITD is not set (run the test through ctest)");
   const dir = mkdtempSync(join(tmpdir(), "gleitzeitd-test-"));
+  configDirs.add(dir);
   const config = join(dir, "gleitzeit.toml");
   writeFileSync(config, toml);
   return start(bin, ["--config", config, "--port", String(port)]);

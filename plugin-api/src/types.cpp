@@ -314,15 +314,20 @@ task tag_invoke(json::value_to_tag<task>, const json::value& v) {
     return read_task(v, path("task"));
 }
 
-void tag_invoke(json::value_from_tag, json::value& v, const workflow& x) {
-    json::object& o = v.emplace_object();
+namespace {
+
+/// A workflow's JSON, with its tasks or without them (what a store keeps beside the rows of
+/// its tasks): one writer, so that both have every field.
+void write_workflow(json::object& o, const workflow& x, bool with_tasks) {
     o.reserve(10);
     o.emplace("id", x.id);
     o.emplace("name", x.name);
-    json::array& tasks = add(o, "tasks").emplace_array();
-    tasks.reserve(x.tasks.size());
-    for (const task& t : x.tasks)
-        tag_invoke(json::value_from_tag(), tasks.emplace_back(nullptr), t);
+    if (with_tasks) {
+        json::array& tasks = add(o, "tasks").emplace_array();
+        tasks.reserve(x.tasks.size());
+        for (const task& t : x.tasks)
+            tag_invoke(json::value_from_tag(), tasks.emplace_back(nullptr), t);
+    }
     o.emplace("on_failure", to_string(x.on_failure));
     o.emplace("state", to_string(x.state));
     // Only what is set: most workflows have none of these.
@@ -336,6 +341,17 @@ void tag_invoke(json::value_from_tag, json::value& v, const workflow& x) {
         o.emplace("timeout_ms", static_cast<std::int64_t>(x.timeout.count()));
     if (x.deadline_ms > 0)
         o.emplace("deadline_ms", x.deadline_ms);
+}
+
+} // namespace
+
+void tag_invoke(json::value_from_tag, json::value& v, const workflow& x) {
+    write_workflow(v.emplace_object(), x, true);
+}
+json::object workflow_without_tasks(const workflow& w) {
+    json::object o;
+    write_workflow(o, w, false);
+    return o;
 }
 workflow tag_invoke(json::value_to_tag<workflow>, const json::value& v) {
     // No field is required: a submitted workflow gets its id from the hub, and the resolver,

@@ -65,23 +65,7 @@ void persistence_sqlite::save_workflow(const workflow& w, std::int64_t now_ms) {
     if (w.id.empty())
         refuse("a workflow", "it has no id");
     // The tasks live in their own table, row by row; the workflow's json is the rest of it.
-    // The fields as types.cpp writes them, without copying the tasks to leave them out.
-    json::object o;
-    o.reserve(9);
-    o.emplace("id", w.id);
-    o.emplace("name", w.name);
-    o.emplace("on_failure", to_string(w.on_failure));
-    o.emplace("state", to_string(w.state));
-    if (!w.description.empty())
-        o.emplace("description", w.description);
-    if (!w.version.empty())
-        o.emplace("version", w.version);
-    if (!w.metadata.empty())
-        o.emplace("metadata", w.metadata);
-    if (w.timeout.count() > 0)
-        o.emplace("timeout_ms", static_cast<std::int64_t>(w.timeout.count()));
-    if (w.deadline_ms > 0)
-        o.emplace("deadline_ms", w.deadline_ms);
+    const json::object o = workflow_without_tasks(w);
     {
         statement_run q(db_.cached(
             "INSERT INTO workflows (id, name, on_failure, state, json, created_ms, updated_ms)"

@@ -137,4 +137,8 @@ GLEITZEIT_JSON_CONVERSION(task_error)
 GLEITZEIT_JSON_CONVERSION(task_result)
 #undef GLEITZEIT_JSON_CONVERSION
 
+/// The JSON of `w` without its tasks, field for field as its conversion writes it: for a store
+/// that keeps the tasks in rows of their own.
+boost::json::object workflow_without_tasks(const workflow& w);
+
 } // namespace gleitzeit

@@ -3,6 +3,7 @@
 #include "http_redirect.hpp"
 #include "http_result.hpp"
 
+#include "each_call.hpp"
 #include "http_client.hpp"
 #include "http_url.hpp"
 #include "io_thread.hpp"
@@ -10,7 +11,6 @@
 #include "gleitzeit/error.hpp"
 
 #include <algorithm>
-#include <exception>
 #include <utility>
 
 namespace gleitzeit {
@@ -73,8 +73,7 @@ void provider_http::stop() {
     if (host_)
         host_->metric("running", 0);
     host_ = nullptr;
-    std::exception_ptr first;
-    for (auto& kv : open) {
+    provider_io::end_each(open, [this](auto& kv) {
         task_result r;
         r.task_id = kv.first;
         r.provider = plugin_name;
@@ -82,15 +81,8 @@ void provider_http::stop() {
             r = std::move(*kv.second.ready);
         else
             r.error = task_error{error_code::cancelled, "cancelled: provider-http is stopping", false};
-        try {
-            run_done(kv.second, std::move(r));
-        } catch (...) {
-            if (!first)
-                first = std::current_exception();
-        }
-    }
-    if (first)
-        std::rethrow_exception(first);
+        run_done(kv.second, std::move(r));
+    });
 }
 
 std::vector<protocol_spec> provider_http::protocols() const {

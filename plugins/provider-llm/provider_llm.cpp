@@ -1,9 +1,10 @@
 #include "provider_llm.hpp"
 
+#include "each_call.hpp"
+
 #include "gleitzeit/error.hpp"
 
 #include <cstdlib>
-#include <exception>
 #include <utility>
 
 namespace gleitzeit {
@@ -62,20 +63,11 @@ void provider_llm::stop() {
     if (host_)
         host_->metric("running", 0);
     host_ = nullptr;
-    // Every done runs even if one throws; the first exception is reported after the rest.
-    std::exception_ptr first;
-    for (auto& kv : open) {
-        try {
-            task_result r;
-            r.error = task_error{error_code::cancelled, "provider-llm is stopping", false};
-            run_done(kv.second, std::move(r));
-        } catch (...) {
-            if (!first)
-                first = std::current_exception();
-        }
-    }
-    if (first)
-        std::rethrow_exception(first);
+    provider_io::end_each(open, [this](auto& kv) {
+        task_result r;
+        r.error = task_error{error_code::cancelled, "provider-llm is stopping", false};
+        run_done(kv.second, std::move(r));
+    });
 }
 
 std::vector<protocol_spec> provider_llm::protocols() const {

@@ -17,11 +17,6 @@ namespace json = boost::json;
 constexpr const char* states[] = {"completed", "failed",   "skipped", "cancelled",
                                   "executing", "retrying", "pending"};
 
-std::string text(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 std::int64_t integer(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v && v->is_int64()    ? v->get_int64()
@@ -51,7 +46,7 @@ progress::progress(std::ostream& out, std::vector<std::string> tasks, std::size_
 }
 
 progress::task_view& progress::task(const json::object& payload) {
-    auto id = text(payload, "task_id");
+    auto id = string_field(payload, "task_id");
     auto [it, fresh] = tasks_.try_emplace(id);
     if (fresh) {
         order_.push_back(id);
@@ -87,19 +82,19 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     if (event == "task_progress")
         return on_progress(payload);
     if (event == "task_completed" || event == "task_failed")
-        flush_stream(text(payload, "task_id"));
+        flush_stream(string_field(payload, "task_id"));
     std::string line;
     if (event == "workflow_started") {
-        name_ = text(payload, "name");
-        line = "workflow " + text(payload, "workflow_id") +
+        name_ = string_field(payload, "name");
+        line = "workflow " + string_field(payload, "workflow_id") +
                (name_.empty() ? "" : " (" + name_ + ")") +
                " started: " + std::to_string(integer(payload, "tasks")) + " tasks";
     } else if (event == "task_started") {
         auto& t = task(payload);
         set_state(t, "executing");
         t.attempt = integer(payload, "attempt");
-        line = text(payload, "task_id") + " started";
-        if (auto p = text(payload, "provider"); !p.empty())
+        line = string_field(payload, "task_id") + " started";
+        if (auto p = string_field(payload, "provider"); !p.empty())
             line += " on " + p;
         if (t.attempt > 1)
             line += " (attempt " + std::to_string(t.attempt) + ")";
@@ -108,11 +103,11 @@ void progress::on_event(const std::string& event, const json::object& payload) {
         set_state(t, "completed");
         if (const auto* r = payload.if_contains("result"))
             t.result = *r;
-        line = text(payload, "task_id") + " completed";
+        line = string_field(payload, "task_id") + " completed";
     } else if (event == "task_retrying") {
         auto& t = task(payload);
         set_state(t, "retrying");
-        line = text(payload, "task_id") + " attempt " +
+        line = string_field(payload, "task_id") + " attempt " +
                std::to_string(integer(payload, "attempt")) + " failed, retrying in " +
                seconds(static_cast<double>(integer(payload, "delay_ms")) / 1000);
         if (const auto* e = payload.if_contains("error"))
@@ -120,14 +115,14 @@ void progress::on_event(const std::string& event, const json::object& payload) {
     } else if (event == "task_failed") {
         auto& t = task(payload);
         set_state(t, "failed");
-        line = text(payload, "task_id") + " failed";
+        line = string_field(payload, "task_id") + " failed";
         if (const auto* e = payload.if_contains("error")) {
             t.error = *e;
             line += ": " + error_text(*e);
         }
     } else if (event == "task_skipped") {
         set_state(task(payload), "skipped");
-        line = text(payload, "task_id") + " skipped: a dependency failed";
+        line = string_field(payload, "task_id") + " skipped: a dependency failed";
     } else if (event == "workflow_completed" || event == "workflow_failed" ||
                event == "workflow_cancelled") {
         ended_ = true;
@@ -138,8 +133,8 @@ void progress::on_event(const std::string& event, const json::object& payload) {
         if (const auto* r = payload.if_contains("results"); r && r->is_object())
             for (const auto& [id, result] : r->get_object())
                 tasks_[std::string(id)].result = result;
-        line = "workflow " + text(payload, "state");
-        if (auto reason = text(payload, "reason"); !reason.empty())
+        line = "workflow " + string_field(payload, "state");
+        if (auto reason = string_field(payload, "reason"); !reason.empty())
             line += ": " + reason;
     } else {
         return; // not a progress event
@@ -164,7 +159,7 @@ void progress::on_event(const std::string& event, const json::object& payload) {
 void progress::on_progress(const json::object& payload) {
     if (silent_)
         return;
-    const auto id = text(payload, "task_id");
+    const auto id = string_field(payload, "task_id");
     auto it = tasks_.find(id);
     if (it == tasks_.end())
         return;
@@ -184,7 +179,7 @@ void progress::on_progress(const json::object& payload) {
         if (const auto* total = payload.if_contains("total"); total && total->is_number())
             line += "/" + json::serialize(*total);
     }
-    if (auto message = text(payload, "message"); !message.empty())
+    if (auto message = string_field(payload, "message"); !message.empty())
         line += ": " + message;
     say(line);
     draw(true);
@@ -256,7 +251,7 @@ json::object progress::as_workflow(const std::string& id) const {
         tasks[tid] = std::move(o);
     }
     json::object w{{"id", id}, {"name", name_}, {"tasks", std::move(tasks)}};
-    w["state"] = ended_ ? json::value(text(end_, "state")) : json::value("running");
+    w["state"] = ended_ ? json::value(string_field(end_, "state")) : json::value("running");
     return w;
 }
 

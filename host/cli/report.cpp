@@ -35,6 +35,11 @@ const json::object& task_of(const json::object& tasks, const std::string& id) {
 
 } // namespace
 
+std::string string_field(const json::object& o, std::string_view key) {
+    const auto* v = o.if_contains(key);
+    return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
 std::string error_text(const json::value& error) {
     const auto* e = error.if_object();
     if (!e)

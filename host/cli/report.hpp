@@ -8,9 +8,13 @@
 #include <cstddef>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace gleitzeit::cli {
+
+/// The string at `key` of `o`; empty when it is missing or not a string.
+std::string string_field(const boost::json::object& o, std::string_view key);
 
 /// "code: message" of an error object ({code, message, ...}); any other value as JSON.
 std::string error_text(const boost::json::value& error);

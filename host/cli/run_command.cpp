@@ -17,17 +17,12 @@ namespace {
 
 namespace json = boost::json;
 
-std::string text(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 std::vector<std::string> task_ids(const json::object& workflow) {
     std::vector<std::string> ids;
     if (const auto* tasks = workflow.if_contains("tasks"); tasks && tasks->is_array())
         for (const auto& t : tasks->get_array())
             if (const auto* o = t.if_object())
-                ids.push_back(text(*o, "id"));
+                ids.push_back(string_field(*o, "id"));
     return ids;
 }
 
@@ -52,7 +47,7 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
     hub.on_event([&](const std::string& event, const json::object& payload) {
         if (id.empty())
             early.emplace_back(event, payload);
-        else if (text(payload, "workflow_id") == id)
+        else if (string_field(payload, "workflow_id") == id)
             view.on_event(event, payload);
     });
     hub.connect();
@@ -62,9 +57,9 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
     if (silent)
         submit["watch"] = "end";
     auto reply = require_ok(hub.ask("submit_workflow", std::move(submit)));
-    id = text(reply, "workflow_id");
+    id = string_field(reply, "workflow_id");
     for (auto& [event, payload] : early)
-        if (text(payload, "workflow_id") == id)
+        if (string_field(payload, "workflow_id") == id)
             view.on_event(event, payload);
     early.clear();
 
@@ -91,7 +86,7 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
     if (out.workflow.empty())
         out.workflow = view.as_workflow(id);
     out.end = view.take_end();
-    out.state = text(out.end, "state");
+    out.state = string_field(out.end, "state");
     return out;
 }
 
@@ -111,7 +106,7 @@ void print_outcome_json(run_outcome& r) {
 
 int exit_of(const run_outcome& r) {
     if (!r.completed()) {
-        auto reason = text(r.end, "reason");
+        auto reason = string_field(r.end, "reason");
         throw command_error(exit_code::failed, "workflow " + r.id + " " + r.state +
                                                    (reason.empty() ? "" : ": " + reason));
     }

@@ -23,11 +23,6 @@ namespace {
 namespace json = boost::json;
 namespace fs = std::filesystem;
 
-std::string text(const json::object& o, std::string_view key) {
-    const auto* v = o.if_contains(key);
-    return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
-
 const json::object* object_at(const json::object& o, std::string_view key) {
     const auto* v = o.if_contains(key);
     return v ? v->if_object() : nullptr;
@@ -139,10 +134,10 @@ std::map<std::string, std::string> files_of(const json::object& workflow) {
     for (const auto& t : workflow.at("tasks").as_array()) {
         const auto& o = t.as_object();
         const auto* params = object_at(o, "params");
-        auto path = params ? text(*params, "file_path") : "";
+        auto path = params ? string_field(*params, "file_path") : "";
         if (path.empty() && params)
-            path = text(*params, "image_path");
-        files[text(o, "id")] = path;
+            path = string_field(*params, "image_path");
+        files[string_field(o, "id")] = path;
     }
     return files;
 }
@@ -159,11 +154,11 @@ void write_results(const batch_options& b, const run_outcome& r,
         const auto* result = t ? object_at(*t, "result") : nullptr;
         if (result) {
             ++ok;
-            results[path] = {{"status", "success"}, {"content", text(*result, "response")}};
-            md += "### ✅ " + path + "\n\n" + text(*result, "response") + "\n\n";
+            results[path] = {{"status", "success"}, {"content", string_field(*result, "response")}};
+            md += "### ✅ " + path + "\n\n" + string_field(*result, "response") + "\n\n";
         } else {
             const auto* e = t ? t->if_contains("error") : nullptr;
-            auto why = e ? error_text(*e) : std::string(t ? text(*t, "state") : "unknown");
+            auto why = e ? error_text(*e) : std::string(t ? string_field(*t, "state") : "unknown");
             results[path] = {{"status", "failed"}, {"error", why}};
             md += "### ❌ " + path + "\n\n" + why + "\n\n";
         }
@@ -209,8 +204,8 @@ int exec_command(const global_options& g, const std::string& code, double timeou
     const auto* tasks = object_at(r.workflow, "tasks");
     const auto* t = tasks ? object_at(*tasks, "exec") : nullptr;
     if (const auto* result = t ? object_at(*t, "result") : nullptr) {
-        std::cout << text(*result, "stdout");
-        std::cerr << text(*result, "stderr");
+        std::cout << string_field(*result, "stdout");
+        std::cerr << string_field(*result, "stderr");
         if (const auto* v = result->if_contains("result"); v && !v->is_null())
             std::cout << json::serialize(*v) << '\n';
     }
@@ -256,11 +251,11 @@ int batch_command(const global_options& g, const batch_options& b) {
         const auto* task = tasks ? object_at(*tasks, id) : nullptr;
         const auto* result = task ? object_at(*task, "result") : nullptr;
         const auto* e = task ? task->if_contains("error") : nullptr;
-        auto answer = result ? text(*result, "response") : e ? error_text(*e) : "";
+        auto answer = result ? string_field(*result, "response") : e ? error_text(*e) : "";
         for (auto& c : answer)
             if (c == '\n')
                 c = ' ';
-        t.add({path, task ? text(*task, "state") : "", answer});
+        t.add({path, task ? string_field(*task, "state") : "", answer});
     }
     t.print(std::cout, r.columns);
     if (!b.output.empty())

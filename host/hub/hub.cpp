@@ -3,6 +3,7 @@
 #include "auth/token_digest.hpp"
 #include "hub/reply.hpp"
 #include "hub/roles.hpp"
+#include "hub/rooms.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -101,17 +102,8 @@ void hub::on_connection(const sio::socket_ptr& s) {
         if (const auto* t = match(s->auth()))
             hold(t->sha256, s);
     }
-    // A client that follows only its own workflows (gleitzeit run) says so in its auth
-    // payload, so that it is not sent every task event of every workflow (docs/events.md).
-    const auto* auth = s->auth().if_object();
-    const auto* rooms = auth ? auth->if_contains("observer_rooms") : nullptr;
-    const bool observer_rooms = !(rooms && rooms->is_bool() && !rooms->get_bool());
-    if (who.has("observe") && observer_rooms) {
-        s->join("workflows"); // workflow_started, workflow_completed, ...
-        s->join("tasks");     // task_started, task_completed, ...
-        s->join("components");
-        s->join("plugins"); // events that plugins emit through their host
-    }
+    join_given_rooms(s, who);
+    install_room_events(s, who);
     if (admin_.control)
         install_admin_events(s, admin_, who.has("admin"));
     if (workflows_)

@@ -2,8 +2,8 @@
 // The hub's face on the Socket.IO server: who may connect (tokens from [auth]) and with
 // which roles (roles.hpp), the `echo` round trip that probes and benchmarks use, the admin
 // events (admin.hpp), the workflow events (submit_workflow, query_status, cancel_workflow;
-// pipeline.hpp) and the component registry (components.hpp). Observers are put in the
-// rooms where progress is broadcast.
+// pipeline.hpp) and the component registry (components.hpp). Observers get into the
+// rooms where progress is broadcast as rooms.hpp says.
 
 #include "config/settings.hpp"
 #include "hub/admin.hpp"

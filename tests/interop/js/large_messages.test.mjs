@@ -46,7 +46,7 @@ const shrink = (v) =>
         : v;
 
 /**
- * `n` connected clients (no [[auth.tokens]]: each observes rooms "workflows" and "tasks"),
+ * `n` connected clients, each in rooms "workflows" and "tasks" (observer_rooms: true),
  * each recording its disconnects with their reasons, every progress event it gets and
  * when it handled each ping. They share this one Node process, so each takes longer to
  * take in a large message than a client with a process of its own would.
@@ -54,7 +54,7 @@ const shrink = (v) =>
 async function observers(n) {
   const clients = [];
   for (let i = 0; i < n; i++) {
-    const c = hub.client();
+    const c = hub.client(undefined, { auth: { observer_rooms: true } });
     c.disconnects = [];
     c.events = [];
     c.pings = []; // when it handled each ping: its own heartbeat budget runs from there

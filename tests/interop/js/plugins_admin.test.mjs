@@ -386,6 +386,11 @@ test("admin events are refused for a token without the admin role", async () => 
     const message = `${event} needs a token with the admin role`;
     assert.deepEqual(reply, { ok: false, error: { code: "unauthorized", message } }, event);
   }
+  // Rooms are role-checked too: a submit token may not follow every workflow.
+  assert.deepEqual(await call(client, "join_room", { room: "tasks" }),
+    { ok: false, error: { code: "unauthorized", message: "join_room tasks needs a token with the observe role" } });
+  const admin = await h.hub.connect("admin-token");
+  assert.deepEqual(await call(admin, "join_room", { room: "tasks" }), { ok: true, room: "tasks" });
   // The client may still do what clients do, and none of the refused requests took effect.
   assert.equal(await client.timeout(5000).emitWithAck("echo", "ok"), "ok");
   await assertUnchanged(h, "after the refused requests");

@@ -249,16 +249,17 @@ test("the hub keeps only the newest keep_finished finished workflows; the databa
   }
 });
 
-test("observer_rooms: false keeps a client out of the observers' rooms; watch: end sends only workflow_* events", async () => {
+test("rooms workflows and tasks are asked for: a default client is not in them, observer_rooms: true and join_room put it there; watch: end sends only workflow_* events", async () => {
+  const plain = await connected(connectClient(hub.url));
   const own = await connected(connectClient(hub.url, undefined, { auth: { observer_rooms: false } }));
   const ends = await connected(connectClient(hub.url, undefined, { auth: { observer_rooms: false } }));
-  const seen = { own: [], ends: [], observer: [] };
-  own.onAny((event, p) => seen.own.push([event, p.workflow_id]));
-  ends.onAny((event, p) => seen.ends.push([event, p.workflow_id]));
-  client.onAny((event, p) => seen.observer.push([event, p.workflow_id]));
+  const observer = await connected(connectClient(hub.url, undefined, { auth: { observer_rooms: true } }));
+  const seen = { plain: [], own: [], ends: [], observer: [] };
+  for (const [name, c] of Object.entries({ plain, own, ends, observer }))
+    c.onAny((event, p) => seen[name].push([event, p.workflow_id]));
   try {
-    // Another client's workflow: the observer (every role, in rooms workflows and tasks) sees
-    // it, the two that opted out see nothing.
+    // Another client's workflow: the observer sees it; the default client and the two that
+    // opted out see nothing.
     const other = await run({ tasks: [echo("a", { text: "x" })] });
     const otherId = other.id;
     assert.equal(other.end.state, "completed");
@@ -266,15 +267,27 @@ test("observer_rooms: false keeps a client out of the observers' rooms; watch: e
     const mine = await call(own, "submit_workflow", { workflow: { tasks: [echo("a", { text: "y" })] } });
     const endOnly = await call(ends, "submit_workflow", { watch: "end", workflow: { tasks: [echo("a", { text: "z" })] } });
     await pollUntil(() => seen.ends.some(([e]) => e === "workflow_completed") &&
-      seen.own.some(([e]) => e === "workflow_completed"), "both workflows completed", 10000, 10);
+      seen.own.some(([e]) => e === "workflow_completed") &&
+      seen.observer.some(([e, id]) => e === "workflow_completed" && id === endOnly.workflow_id), "the workflows completed", 10000, 10);
     assert.deepEqual(seen.own.map(([e, id]) => [e, id === mine.workflow_id]),
       [["workflow_started", true], ["task_started", true], ["task_completed", true], ["workflow_completed", true]]);
     assert.deepEqual(seen.ends, [["workflow_started", endOnly.workflow_id], ["workflow_completed", endOnly.workflow_id]]);
     assert.ok(seen.observer.some(([e, id]) => e === "task_completed" && id === endOnly.workflow_id), "the observer sees every workflow");
+    assert.ok(seen.observer.some(([e, id]) => e === "task_completed" && id === otherId));
+    assert.deepEqual(seen.plain, [], "a default client is in no room that carries workflows");
     assert.ok(!seen.own.some(([, id]) => id === otherId) && !seen.ends.some(([, id]) => id === otherId));
+    // join_room tasks: task events only; leave_room ends them.
+    assert.deepEqual(await call(plain, "join_room", { room: "tasks" }), { ok: true, room: "tasks" });
+    const joined = await run({ tasks: [echo("a", { text: "j" })] });
+    await pollUntil(() => seen.plain.some(([e, id]) => e === "task_completed" && id === joined.id), "task_completed in room tasks", 10000, 10);
+    assert.deepEqual(seen.plain.map(([e]) => e), ["task_started", "task_completed"]);
+    assert.deepEqual(await call(plain, "leave_room", { room: "tasks" }), { ok: true, room: "tasks" });
+    await run({ tasks: [echo("a", { text: "k" })] });
+    assert.equal(seen.plain.length, 2, "nothing after leave_room");
+    for (const bad of [undefined, {}, { room: "workflow:x" }, { room: 7 }])
+      assert.deepEqual(await call(plain, "join_room", bad), { ok: false, error: { code: "invalid_argument",
+        message: "join_room needs {room}: one of workflows, tasks, components, plugins" } });
   } finally {
-    own.close();
-    ends.close();
-    client.offAny();
+    for (const c of [plain, own, ends, observer]) c.close();
   }
 });

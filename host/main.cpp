@@ -40,7 +40,8 @@ reloads the config: changed plugins are hot-swapped and connections stay open; a
 file is rejected with file:line:column and the running config stays. SIGHUP also loads the
 drop-in files not loaded yet in their present version.
 Under systemd (Type=notify) it sends READY=1 once it listens, and around each SIGHUP reload.
-SIGINT and SIGTERM stop it; sessions are closed cleanly.
+SIGINT and SIGTERM stop it: new workflows are refused, the tasks in flight may finish for up
+to [server] drain_timeout (10 s), then sessions are closed cleanly. A second signal stops at once.
 )";
 
 struct arguments {

@@ -46,6 +46,12 @@ void read_server(const toml_reader& r, const toml::table& t, server_settings& s)
             {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
             {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
             {"heartbeat_interval", ms(s.heartbeat_interval, "heartbeat_interval")},
+            // 0: stop at once, cutting the calls in flight (they run again after the restart).
+            {"drain_timeout",
+             [&](const toml::node& n) {
+                 s.drain_timeout =
+                     std::chrono::milliseconds(r.integer(n, "drain_timeout", 0, 3'600'000));
+             }},
             {"max_payload",
              [&](const toml::node& n) {
                  s.max_payload =

@@ -28,6 +28,9 @@ struct server_settings {
     std::chrono::milliseconds ping_timeout{20000};
     std::chrono::milliseconds connect_timeout{45000};
     std::chrono::milliseconds heartbeat_interval{10000}; // hub -> registered components
+    /// How long SIGTERM lets the tasks in flight finish before the hub exits (docs/operations.md,
+    /// "Stopping"); within systemd's TimeoutStopSec.
+    std::chrono::milliseconds drain_timeout{10000};
     std::size_t max_payload = 1'000'000;
     std::size_t max_connections = 10'000;
     unsigned threads = 0; // 0: one per hardware thread

@@ -17,10 +17,12 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
 #include <iostream>
@@ -140,6 +142,7 @@ private:
     void watch_files();
     void on_hangup(boost::system::error_code ec);
     void catch_signals();
+    void close_sessions();
 
     options opts_;
     config::settings cfg_;
@@ -165,6 +168,7 @@ private:
     std::optional<boost::asio::signal_set> hangup_;
     std::optional<boost::asio::signal_set> stop_signals_;
     boost::asio::steady_timer grace_;
+    std::atomic<bool> closing_{false}; // by the drain's end or a second signal, whichever is first
 };
 
 process::process(options opts, config::settings file_cfg, config::settings cfg)
@@ -327,14 +331,37 @@ void process::catch_signals() {
     stop_signals_->async_wait([this](boost::system::error_code ec, int sig) {
         if (ec)
             return;
-        log::info("signal " + std::to_string(sig) + ", closing sessions");
         systemd::notify("STOPPING=1");
-        http_.stop();
         hangup_->cancel();
-        // A short grace lets the close packets and WebSocket close frames reach the peers.
-        grace_.expires_after(std::chrono::milliseconds(200));
-        grace_.async_wait([this](boost::system::error_code) { ioc_.stop(); });
+        // The connections stay open while draining: remote providers deliver their results
+        // over them, and submitters get their events (docs/operations.md, "Stopping").
+        const auto timeout = cfg_.server.drain_timeout;
+        log::info("signal " + std::to_string(sig) + ": draining, the tasks in flight have " +
+                  std::to_string(timeout.count()) + " ms to finish; signal again to stop at once");
+        workflows_->drain(timeout, [this](std::size_t cut) {
+            boost::asio::post(ioc_, [this, cut] {
+                log::info(cut == 0 ? std::string("drained: no task in flight")
+                                   : std::to_string(cut) + " tasks still in flight are cut; they "
+                                                           "run again after the restart");
+                close_sessions();
+            });
+        });
+        // A second signal does not wait for the drain.
+        stop_signals_->async_wait([this](boost::system::error_code e, int) {
+            if (!e)
+                close_sessions();
+        });
     });
+}
+
+void process::close_sessions() {
+    if (closing_.exchange(true))
+        return;
+    log::info("closing sessions");
+    http_.stop();
+    // A short grace lets the close packets and WebSocket close frames reach the peers.
+    grace_.expires_after(std::chrono::milliseconds(200));
+    grace_.async_wait([this](boost::system::error_code) { ioc_.stop(); });
 }
 
 int process::run() {

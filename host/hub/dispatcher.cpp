@@ -162,6 +162,13 @@ void dispatcher::call_ended(const std::string& name) {
     --load_changes_[name];
 }
 
+std::size_t dispatcher::in_flight() const {
+    std::size_t n = 0;
+    for (const auto& [name, p] : providers_)
+        n += p.in_flight;
+    return n;
+}
+
 boost::json::array dispatcher::describe() const {
     boost::json::array out;
     for (const auto& [name, p] : providers_)

@@ -102,6 +102,8 @@ public:
 
     /// [{name, local, protocols, max_concurrency, in_flight}].
     boost::json::array describe() const;
+    /// Calls sent to any provider and not answered yet.
+    std::size_t in_flight() const;
 
 private:
     const std::string* least_loaded(const task& t) const;

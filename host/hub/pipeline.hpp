@@ -14,6 +14,7 @@
 #include <gleitzeit/plugin.hpp>
 #include <gleitzeit/types.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -85,6 +86,12 @@ public:
     /// nothing yet: a queue gets every ready task back, a registry the in-process providers
     /// (remote ones: components::slot_filled). pipeline_slots.cpp.
     void slot_filled(slot_kind kind);
+    /// The hub is stopping (SIGTERM; docs/operations.md, "Stopping"): submissions are refused
+    /// with `unavailable` and no task starts from now on; the calls in flight may finish for
+    /// up to `timeout`. `done` runs once they have and every result is durable, or at the
+    /// timeout, with how many calls were still running (they run again after the restart).
+    /// pipeline_drain.cpp.
+    void drain(std::chrono::milliseconds timeout, std::function<void(std::size_t cut)> done);
 
 private:
     struct state;

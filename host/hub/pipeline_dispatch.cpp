@@ -90,6 +90,8 @@ void pipeline::state::flush_enqueue() {
 }
 
 void pipeline::state::dispatch() {
+    if (draining)
+        return; // the queue keeps what is ready; recovery queues it again after the restart
     providers.rounds.gathering().wanted = true;
     if (providers.rounds.under_way())
         return; // the round under way starts the next one when it is back

@@ -20,7 +20,8 @@
 //   pipeline_persist.cpp   the trip to the persistence slot;
 //   pipeline_recovery.cpp  taking up the unfinished workflows after a restart;
 //   pipeline_archive.cpp   query_status of a workflow this run does not hold;
-//   pipeline_slots.cpp     what a slot that was empty gets when it is filled.
+//   pipeline_slots.cpp     what a slot that was empty gets when it is filled;
+//   pipeline_drain.cpp     the stop: no new work, the calls in flight finish.
 // Internal to host/hub.
 
 #include "hub/batcher.hpp"
@@ -41,6 +42,7 @@
 #include <boost/asio/strand.hpp>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -134,6 +136,16 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     /// "tasks"), with the routing fields, once it is durable in the event log.
     void tell(const workflow_entry& wf, std::string_view event, boost::json::object payload,
               const char* observers, std::string_view source = "hub");
+
+    // pipeline_drain.cpp
+    struct stopping {
+        std::int64_t until_ms = 0;
+        std::function<void(std::size_t cut)> done;
+        std::unique_ptr<alarm> tick;
+    };
+    /// Set once the hub drains: nothing is submitted or started any more.
+    std::optional<stopping> draining;
+    void check_drained();
 
     boost::asio::strand<boost::asio::io_context::executor_type> strand;
     slots& slot;

@@ -70,6 +70,9 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
 // Step 3. Checked: tasks of a protocol whose family the registry knows, except those whose
 // params wait for a ${...} result (their types are known only when they are released).
 void pipeline::state::check_calls(std::shared_ptr<submission> sub) {
+    if (draining)
+        return sub->reply(failure(error_code::unavailable,
+                                  "the hub is stopping; submit the workflow again once it is back"));
     if (book.find(sub->w.id))
         return sub->reply(failure(error_code::invalid_workflow,
                                   "a workflow with id '" + sub->w.id + "' exists already"));

@@ -6,7 +6,7 @@
 namespace gleitzeit {
 
 namespace {
-constexpr std::array<std::pair<error_code, std::string_view>, 11> code_names{{
+constexpr std::array<std::pair<error_code, std::string_view>, 14> code_names{{
     {error_code::invalid_argument, "invalid_argument"},
     {error_code::invalid_workflow, "invalid_workflow"},
     {error_code::not_found, "not_found"},
@@ -18,6 +18,9 @@ constexpr std::array<std::pair<error_code, std::string_view>, 11> code_names{{
     {error_code::plugin_error, "plugin_error"},
     {error_code::unauthorized, "unauthorized"},
     {error_code::internal, "internal"},
+    {error_code::unavailable, "unavailable"},
+    {error_code::rate_limited, "rate_limited"},
+    {error_code::unresolved_reference, "unresolved_reference"},
 }};
 } // namespace
 

@@ -20,6 +20,10 @@ enum class error_code {
     plugin_error,      // a plugin refused, threw or could not be loaded
     unauthorized,      // the connection's roles do not allow the request
     internal,          // a bug: the host's own invariant broke
+    // Added last, so that plugins built against the codes above still read them the same.
+    unavailable,          // the hub cannot take it now (stopping); try again later
+    rate_limited,         // the token sent more than its [limits] allow; try again later
+    unresolved_reference, // a ${...} reference named a path its task's result does not have
 };
 
 /// The wire name of a code, e.g. "invalid_workflow".

@@ -155,6 +155,12 @@ void pipeline::state::released(const std::string& wf_id, task_release rel, const
             save(*e);
             tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
         }
+    // A dependent whose ${...} did not resolve fails as if it had run and failed: its result
+    // is saved and told, and its release (a no-op at the resolver, which failed it) follows.
+    for (auto& r : rel.failed) {
+        auto id = r.task_id;
+        finish_task(wf_id, id, std::move(r));
+    }
     const bool failed = wf.failed > 0;
     if (failed && wf.w.on_failure == failure_policy::fail_fast)
         return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");

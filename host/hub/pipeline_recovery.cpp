@@ -77,6 +77,8 @@ task_release replay(resolver& res, const saved_workflow& s) {
                 out.ready_tasks.push_back(std::move(t));
             for (auto& skipped : rel.skipped)
                 out.skipped.push_back(std::move(skipped));
+            for (auto& failed : rel.failed)
+                out.failed.push_back(std::move(failed));
         }
     return out;
 }
@@ -174,6 +176,10 @@ std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_resu
             break;
         }
     }
+    // A ${...} that did not resolve, whose failure the crash caught before it was saved.
+    for (const auto& r : rel.failed)
+        if (auto* e = book.find_task(wf.w.id, r.task_id); e && e->t.state == task_state::pending)
+            finish_task(wf.w.id, r.task_id, r);
     // A crash between the last result and the workflow's own end leaves nothing to run.
     const bool done = wf.open == 0, failed = wf.failed > 0;
     if (failed && wf.w.on_failure == failure_policy::fail_fast) {

@@ -141,6 +141,9 @@ public:
         rel.skipped =
             optional_field<std::vector<std::string>>(*link_, r, "skipped", "task_completed")
                 .value_or(std::vector<std::string>{});
+        rel.failed =
+            optional_field<std::vector<task_result>>(*link_, r, "failed", "task_completed")
+                .value_or(std::vector<task_result>{});
         rel.workflow_finished =
             optional_field<bool>(*link_, r, "workflow_finished", "task_completed").value_or(false);
         return rel;

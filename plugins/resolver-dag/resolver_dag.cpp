@@ -32,6 +32,33 @@ task released(const workflow_graph& g, std::uint32_t i) {
     return t;
 }
 
+/// Fails task `i` with `why`, and skips every dependent not yet final, through any path, into
+/// `release`. A final task stops the walk: its own dependents were either skipped with it or
+/// wait for it no more.
+void fail_node(workflow_graph& g, std::uint32_t i, task_error why, task_release& release) {
+    auto& nodes = g.nodes();
+    node& n = nodes[i];
+    n.spec.state = task_state::failed;
+    n.error = std::move(why);
+    ++g.finished;
+    std::vector<std::uint32_t> todo(n.dependents.begin(), n.dependents.end());
+    std::vector<std::uint32_t> skipped;
+    while (!todo.empty()) {
+        const auto d = todo.back();
+        todo.pop_back();
+        node& dependent = nodes[d];
+        if (is_final(dependent.spec.state))
+            continue;
+        dependent.spec.state = task_state::skipped;
+        ++g.finished;
+        skipped.push_back(d);
+        todo.insert(todo.end(), dependent.dependents.begin(), dependent.dependents.end());
+    }
+    std::sort(skipped.begin(), skipped.end());
+    for (auto d : skipped)
+        release.skipped.push_back(nodes[d].spec.id);
+}
+
 } // namespace
 
 resolver_dag::resolver_dag(const boost::json::object& config) {
@@ -87,38 +114,30 @@ task_release resolver_dag::complete(const std::string& workflow_id, const task_r
         n.spec.state = task_state::completed;
         n.result = *result.result;
         ++g.finished;
+        std::vector<std::pair<std::uint32_t, std::string>> unresolved;
         for (auto d : n.dependents) {
             node& dependent = nodes[d];
             // A skipped dependent still counts down, so that waiting stays "dependencies not
             // completed" for every task, as an import recomputes it.
             if (--dependent.waiting == 0 && dependent.spec.state == task_state::pending) {
-                dependent.spec.state = task_state::ready;
-                release.ready_tasks.push_back(released(g, d));
+                try {
+                    auto t = released(g, d);
+                    dependent.spec.state = task_state::ready;
+                    t.state = task_state::ready;
+                    release.ready_tasks.push_back(std::move(t));
+                } catch (const resolver_dag_detail::unresolved_reference& e) {
+                    unresolved.emplace_back(d, e.what());
+                }
             }
         }
-    } else {
-        n.spec.state = task_state::failed;
-        n.error = result.error.value_or(task_error{});
-        ++g.finished;
-        // Every dependent not yet final, through any path. A final task stops the walk: its
-        // own dependents were either skipped with it or wait for it no more.
-        std::vector<std::uint32_t> todo(n.dependents.begin(), n.dependents.end());
-        std::vector<std::uint32_t> skipped;
-        while (!todo.empty()) {
-            const auto d = todo.back();
-            todo.pop_back();
-            node& dependent = nodes[d];
-            if (is_final(dependent.spec.state))
-                continue;
-            dependent.spec.state = task_state::skipped;
-            ++g.finished;
-            skipped.push_back(d);
-            todo.insert(todo.end(), dependent.dependents.begin(), dependent.dependents.end());
+        // A task whose params cannot be made fails; it does not run on a null.
+        for (auto& [d, why] : unresolved) {
+            task_error err{error_code::unresolved_reference, std::move(why), false};
+            release.failed.push_back(task_result{nodes[d].spec.id, std::nullopt, err, "", 0});
+            fail_node(g, d, std::move(err), release);
         }
-        std::sort(skipped.begin(), skipped.end());
-        release.skipped.reserve(skipped.size());
-        for (auto d : skipped)
-            release.skipped.push_back(nodes[d].spec.id);
+    } else {
+        fail_node(g, *at, result.error.value_or(task_error{}), release);
     }
     release.workflow_finished = g.finished == nodes.size();
     return release;

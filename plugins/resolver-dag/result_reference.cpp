@@ -96,6 +96,65 @@ bool visit_value(const json::value& v, const location& where, const reference_vi
     return found;
 }
 
+std::string kind_of(const json::value& v) {
+    switch (v.kind()) {
+    case json::kind::string:
+        return "a string";
+    case json::kind::array:
+        return "a list";
+    case json::kind::object:
+        return "an object";
+    case json::kind::bool_:
+        return "a boolean";
+    case json::kind::null:
+        return "null";
+    default:
+        return "a number";
+    }
+}
+
+// Why `r` names nothing: the first step of its path that `result` does not have, and what
+// is there instead.
+std::string explain_miss(std::string_view whole, const result_reference& r,
+                         const json::value* result) {
+    const std::string head = std::string(whole) + ": ";
+    const std::string task = " of task '" + std::string(r.task_id) + "'";
+    if (!result)
+        return head + "task '" + std::string(r.task_id) + "' has no result";
+    std::string at = "result";
+    const json::value* v = result;
+    for (const auto& step : r.path) {
+        if (step.is_index) {
+            const auto* a = v->if_array();
+            if (!a)
+                return head + at + task + " is " + kind_of(*v) + ", not a list";
+            if (step.index >= a->size())
+                return head + at + task + " has " + std::to_string(a->size()) +
+                       " elements, no [" + std::to_string(step.index) + "]";
+            v = &(*a)[step.index];
+            at += "[" + std::to_string(step.index) + "]";
+            continue;
+        }
+        const auto* o = v->if_object();
+        if (!o)
+            return head + at + task + " is " + kind_of(*v) + ", not an object";
+        const auto* field = o->if_contains(step.field);
+        if (!field) {
+            std::string fields;
+            std::size_t n = 0;
+            for (const auto& kv : *o)
+                if (n++ < 8)
+                    fields += (fields.empty() ? "" : ", ") + std::string(kv.key());
+            return head + at + task + " has no field '" + std::string(step.field) + "'" +
+                   (fields.empty() ? std::string(" (it is empty)")
+                                   : " (it has " + fields + (n > 8 ? ", ..." : "") + ")");
+        }
+        v = field;
+        at += "." + std::string(step.field);
+    }
+    return head + "unresolved";
+}
+
 json::value substitute_string(const json::string& s, const result_lookup& result_of) {
     const std::string_view text(s.data(), s.size());
     const auto refs = parse_references(text);
@@ -103,12 +162,15 @@ json::value substitute_string(const json::string& s, const result_lookup& result
         return s;
     auto value_of = [&](const result_reference& r) -> const json::value* {
         const json::value* result = result_of(r.task_id);
-        return result ? follow(*result, r.path) : nullptr;
+        const json::value* v = result ? follow(*result, r.path) : nullptr;
+        if (!v)
+            throw unresolved_reference(
+                explain_miss(text.substr(r.begin, r.end - r.begin), r, result));
+        return v;
     };
     // One whole reference keeps the value's JSON type: a number stays a number.
     if (refs.size() == 1 && refs[0].begin == 0 && refs[0].end == text.size()) {
-        const json::value* v = value_of(refs[0]);
-        return v ? *v : json::value(nullptr);
+        return *value_of(refs[0]);
     }
     std::string out;
     std::size_t from = 0;
@@ -116,12 +178,10 @@ json::value substitute_string(const json::string& s, const result_lookup& result
         out.append(text.substr(from, r.begin - from));
         const json::value* v = value_of(r);
         // Written into text as a person reads it: 6.23, not the serializer's 6.23E0.
-        if (v && v->is_string())
+        if (v->is_string())
             out.append(v->get_string().data(), v->get_string().size());
-        else if (v)
-            append_json_text(out, *v);
         else
-            out += "null";
+            append_json_text(out, *v);
         from = r.end;
     }
     out.append(text.substr(from));

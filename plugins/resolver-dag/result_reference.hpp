@@ -41,6 +41,15 @@ private:
     std::string where_;
 };
 
+/// A reference whose path the named task's result does not have: the task that holds it
+/// fails with unresolved_reference instead of running on a null. what() names the reference
+/// and what the result has there ("${a.result.items[5]}: result.items of task 'a' has 2
+/// elements, no [5]").
+class unresolved_reference : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 /// The references in `text`, in order; the views point into `text`. A "${...}" that names no
 /// ".result" is not a reference and stays text ("${HOME}"), but "${}" and a "${" without its
 /// "}" are refused. Throws malformed_reference.
@@ -62,8 +71,9 @@ bool visit_references(const boost::json::object& params, const reference_visitor
 /// The result of a task by id; nullptr when it has none.
 using result_lookup = std::function<const boost::json::value*(std::string_view task_id)>;
 
-/// `params` with every reference replaced by the value it names (null when missing). The
-/// references must have been checked by visit_references.
+/// `params` with every reference replaced by the value it names. The references must have
+/// been checked by visit_references. Throws unresolved_reference for the first one whose
+/// value is missing.
 boost::json::object substitute(const boost::json::object& params, const result_lookup& result_of);
 
 } // namespace gleitzeit::resolver_dag_detail

@@ -18,6 +18,10 @@ struct workflow_analysis {
 struct task_release {
     std::vector<task> ready_tasks;        // dependents now ready, with params substituted
     std::vector<std::string> skipped;     // dependents that can no longer run
+    /// Dependents whose params could not be made: a ${...} names a path the result does not
+    /// have. Each fails with this result (error unresolved_reference, not retryable) and is
+    /// not run; their own dependents are in `skipped`. Plugin API 3.
+    std::vector<task_result> failed;
     bool workflow_finished = false;
 };
 

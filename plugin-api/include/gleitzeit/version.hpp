@@ -8,7 +8,7 @@
 namespace gleitzeit {
 
 /// Bumped whenever a type or an interface of this API changes its layout or meaning.
-inline constexpr std::uint32_t plugin_api_version = 2;
+inline constexpr std::uint32_t plugin_api_version = 3;
 
 } // namespace gleitzeit
 

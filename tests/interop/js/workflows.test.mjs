@@ -170,6 +170,31 @@ test("on_failure = continue runs the independent branch, skips the failed one's 
   assert.deepEqual(names(events, "task_skipped"), ["child", "grandchild"]);
 });
 
+test("a reference the result does not have fails its task with unresolved_reference; it never runs, its dependents are skipped", async () => {
+  const { id, events, end } = await run({
+    on_failure: "continue",
+    tasks: [
+      echo("a", { items: [1, 2], n: null }),
+      echo("beyond", { x: "${a.result.items[5]}" }, { dependencies: ["a"] }),
+      echo("misspelt", { x: "count: ${a.result.itemz}" }, { dependencies: ["a"] }),
+      echo("after", {}, { dependencies: ["misspelt"] }),
+      echo("is_null", { x: "${a.result.n}" }, { dependencies: ["a"] }),
+    ],
+  });
+  assert.equal(end.state, "failed");
+  assert.deepEqual(end.results, { a: { items: [1, 2], n: null }, is_null: { x: null } });
+  const failed = Object.fromEntries(events.filter(([e]) => e === "task_failed").map(([, p]) => [p.task_id, p.error]));
+  assert.deepEqual(failed, {
+    beyond: { code: "unresolved_reference", message: "${a.result.items[5]}: result.items of task 'a' has 2 elements, no [5]", retryable: false },
+    misspelt: { code: "unresolved_reference", message: "${a.result.itemz}: result of task 'a' has no field 'itemz' (it has items, n)", retryable: false },
+  });
+  assert.deepEqual(names(events, "task_skipped"), ["after"]);
+  // Neither ran: no task_started for them.
+  assert.deepEqual(names(events, "task_started").sort(), ["a", "is_null"]);
+  const status = await call(client, "query_status", { workflow_id: id });
+  assert.deepEqual(status.workflow.tasks.beyond, { state: "failed", attempt: 0, error: failed.beyond });
+});
+
 test("the hub enforces a task's timeout", async () => {
   const t0 = Date.now();
   const { events, end } = await run({

@@ -222,16 +222,15 @@ BOOST_AUTO_TEST_CASE(a_whole_reference_keeps_the_type_of_its_value) {
     r.analyze(make_workflow({make_task("a"), make_task("b", {"a"}, params_of(R"({
             "num": "${a.result.n}", "whole": "${a.result}", "list": "${a.result.list}",
             "deep": "${a.result.list[1].x}", "obj": "${a.result.obj}", "flag": "${a.result.obj.k}",
-            "missing": "${a.result.nope}", "out_of_range": "${a.result.list[7]}",
-            "field_of_array": "${a.result.list.x}", "plain": "no reference", "n": 5})"))}));
-    const auto result =
-        json::parse(R"({"n": 42, "list": [1, {"x": "deep"}], "s": "text", "obj": {"k": true}})");
+            "nothing": "${a.result.none}", "plain": "no reference", "n": 5})"))}));
+    const auto result = json::parse(
+        R"({"n": 42, "list": [1, {"x": "deep"}], "s": "text", "obj": {"k": true}, "none": null})");
     BOOST_TEST(json::serialize(released_params(r, ok("a", result))) ==
                json::serialize(params_of(R"({
             "num": 42, "whole": {"n": 42, "list": [1, {"x": "deep"}], "s": "text",
-            "obj": {"k": true}}, "list": [1, {"x": "deep"}], "deep": "deep", "obj": {"k": true},
-            "flag": true, "missing": null, "out_of_range": null, "field_of_array": null,
-            "plain": "no reference", "n": 5})")));
+            "obj": {"k": true}, "none": null}, "list": [1, {"x": "deep"}], "deep": "deep",
+            "obj": {"k": true}, "flag": true, "nothing": null, "plain": "no reference",
+            "n": 5})")));
 }
 
 BOOST_AUTO_TEST_CASE(references_in_text_are_rendered_into_it) {
@@ -242,11 +241,49 @@ BOOST_AUTO_TEST_CASE(references_in_text_are_rendered_into_it) {
         "shell": "${HOME} and ${a.result.s}"})"))}));
     const auto params = released_params(
         r, ok("a", json::parse(R"({"n": 1.5, "s": "txt", "o": {"k": [1, null, 6.23, 0.5]}, "i": -3,
-                                         "d": 30000.0, "big": 1e300, "b": false})")));
+                                         "d": 30000.0, "big": 1e300, "b": false, "x": null})")));
     // A fraction inside an object reads as written too, not as the serializer's 6.23E0.
     BOOST_TEST(params.at("t").as_string() == R"(n=1.5, s=txt, o={"k":[1,null,6.23,0.5]}, x=null, txt)");
     BOOST_TEST(params.at("numbers").as_string() == "-3|30000|1e+300|false");
     BOOST_TEST(params.at("shell").as_string() == "${HOME} and txt");
+}
+
+// docs/events.md, "Workflows": a path the result does not have fails the task that holds it,
+// naming the path and what is there; it does not run on a null.
+BOOST_AUTO_TEST_CASE(a_reference_that_does_not_resolve_fails_its_task_and_skips_its_dependents) {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"${a.result.nope}", "${a.result.nope}: result of task 'a' has no field 'nope' (it has "
+                             "n, list, s)"},
+        {"${a.result.list[7]}", "${a.result.list[7]}: result.list of task 'a' has 2 elements, no [7]"},
+        {"${a.result.list.x}", "${a.result.list.x}: result.list of task 'a' is a list, not an object"},
+        {"${a.result.n[0]}", "${a.result.n[0]}: result.n of task 'a' is a number, not a list"},
+        {"${a.result.list[1].y}", "${a.result.list[1].y}: result.list[1] of task 'a' has no field "
+                                  "'y' (it has x)"},
+        {"in text ${a.result.s.k}", "${a.result.s.k}: result.s of task 'a' is a string, not an "
+                                    "object"},
+    };
+    for (const auto& [ref, why] : cases) {
+        BOOST_TEST_CONTEXT(ref) {
+            resolver_dag r({});
+            json::object params{{"q", json::string(ref)}};
+            r.analyze(make_workflow({make_task("a"), make_task("b", {"a"}, params),
+                                     make_task("c", {"b"}), make_task("d", {"a"})}));
+            auto rel = r.complete(
+                "w", ok("a", json::parse(R"({"n": 1, "list": [1, {"x": 2}], "s": "t"})")));
+            BOOST_TEST(ids(rel.ready_tasks) == strings{"d"});
+            BOOST_TEST(rel.skipped == strings{"c"});
+            BOOST_REQUIRE_EQUAL(rel.failed.size(), 1u);
+            BOOST_TEST(rel.failed[0].task_id == "b");
+            BOOST_TEST(!rel.failed[0].ok());
+            BOOST_TEST(to_string(rel.failed[0].error->code) == "unresolved_reference");
+            BOOST_TEST(rel.failed[0].error->message == why);
+            BOOST_TEST(!rel.failed[0].error->retryable);
+            BOOST_TEST(!rel.workflow_finished);
+            // b is final: its own result changes nothing, and d ends the workflow.
+            BOOST_TEST(r.complete("w", failed("b")).ready_tasks.empty());
+            BOOST_TEST(r.complete("w", ok("d")).workflow_finished);
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(references_in_nested_params_and_to_transitive_dependencies) {

@@ -5,6 +5,8 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <gleitzeit/version.hpp>
+
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
@@ -135,7 +137,8 @@ BOOST_AUTO_TEST_CASE(bad_plugins_are_refused_and_the_running_queue_keeps_serving
     const std::vector<std::pair<std::string, std::string>> cases{
         {text.string(), "not an ELF shared library"},
         {NO_DESCRIPTOR, "no gleitzeit_plugin_descriptor: not a Gleitzeit plugin"},
-        {API_MISMATCH, "plugin API version 999 (plugin) != 2 (host)"},
+        {API_MISMATCH, "plugin API version 999 (plugin) != " +
+                           std::to_string(gleitzeit::plugin_api_version) + " (host)"},
         {SLOW_PROVIDER_V1,
          "'slow-provider' is a provider plugin, but the queue slot needs a queue plugin"},
         {THROWING_QUEUE, "its constructor threw: throwing-queue refuses to be constructed"},

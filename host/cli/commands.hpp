@@ -17,6 +17,8 @@ namespace gleitzeit::cli {
 /// `verbose`: a line per task event on a terminal too, and every result at the end however
 /// many tasks there are.
 int run_command(const global_options& g, const std::string& file, bool verbose = false);
+/// Follows workflow `id`, submitted by anyone, from its first event to its end, as run does.
+int watch_command(const global_options& g, const std::string& id, bool verbose = false);
 int submit_command(const global_options& g, const std::string& file);
 /// Reads FILE as run would; prints the workflow it would send (JSON with --json) and exits 0,
 /// or the reason it is refused. Needs no hub.

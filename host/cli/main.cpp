@@ -73,6 +73,7 @@ std::string example_of(std::string_view command) {
         {"status", "gleitzeit status wf-AbC123"},
         {"results", "gleitzeit --json results wf-AbC123"},
         {"cancel", "gleitzeit cancel wf-AbC123"},
+        {"watch", "gleitzeit watch wf-AbC123"},
         {"components", "gleitzeit components"},
         {"plugins", "gleitzeit --token \"$ADMIN_TOKEN\" plugins"},
         {"swap", "gleitzeit swap queue /usr/lib/x86_64-linux-gnu/gleitzeit/plugins/queue-memory.so"},
@@ -120,6 +121,33 @@ void add_shortcut_commands(CLI::App& app, global_options& g, command_arguments& 
     init->callback([&] { action = [&] { return init_command(a.name, a.type); }; });
 }
 
+/// status, results, watch and cancel: the commands about one workflow by its id.
+void add_workflow_id_commands(CLI::App& app, global_options& g, command_arguments& a,
+                              std::function<int()>& action) {
+    auto command = [&](const char* name, const char* about) { return cli_command(app, name, about); };
+
+    auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
+    status->add_option("ID", a.id, "the workflow id that run or submit printed");
+    status->callback([&] { action = [&] { return status_command(g, a.id); }; });
+
+    auto* results = command("results", "Show each task of workflow ID with its result, or its "
+                                       "error if it failed.");
+    results->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
+    results->callback([&] { action = [&] { return results_command(g, a.id); }; });
+
+    auto* watch = command("watch", "Follow workflow ID, whoever submitted it, from its first event "
+                                   "to its end, live as run shows it; then each task's result. "
+                                   "Exits 0 only if the workflow completed.");
+    watch->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
+    watch->add_flag("--verbose,-v", a.verbose, "as run's --verbose");
+    watch->callback([&] { action = [&] { return watch_command(g, a.id, a.verbose); }; });
+
+    auto* cancel = command("cancel", "Cancel workflow ID: queued tasks are dropped, running ones "
+                                     "are told to stop.");
+    cancel->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
+    cancel->callback([&] { action = [&] { return cancel_command(g, a.id); }; });
+}
+
 /// The commands; parsing the command line sets `action` to the one it names.
 void add_commands(CLI::App& app, global_options& g, command_arguments& a,
                   std::function<int()>& action) {
@@ -151,19 +179,7 @@ void add_commands(CLI::App& app, global_options& g, command_arguments& a,
         ->required();
     validate->callback([&] { action = [&] { return validate_command(g, a.file); }; });
 
-    auto* status = command("status", "Show workflow ID's state and each task's state and attempt.");
-    status->add_option("ID", a.id, "the workflow id that run or submit printed");
-    status->callback([&] { action = [&] { return status_command(g, a.id); }; });
-
-    auto* results = command("results", "Show each task of workflow ID with its result, or its "
-                                       "error if it failed.");
-    results->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
-    results->callback([&] { action = [&] { return results_command(g, a.id); }; });
-
-    auto* cancel = command("cancel", "Cancel workflow ID: queued tasks are dropped, running ones "
-                                     "are told to stop.");
-    cancel->add_option("ID", a.id, "the workflow id that run or submit printed")->required();
-    cancel->callback([&] { action = [&] { return cancel_command(g, a.id); }; });
+    add_workflow_id_commands(app, g, a, action);
 
     auto* components = command("components", "List the components the hub knows: in-process "
                                              "providers and connected remote components.");

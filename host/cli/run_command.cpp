@@ -2,6 +2,7 @@
 // following is shared with exec and batch (workflow_shortcuts.cpp).
 
 #include "commands.hpp"
+#include "follow.hpp"
 #include "hub_connection.hpp"
 #include "progress.hpp"
 #include "report.hpp"
@@ -39,42 +40,31 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
     const bool silent = g.json || quiet;
     progress view(silent ? nowhere : std::cout, out.order, silent ? 0 : out.columns, verbose);
 
-    hub_connection hub(g);
-    std::string& id = out.id;
-    // The reply names the workflow; events that come before it (another workflow's, seen
-    // through room `workflows`) wait until it is known.
-    std::vector<std::pair<std::string, json::object>> early;
-    hub.on_event([&](const std::string& event, const json::object& payload) {
-        if (id.empty())
-            early.emplace_back(event, payload);
-        else if (string_field(payload, "workflow_id") == id)
-            view.on_event(event, payload);
-    });
-    hub.connect();
+    auto hub = std::make_unique<hub_connection>(g);
+    follower f(view);
+    f.listen(*hub);
+    hub->connect();
     // A silent run waits for the end alone: the hub need not send it two events per task.
     json::object submit;
     submit["workflow"] = std::move(workflow); // moved: an initializer list would copy it
     if (silent)
         submit["watch"] = "end";
-    auto reply = require_ok(hub.ask("submit_workflow", std::move(submit)));
-    id = string_field(reply, "workflow_id");
-    for (auto& [event, payload] : early)
-        if (string_field(payload, "workflow_id") == id)
-            view.on_event(event, payload);
-    early.clear();
-
-    auto outcome = hub.wait([&] { return view.ended(); }, [&] { view.tick(); });
+    auto reply = require_ok(hub->ask("submit_workflow", std::move(submit)));
+    out.id = string_field(reply, "workflow_id");
+    f.follow(out.id);
+    try {
+        follow_to_end(g, hub, f);
+    } catch (const command_error&) {
+        view.finish();
+        throw;
+    }
     view.finish();
-    if (outcome == hub_connection::wait_result::interrupted)
-        throw command_error(exit_code::interrupted,
-                            "interrupted; workflow " + id + " goes on running on the hub "
-                            "(gleitzeit status " + id + ", gleitzeit cancel " + id + ")");
-    if (outcome == hub_connection::wait_result::lost)
-        throw command_error(exit_code::unreachable,
-                            "lost the connection to the hub at " + hub.url() + " (" +
-                                hub.lost_reason() + "); workflow " + id +
-                                " may still be running (gleitzeit status " + id + ")");
+    take_outcome(*hub, view, out);
+    return out;
+}
 
+void take_outcome(hub_connection& hub, progress& view, run_outcome& out) {
+    const auto& id = out.id;
     // The hub's own table has every task's state, attempt and error; the events are the
     // fallback when it cannot be asked.
     try {
@@ -87,7 +77,6 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
         out.workflow = view.as_workflow(id);
     out.end = view.take_end();
     out.state = string_field(out.end, "state");
-    return out;
 }
 
 void print_outcome_json(run_outcome& r) {
@@ -113,8 +102,9 @@ int exit_of(const run_outcome& r) {
     return exit_code::ok;
 }
 
-int run_command(const global_options& g, const std::string& file, bool verbose) {
-    auto r = follow_workflow(g, read_workflow(file), verbose);
+namespace {
+
+int report_outcome(const global_options& g, run_outcome& r, bool verbose) {
     if (g.json)
         print_outcome_json(r);
     else if (!verbose && r.order.size() > summary_above)
@@ -122,6 +112,50 @@ int run_command(const global_options& g, const std::string& file, bool verbose) 
     else
         print_results(std::cout, r.workflow, r.order, r.columns);
     return exit_of(r);
+}
+
+} // namespace
+
+int run_command(const global_options& g, const std::string& file, bool verbose) {
+    auto r = follow_workflow(g, read_workflow(file), verbose);
+    return report_outcome(g, r, verbose);
+}
+
+int watch_command(const global_options& g, const std::string& id, bool verbose) {
+    run_outcome out;
+    out.id = id;
+    auto hub = std::make_unique<hub_connection>(g);
+    hub->connect();
+    // The view lists the tasks as the hub's table has them.
+    auto status = require_ok(hub->ask("query_status", json::object{{"workflow_id", id}}));
+    const auto* w = status.if_contains("workflow");
+    const auto* tasks = w && w->is_object() ? w->get_object().if_contains("tasks") : nullptr;
+    if (tasks && tasks->is_object())
+        for (const auto& kv : tasks->get_object())
+            out.order.emplace_back(kv.key());
+    std::ostream nowhere(nullptr);
+    out.columns = terminal_columns();
+    progress view(g.json ? nowhere : std::cout, out.order, g.json ? 0 : out.columns, verbose);
+    follower f(view);
+    f.listen(*hub);
+    f.follow(id);
+    // Every event so far comes before the reply; then the live ones.
+    auto watched = require_ok(hub->ask("watch_workflow", json::object{{"workflow_id", id}}));
+    // A workflow that ended where no log was kept sends no end: the table has its state.
+    const auto state = string_field(watched, "state");
+    const bool over = !view.ended() && state != "running";
+    try {
+        if (!over)
+            follow_to_end(g, hub, f);
+    } catch (const command_error&) {
+        view.finish();
+        throw;
+    }
+    view.finish();
+    take_outcome(*hub, view, out);
+    if (out.state.empty())
+        out.state = string_field(out.workflow, "state");
+    return report_outcome(g, out, verbose);
 }
 
 } // namespace gleitzeit::cli

@@ -143,6 +143,23 @@ void hub::install_workflow_events(const sio::socket_ptr& s, const access& who) {
             return reply(ack, needs_role("query_status", "submit or observe"));
         p->status(first(m), answer(ack));
     });
+    s->on("watch_workflow", [p, who, weak = std::weak_ptr<sio::socket>(s)](
+                                sio::message& m, const sio::ack_fn& ack) {
+        if (!who.has("submit") && !who.has("observe"))
+            return reply(ack, needs_role("watch_workflow", "submit or observe"));
+        static const json::value none;
+        p->watch(
+            m.args.empty() ? none : m.args[0],
+            [weak](const std::string& room) {
+                if (auto s = weak.lock())
+                    s->join(room);
+            },
+            [weak](std::string_view event, json::object payload) {
+                if (auto s = weak.lock())
+                    s->emit(event, sio::message{json::array{std::move(payload)}, {}});
+            },
+            [ack](json::object o) { reply(ack, std::move(o)); });
+    });
     s->on("cancel_workflow", [p, answer, first, who](sio::message& m, const sio::ack_fn& ack) {
         if (!who.has("submit"))
             return reply(ack, needs_role("cancel_workflow", "submit"));

@@ -59,6 +59,12 @@ public:
     void status(const boost::json::value& payload, reply_fn reply);
     /// cancel_workflow {workflow_id}: cancels its pending tasks and the running ones.
     void cancel(const boost::json::value& payload, reply_fn reply);
+    /// watch_workflow {workflow_id, since?}: `send` gets, in order, every logged progress
+    /// event of the workflow with a seq over `since`; then `join` gets its room, and the reply
+    /// says how many were replayed (docs/events.md, "Following a workflow").
+    using send_fn = std::function<void(std::string_view event, boost::json::object payload)>;
+    void watch(const boost::json::value& payload, std::function<void(const std::string&)> join,
+               send_fn send, reply_fn reply);
 
     /// A remote provider registered: its protocols go to the registry slot and it gets work
     /// from now on. `done` runs once it does.

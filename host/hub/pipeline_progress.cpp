@@ -37,9 +37,10 @@ std::unique_ptr<alarm> pipeline::state::arm(std::chrono::milliseconds delay,
     return g;
 }
 
-void pipeline::state::tell(const workflow_entry& wf, std::string_view event, json::object payload,
+void pipeline::state::tell(workflow_entry& wf, std::string_view event, json::object payload,
                            const char* observers, std::string_view source) {
     payload["workflow_id"] = wf.w.id;
+    payload["seq"] = ++wf.event_seq;
     stamp(payload, wf.correlation_id, source);
     // The event log keeps what was told; the telling waits until it is durable.
     auto logged = payload;

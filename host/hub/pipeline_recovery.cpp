@@ -10,6 +10,7 @@
 //   pending                     goes to the queue if the results released it, else waits.
 
 #include "hub/pipeline_state.hpp"
+#include <gleitzeit/archive.hpp>
 #include <gleitzeit/persistence.hpp>
 #include <gleitzeit/resolver.hpp>
 
@@ -23,6 +24,7 @@ namespace {
 struct saved_workflow {
     workflow w; // tasks unqualified, as saved
     std::map<std::string, task_result> results;
+    std::int64_t last_seq = 0; // its last logged event's number
 };
 
 /// A recovery on its way through the persistence slot, the resolver and the pipeline.
@@ -37,8 +39,11 @@ struct recovery {
 /// persistence slot throws.
 std::vector<saved_workflow> read_unfinished(persistence& store) {
     std::vector<saved_workflow> found;
+    auto* history = dynamic_cast<event_history*>(&store);
     for (auto& w : store.load_unfinished()) {
         auto& s = found.emplace_back();
+        if (history)
+            s.last_seq = history->last_event_seq(w.id);
         for (auto& t : w.tasks) {
             if (terminal(t.state))
                 if (auto r = store.load_result(t.id)) {
@@ -115,8 +120,8 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
                 std::size_t requeued = 0, waiting = 0;
                 for (auto& s : r->found)
                     if (auto it = r->released.find(s.w.id); it != r->released.end())
-                        requeued +=
-                            st.take_up(std::move(s.w), std::move(s.results), it->second, waiting);
+                        requeued += st.take_up(std::move(s.w), std::move(s.results), it->second,
+                                               s.last_seq, waiting);
                 std::string summary = "recovered " + std::to_string(r->released.size()) +
                                       " unfinished workflows: " + std::to_string(requeued) +
                                       " tasks back in the queue, " + std::to_string(waiting) +
@@ -130,13 +135,15 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
 }
 
 std::size_t pipeline::state::take_up(workflow w, std::map<std::string, task_result> results,
-                                     const task_release& rel, std::size_t& waiting) {
+                                     const task_release& rel, std::int64_t last_seq,
+                                     std::size_t& waiting) {
     std::map<std::string, const task*> released;
     for (const auto& t : rel.ready_tasks)
         released[t.id] = &t;
     w.state = workflow_state::running;
     auto correlation = w.id;
     auto& wf = book.add(std::move(w), std::move(correlation));
+    wf.event_seq = last_seq;
     arm_deadline(wf); // at once if it passed while the hub was down
     for (auto& [tid, e] : wf.tasks)
         if (auto r = results.find(tid); r != results.end()) {

@@ -21,6 +21,7 @@
 //   pipeline_recovery.cpp  taking up the unfinished workflows after a restart;
 //   pipeline_archive.cpp   query_status of a workflow this run does not hold;
 //   pipeline_slots.cpp     what a slot that was empty gets when it is filled;
+//   pipeline_watch.cpp     watch_workflow: replaying the event log, then joining the room;
 //   pipeline_drain.cpp     the stop: no new work, the calls in flight finish.
 // Internal to host/hub.
 
@@ -88,8 +89,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     // pipeline_recovery.cpp
     void recover(std::function<void(const std::string& summary)> done);
     /// Keeps a recovered workflow and puts back in the queue what should run; how many.
+    /// `last_seq`: the workflow's last logged event number, where its numbering goes on.
     std::size_t take_up(workflow w, std::map<std::string, task_result> results,
-                        const task_release& released, std::size_t& waiting);
+                        const task_release& released, std::int64_t last_seq,
+                        std::size_t& waiting);
 
     // pipeline_archive.cpp
     /// query_status's reply for a workflow not in the book, from the persistence slot.
@@ -134,8 +137,17 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void cancel_task(task_entry& e, const std::string& reason);
     /// Sends a progress event to the workflow's room and to `observers` ("workflows" or
     /// "tasks"), with the routing fields, once it is durable in the event log.
-    void tell(const workflow_entry& wf, std::string_view event, boost::json::object payload,
+    void tell(workflow_entry& wf, std::string_view event, boost::json::object payload,
               const char* observers, std::string_view source = "hub");
+
+    // pipeline_watch.cpp
+    struct watcher;
+    /// One round of watch_workflow: once everything told is durable, replays what the
+    /// watcher has not seen, until it has seen every event; then it joins the room.
+    void watch_round(std::shared_ptr<watcher> w);
+    /// A page of the log read for `w`: sends it, and rounds again or ends the watch.
+    void watch_page(std::shared_ptr<watcher> w, std::vector<boost::json::object> page,
+                    const std::string& error, bool known, bool history, std::size_t want);
 
     // pipeline_drain.cpp
     struct stopping {

@@ -39,6 +39,9 @@ struct workflow_entry {
     std::size_t open = 0;   // tasks not completed, failed, skipped or cancelled
     std::size_t failed = 0; // tasks failed
     std::unique_ptr<alarm> deadline; // the workflow's timeout, if it has one
+    /// The seq of the last progress event told: events are numbered 1, 2, 3, ... per
+    /// workflow, across restarts, so that watch_workflow can resume after any of them.
+    std::int64_t event_seq = 0;
 };
 
 bool terminal(task_state s);

@@ -25,6 +25,7 @@ persistence::~persistence() = default;
 provider::~provider() = default;
 state_handoff::~state_handoff() = default;
 workflow_archive::~workflow_archive() = default;
+event_history::~event_history() = default;
 
 void plugin::start(host&) {}
 void plugin::stop() {}

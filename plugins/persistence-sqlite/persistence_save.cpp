@@ -125,8 +125,16 @@ void persistence_sqlite::save_result(const task_result& r, std::int64_t now_ms) 
 }
 
 void persistence_sqlite::save_event(const json::object& e, std::int64_t now_ms) {
-    statement_run q(db_.cached("INSERT INTO events (at_ms, json) VALUES (?1, ?2)"));
+    statement_run q(db_.cached(
+        "INSERT INTO events (at_ms, json, workflow_id, workflow_seq) VALUES (?1, ?2, ?3, ?4)"));
     q->bind(1, now_ms).bind(2, json::serialize(e));
+    // An event of no workflow, or without its number, is kept but not found by workflow.
+    const auto* id = e.if_contains("workflow_id");
+    const auto* seq = e.if_contains("seq");
+    if (id && id->is_string())
+        q->bind(3, std::string_view(id->get_string()));
+    if (seq && seq->is_int64())
+        q->bind(4, seq->get_int64());
     run(q, [] { return std::string("an event"); }, [] { return std::string(); });
 }
 

@@ -50,7 +50,7 @@ struct workflow_recovery {
     std::vector<task> requeue;
 };
 
-class persistence_sqlite : public persistence, public workflow_archive {
+class persistence_sqlite : public persistence, public workflow_archive, public event_history {
 public:
     static constexpr int busy_timeout_ms = 5000;
 
@@ -70,6 +70,11 @@ public:
     std::optional<task_result> load_result(const std::string& task_id) override;
     /// Any workflow saved, finished or not, with its tasks in the order first saved.
     std::optional<workflow> load_workflow(const std::string& id) override;
+
+    /// The workflow's events with "seq" over `since`, in seq order (persistence_events.cpp).
+    std::vector<boost::json::object> load_events(const std::string& workflow_id,
+                                                 std::int64_t since, std::size_t limit) override;
+    std::int64_t last_event_seq(const std::string& workflow_id) override;
 
     /// load_unfinished() with what to re-queue; see workflow_recovery.
     std::vector<workflow_recovery> recovery_plan();

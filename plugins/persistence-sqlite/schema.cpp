@@ -60,6 +60,19 @@ CREATE TABLE events (
     json  TEXT    NOT NULL
 );
 )sql",
+    // 1 -> 2: watch_workflow reads one workflow's events from a given event number on
+    // (event_history, gleitzeit/archive.hpp). Events logged before carry no number: they are
+    // counted per workflow in the order they were logged, as the hub numbered them since.
+    R"sql(
+ALTER TABLE events ADD COLUMN workflow_id TEXT;
+ALTER TABLE events ADD COLUMN workflow_seq INTEGER;
+UPDATE events SET workflow_id = json_extract(json, '$.workflow_id');
+UPDATE events SET workflow_seq = numbered.n
+  FROM (SELECT seq, row_number() OVER (PARTITION BY workflow_id ORDER BY seq) AS n
+        FROM events WHERE workflow_id IS NOT NULL) AS numbered
+  WHERE events.seq = numbered.seq;
+CREATE INDEX events_by_workflow ON events (workflow_id, workflow_seq);
+)sql",
 };
 
 static_assert(std::size(migrations) == schema_version, "schema_version must count the migrations");

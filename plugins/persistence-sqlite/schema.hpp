@@ -7,7 +7,7 @@
 namespace gleitzeit::persistence_sqlite_detail {
 
 /// The version this build writes; a file at a higher version is refused, not guessed at.
-inline constexpr int schema_version = 1;
+inline constexpr int schema_version = 2;
 
 /// Applies every migration the file lacks, each in its own transaction together with the
 /// new user_version, so that a crash leaves the file at one version or the next.

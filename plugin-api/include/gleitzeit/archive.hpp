@@ -8,8 +8,12 @@
 
 #include "gleitzeit/types.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace gleitzeit {
 
@@ -21,6 +25,22 @@ public:
     /// and attempt; nullopt if nothing was saved under `id`. Called on the blocking pool,
     /// like the rest of the persistence slot.
     virtual std::optional<workflow> load_workflow(const std::string& id) = 0;
+};
+
+/// A workflow's progress events as the hub logged them, for `watch_workflow` (docs/events.md,
+/// "Following a workflow"): a client that reconnects, or joins late, gets what it missed.
+/// Each event the hub logs is an object with "event" (its name), "workflow_id" and "seq",
+/// the workflow's own event number: 1, 2, 3, ... in the order the events were sent. Optional
+/// like workflow_archive, found by dynamic_cast; called on the blocking pool.
+class event_history {
+public:
+    virtual ~event_history();
+    /// The logged events of `workflow_id` whose seq is over `since`, in seq order, at most
+    /// `limit` of them.
+    virtual std::vector<boost::json::object> load_events(const std::string& workflow_id,
+                                                         std::int64_t since, std::size_t limit) = 0;
+    /// The highest seq logged for `workflow_id`; 0 when none is.
+    virtual std::int64_t last_event_seq(const std::string& workflow_id) = 0;
 };
 
 } // namespace gleitzeit

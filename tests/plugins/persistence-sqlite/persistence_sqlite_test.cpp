@@ -28,10 +28,10 @@ BOOST_AUTO_TEST_CASE(wal_mode_foreign_keys_and_schema_version) {
     persistence_sqlite p(config_for(path));
     raw_db raw(path);
     BOOST_TEST(raw.value("PRAGMA journal_mode") == "wal");
-    BOOST_TEST(raw.value("PRAGMA user_version") == "1");
+    BOOST_TEST(raw.value("PRAGMA user_version") == "2");
     BOOST_TEST(raw.rows("SELECT name FROM sqlite_master ORDER BY name") ==
                    (std::vector<std::string>{
-                       "events", "results", "sqlite_autoindex_results_1",
+                       "events", "events_by_workflow", "results", "sqlite_autoindex_results_1",
                        "sqlite_autoindex_tasks_1", "sqlite_autoindex_workflows_1", "tasks",
                        "tasks_by_workflow", "workflows", "workflows_unfinished"}),
                boost::test_tools::per_element());
@@ -290,7 +290,7 @@ BOOST_AUTO_TEST_CASE(a_newer_schema_is_refused) {
     BOOST_TEST(throws_exactly([&] { persistence_sqlite p(config_for(path)); },
                               error_code::plugin_error,
                               "persistence-sqlite: database '" + path +
-                                  "' has schema version 9, newer than the 1 this plugin knows"));
+                                  "' has schema version 9, newer than the 2 this plugin knows"));
 }
 
 BOOST_AUTO_TEST_CASE(recovery_plan_requeues_ready_retries_and_executing) {

@@ -28,7 +28,7 @@ BOOST_AUTO_TEST_CASE(cancel_workflow_cancels_queued_and_running_tasks) {
                                         "c": {"state": "cancelled", "attempt": 0}}}})")));
     BOOST_TEST(js(last_event("workflow_cancelled").payload) ==
                js(obj(R"({"state": "cancelled", "results": {}, "reason": "cancelled by request",
-                   "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+                   "workflow_id": "w1", "seq": 3, "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(rows("SELECT state FROM workflows") == strings{"cancelled"},
                boost::test_tools::per_element());
     BOOST_TEST(rows("SELECT id, state FROM tasks ORDER BY id") ==

@@ -30,7 +30,7 @@ BOOST_AUTO_TEST_CASE(past_its_timeout_a_workflow_fails_and_its_tasks_stop) {
     BOOST_TEST(js(last_event("workflow_failed").payload) ==
                js(obj(R"({"state": "failed", "results": {},
                    "reason": "the workflow's timeout of 2.5 s passed",
-                   "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+                   "workflow_id": "w1", "seq": 3, "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(js(status("w1")) == js(obj(R"({"ok": true, "workflow": {"id": "w1", "name": "",
         "state": "failed", "description": "slow", "version": "1.0",
         "metadata": {"owner": "ops"}, "timeout_ms": 2500,

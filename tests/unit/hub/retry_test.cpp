@@ -39,7 +39,7 @@ BOOST_AUTO_TEST_CASE(fail_fast_ends_the_workflow_at_the_first_failure) {
                boost::test_tools::per_element());
     BOOST_TEST(js(last_event("workflow_failed").payload) ==
                js(obj(R"j({"state": "failed", "results": {}, "reason": "a task failed (fail_fast)",
-                   "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})j")));
+                   "workflow_id": "w1", "seq": 6, "_correlation_id": "w1", "_source_component": "hub"})j")));
     // b, still running, is stopped; a non-retryable error is not retried.
     BOOST_TEST(p1->cancels() == (std::vector<std::pair<std::string, std::string>>{
                                     {"w1/b", "a task failed (fail_fast)"}}));
@@ -74,7 +74,7 @@ BOOST_AUTO_TEST_CASE(continue_runs_the_other_tasks_after_a_failure) {
                boost::test_tools::per_element());
     BOOST_TEST(js(last_event("workflow_failed").payload) ==
                js(obj(R"({"state": "failed", "results": {"b": "b done"},
-                   "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+                   "workflow_id": "w1", "seq": 7, "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(task_state("w1", "b") == "completed");
 }
 
@@ -88,7 +88,7 @@ BOOST_AUTO_TEST_CASE(retryable_error_waits_for_the_backoff_delay_then_runs_again
     BOOST_TEST(js(last_event("task_retrying").payload) ==
                js(obj(R"({"task_id": "a", "attempt": 1, "delay_ms": 1000,
                    "error": {"code": "provider_error", "message": "busy", "retryable": true},
-                   "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+                   "workflow_id": "w1", "seq": 3, "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(js(task_status("w1", "a")) == R"({"state":"retry_pending","attempt":1})");
     // The due time is durable, so that a restart keeps the wait.
     BOOST_TEST(rows("SELECT state, attempt, due_ms FROM tasks WHERE id = 'w1/a'") ==

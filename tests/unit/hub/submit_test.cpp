@@ -33,18 +33,18 @@ BOOST_AUTO_TEST_CASE(submit_replies_ok_and_runs_a_one_task_workflow_to_completed
                boost::test_tools::per_element());
     BOOST_TEST(events[0].rooms == (strings{"workflow:w1", "workflows", "workflow-end:w1"}),
                boost::test_tools::per_element());
-    BOOST_TEST(js(events[0].payload) == js(obj(R"({"name": "one", "tasks": 1, "workflow_id": "w1",
+    BOOST_TEST(js(events[0].payload) == js(obj(R"({"name": "one", "tasks": 1, "workflow_id": "w1", "seq": 1,
         "_correlation_id": "w1", "_source_component": "hub"})")));
     BOOST_TEST(events[1].rooms == (strings{"workflow:w1", "tasks"}), boost::test_tools::per_element());
     BOOST_TEST(js(events[1].payload) == js(obj(R"({"task_id": "a", "provider": "p1", "attempt": 1,
-        "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+        "workflow_id": "w1", "seq": 2, "_correlation_id": "w1", "_source_component": "hub"})")));
     // The result is told as coming from the provider that ran it.
     BOOST_TEST(js(events[2].payload) == js(obj(R"({"task_id": "a", "result": {"text": "hi"},
-        "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "p1"})")));
+        "workflow_id": "w1", "seq": 3, "_correlation_id": "w1", "_source_component": "p1"})")));
     BOOST_TEST(events[3].rooms == (strings{"workflow:w1", "workflows", "workflow-end:w1"}),
                boost::test_tools::per_element());
     BOOST_TEST(js(events[3].payload) == js(obj(R"({"state": "completed", "results": {"a": {"text": "hi"}},
-        "workflow_id": "w1", "_correlation_id": "w1", "_source_component": "hub"})")));
+        "workflow_id": "w1", "seq": 4, "_correlation_id": "w1", "_source_component": "hub"})")));
 
     BOOST_TEST(js(task_status("w1", "a")) ==
                js(obj(R"({"state": "completed", "attempt": 1, "result": {"text": "hi"}})")));

@@ -9,7 +9,7 @@ DEB_OUT    ?= build-deb
 WERROR     := $(if $(CI),ON,OFF)
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGLEITZEIT_WERROR=$(WERROR)
 
-.PHONY: deps build test test-sanitize run bench deb clean
+.PHONY: deps build test test-sanitize run bench soak deb clean
 
 deps:
 	@packaging/install-build-deps
@@ -39,6 +39,15 @@ run: build
 # Ours against the Node reference, same loads, same machine, one run; writes docs/benchmarks.md.
 bench: build
 	node tests/bench/run.mjs --build $(BUILD)
+
+# The chaos soak (tests/soak): the hub under kills, swaps, reloads, stalls and a full disk for
+# SOAK_MINUTES, then the exactly-once checker; SOAK_SEED repeats a run, SOAK_SKIP=disk_full,...
+# leaves fault kinds out. It runs a copy of the binaries, so a rebuild during a soak does not
+# change what it runs.
+SOAK_MINUTES ?= 10
+soak: build
+	node tests/soak/soak.mjs --build $(BUILD) --minutes $(SOAK_MINUTES) --report $(BUILD)/soak-report.json \
+	  $(if $(SOAK_SEED),--seed $(SOAK_SEED)) $(if $(SOAK_SKIP),--skip $(SOAK_SKIP))
 
 # The Debian packages gleitzeit and gleitzeit-dev, built from a clean copy of the tree and
 # checked with lintian; the .debs land in $(DEB_OUT).

@@ -52,7 +52,8 @@ void pipeline::cancel(const json::value& payload, reply_fn reply) {
                 failure(error_code::invalid_argument,
                         "workflow '" + id + "' is " + std::string(to_string(wf->w.state))));
         s.end_workflow(*wf, workflow_state::cancelled, "cancelled by request");
-        reply({{"ok", true}, {"workflow_id", id}});
+        // Acknowledged once durable: a crash right after the ack must not bring it back.
+        s.after_saved([reply, id](state&) { reply({{"ok", true}, {"workflow_id", id}}); });
     });
 }
 

@@ -30,10 +30,17 @@ void pipeline::state::check_drained() {
         draining->tick = arm(drain_tick, [](state& s) { s.check_drained(); });
         return;
     }
-    // The results that came in are saved before the hub says it has stopped.
-    after_saved([left, done = std::exchange(draining->done, {})](state&, const std::string&) {
-        done(left);
-    });
+    // The results that came in are saved before the hub says it has stopped; saves that
+    // keep failing (a full disk) hold the stop up to the timeout only: what they hold was
+    // never told, and recovery runs it again.
+    auto once = std::make_shared<std::function<void(std::size_t)>>(std::exchange(draining->done, {}));
+    auto finish = [once](std::size_t cut) {
+        if (auto done = std::exchange(*once, {}))
+            done(cut);
+    };
+    after_saved([finish, left](state&) { finish(left); });
+    const auto rest = std::max<std::int64_t>(0, draining->until_ms - time.now_ms());
+    draining->tick = arm(std::chrono::milliseconds(rest), [finish, left](state&) { finish(left); });
 }
 
 } // namespace gleitzeit::hub

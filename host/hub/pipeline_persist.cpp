@@ -25,7 +25,7 @@ void pipeline::state::save(const std::string& workflow_id, task_result r) {
 
 void pipeline::state::after_saved(saved_fn fn) {
     // `this` outlives the trip: the trip holds the state until its continuations have run.
-    saves.after_saved([this, fn = std::move(fn)](const std::string& error) { fn(*this, error); });
+    saves.after_saved([this, fn = std::move(fn)] { fn(*this); });
     flush_saves();
 }
 
@@ -33,30 +33,56 @@ void pipeline::state::flush_saves() {
     if (!saves.claim())
         return; // nothing waits, or the batch being written calls again when it is done
     // Gathered in a job of its own, so that what this strand job still adds joins the batch.
-    on_strand([](state& s) {
-        auto trip = std::make_shared<save_batcher::trip>(s.saves.take());
-        s.slot.with<persistence>([self = s.shared_from_this(), trip](persistence* store) {
-            std::string error;
-            if (store) {
-                try {
-                    store->save(trip->batch);
-                } catch (const std::exception& e) {
-                    error = std::string("the persistence slot could not save: ") + e.what();
-                }
+    on_strand([](state& s) { s.write_trip(std::make_shared<save_batcher::trip>(s.saves.take())); });
+}
+
+void pipeline::state::write_trip(std::shared_ptr<save_batcher::trip> trip) {
+    slot.with<persistence>([self = shared_from_this(), trip](persistence* store) {
+        std::string error;
+        if (store) {
+            try {
+                store->save(trip->batch);
+            } catch (const std::exception& e) {
+                error = e.what();
             }
-            self->on_strand([trip, error, missing = !store](state& s) {
-                if (missing && !std::exchange(s.persistence_missing_told, true))
-                    log::warn("the persistence slot is empty: workflows are kept in memory "
-                              "only and are lost on a restart");
-                if (!error.empty())
-                    log::error(error);
-                s.saves.arrived();
-                for (auto& fn : trip->then)
-                    fn(error);
-                s.flush_saves();
-            });
+        }
+        self->on_strand([trip, error, missing = !store](state& s) {
+            if (missing && !std::exchange(s.persistence_missing_told, true))
+                log::warn("the persistence slot is empty: workflows are kept in memory "
+                          "only and are lost on a restart");
+            if (!error.empty())
+                return s.save_failed(trip, error);
+            if (s.save_failures > 0)
+                log::info("the persistence slot saves again, after " +
+                          std::to_string(s.save_failures) + " failed attempts");
+            s.save_failures = 0;
+            s.saves.arrived();
+            for (auto& fn : trip->then)
+                fn();
+            s.flush_saves();
         });
     });
+}
+
+// Nothing of a batch that failed is told: its events and replies wait, and the batch is
+// written again, before anything saved after it, until it is durable (docs/operations.md,
+// "When the state cannot be saved"). Telling it anyway would report changes that a crash
+// then undoes.
+void pipeline::state::save_failed(std::shared_ptr<save_batcher::trip> trip,
+                                  const std::string& error) {
+    ++save_failures;
+    save_error = error;
+    // Once, then at most every 10 s while it lasts: a full disk fails every attempt.
+    if (save_failures == 1 || time.now_ms() - save_error_logged_ms >= 10'000) {
+        save_error_logged_ms = time.now_ms();
+        log::error("the persistence slot could not save (" + error + "), " +
+                   std::to_string(save_failures) +
+                   " times in a row: nothing is told until it saves; new workflows are "
+                   "refused meanwhile; trying again");
+    }
+    const auto delay = std::chrono::milliseconds(
+        std::min<std::int64_t>(2000, 50LL << std::min<std::size_t>(save_failures, 6)));
+    save_retry = arm(delay, [trip](state& s) { s.write_trip(trip); });
 }
 
 } // namespace gleitzeit::hub

@@ -51,7 +51,7 @@ void pipeline::state::tell(workflow_entry& wf, std::string_view event, json::obj
         rooms.push_back(end_room(wf.w.id));
     after_saved([rooms = std::move(rooms),
                  event = std::string(event),
-                 payload = std::move(payload)](state& s, const std::string&) mutable {
+                 payload = std::move(payload)](state& s) mutable {
         s.emit(rooms, event, std::move(payload));
     });
 }
@@ -101,7 +101,7 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
     save(wf_id, r);
     // Dependents are released from a result that is durable: after a crash they will not
     // have run on a result that recovery does not know.
-    after_saved([wf_id, r = std::move(r)](state& s, const std::string&) mutable {
+    after_saved([wf_id, r = std::move(r)](state& s) mutable {
         s.release(wf_id, std::move(r));
     });
 }
@@ -218,12 +218,12 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const
         if (r)
             r->forget(id);
     });
-    after_saved([id = wf.w.id](state& s, const std::string&) { s.keep(id); });
+    after_saved([id = wf.w.id](state& s) { s.keep(id); });
 }
 
 void pipeline::state::keep(const std::string& workflow_id) {
     for (auto& id : book.keep(workflow_id))
-        after_saved([id](state& s, const std::string&) { s.keep(id); });
+        after_saved([id](state& s) { s.keep(id); });
 }
 
 void pipeline::state::cancel_task(task_entry& e, const std::string& reason) {

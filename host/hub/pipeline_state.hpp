@@ -78,13 +78,22 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void start_workflow(const std::string& id, const std::vector<std::string>& ready_ids);
 
     // pipeline_persist.cpp: every save also starts a trip if none is under way.
-    using saved_fn = std::function<void(state&, const std::string& error)>;
+    using saved_fn = std::function<void(state&)>;
     void save(workflow w);
     void save(task_entry& e);
     void save(const std::string& workflow_id, task_result r);
     /// Runs `fn` on the strand once everything saved so far is durable.
     void after_saved(saved_fn fn);
     void flush_saves();
+    /// Writes `trip`; once durable, what waits for it runs. A failure writes it again.
+    void write_trip(std::shared_ptr<save_batcher::trip> trip);
+    void save_failed(std::shared_ptr<save_batcher::trip> trip, const std::string& error);
+    // Saves failing in a row (a full disk): submissions are refused with `unavailable`
+    // meanwhile, and the batch is written again after a backoff.
+    std::size_t save_failures = 0;
+    std::string save_error;
+    std::int64_t save_error_logged_ms = 0;
+    std::unique_ptr<alarm> save_retry;
 
     // pipeline_recovery.cpp
     void recover(std::function<void(const std::string& summary)> done);

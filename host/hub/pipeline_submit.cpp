@@ -73,6 +73,11 @@ void pipeline::state::check_calls(std::shared_ptr<submission> sub) {
     if (draining)
         return sub->reply(failure(error_code::unavailable,
                                   "the hub is stopping; submit the workflow again once it is back"));
+    // Taken now, it would wait for the saves that fail to go through: refused at once.
+    if (save_failures > 0)
+        return sub->reply(failure(error_code::unavailable,
+                                  "the hub cannot save its state (" + save_error +
+                                      "); submit the workflow again later"));
     if (book.find(sub->w.id))
         return sub->reply(failure(error_code::invalid_workflow,
                                   "a workflow with id '" + sub->w.id + "' exists already"));
@@ -120,15 +125,8 @@ void pipeline::state::keep_analyzed(std::shared_ptr<submission> sub, workflow_an
         sub->w.deadline_ms = time.now_ms() + sub->w.timeout.count();
     save(sub->w); // with its tasks, all pending
     arm_deadline(book.add(std::move(sub->w), sub->correlation));
-    after_saved([sub, id, ready = std::move(a.ready_tasks)](state& s, const std::string& error) {
-        if (!error.empty()) {
-            s.book.erase(id);
-            s.slot.with<resolver>([id](resolver* r) {
-                if (r)
-                    r->forget(id);
-            });
-            return sub->reply(failure(error_code::internal, error));
-        }
+    // A save that fails is written again until it is durable (a full disk): the reply waits.
+    after_saved([sub, id, ready = std::move(a.ready_tasks)](state& s) {
         sub->join(sub->end_only ? end_room(id) : room(id));
         sub->reply({{"ok", true}, {"workflow_id", id}, {"_correlation_id", sub->correlation}});
         s.start_workflow(id, ready);

@@ -61,7 +61,7 @@ void pipeline::watch(const json::value& payload, std::function<void(const std::s
 }
 
 void pipeline::state::watch_round(std::shared_ptr<watcher> w) {
-    after_saved([w](state& s, const std::string&) {
+    after_saved([w](state& s) {
         auto* wf = s.book.find(w->id);
         // Held here: caught up once nothing is newer than what was sent. Not held (it
         // finished before a restart): everything the log has.

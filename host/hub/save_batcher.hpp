@@ -20,8 +20,9 @@ namespace gleitzeit::hub {
 
 class save_batcher {
 public:
-    /// Runs once what was saved before it is durable; `error` is empty if it is.
-    using saved_fn = std::function<void(const std::string& error)>;
+    /// Runs once what was saved before it is durable. A save that fails is written again
+    /// until it is (pipeline_persist.cpp): what waits for it waits too.
+    using saved_fn = std::function<void()>;
 
     /// A workflow as submitted, with its tasks, or a changed workflow without them.
     void save(workflow w);

@@ -47,25 +47,83 @@ BOOST_AUTO_TEST_CASE(registry_whose_find_provider_throws_leaves_the_choice_to_th
                R"({"state":"completed","attempt":1,"result":"chosen by the hub"})");
 }
 
-BOOST_AUTO_TEST_CASE(persistence_that_throws_on_save_refuses_the_submit_and_keeps_nothing) {
+// docs/operations.md, "When the state cannot be saved": nothing is told before it is
+// durable; a batch that failed is written again until it is; new workflows are refused
+// meanwhile with unavailable.
+BOOST_AUTO_TEST_CASE(a_failed_save_is_written_again_and_nothing_of_it_is_told_before) {
+    auto store = std::make_shared<failing_persistence>(db_path);
+    store->failing = false;
+    slots.persistence_slot = store;
+    auto p1 = add_remote("p1", 4);
+    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    BOOST_TEST_REQUIRE(p1->call_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    const auto told = events.size();
+    // The disk fills: the result comes, and is not told; its row still says executing.
+    store->failing = true;
+    p1->answer("w1/a", "done");
+    drive();
+    BOOST_TEST(events.size() == told);
+    BOOST_TEST(rows("SELECT state FROM tasks WHERE id = 'w1/a'") == strings{"executing"});
+    // A submission meanwhile: refused at once, nothing of it kept.
+    BOOST_TEST(js(submit(one_task("w2"))) ==
+               js(obj(R"({"ok": false, "error": {"code": "unavailable", "message":
+                   "the hub cannot save its state (disk full); submit the workflow again later"}})")));
+    // Written again after a backoff, and again.
+    const auto refused = store->refused_saves;
+    advance(3000ms);
+    BOOST_TEST(store->refused_saves > refused);
+    BOOST_TEST(events.size() == told);
+    // The disk has room again: the next attempt saves, and then it is told, once.
+    store->failing = false;
+    advance(3000ms);
+    BOOST_TEST(rows("SELECT state FROM tasks WHERE id = 'w1/a'") == strings{"completed"});
+    BOOST_TEST(event_names() == (strings{"workflow_started", "task_started a", "task_completed a",
+                                         "workflow_completed"}),
+               boost::test_tools::per_element());
+    BOOST_TEST(rows("SELECT id FROM workflows ORDER BY id") == strings{"w1"});
+    BOOST_TEST(submit(one_task("w2")).at("ok").as_bool());
+}
+
+BOOST_AUTO_TEST_CASE(a_submission_whose_save_fails_is_answered_once_it_is_saved) {
     auto store = std::make_shared<failing_persistence>(db_path);
     slots.persistence_slot = store;
     auto p1 = add_remote("p1", 4);
-    auto reply = submit(one_task("w1"));
-    BOOST_TEST(js(reply) == js(obj(R"({"ok": false, "error": {"code": "internal",
-        "message": "the persistence slot could not save: disk full"}})")));
-    BOOST_TEST(store->refused_saves >= 1u);
+    reply_box r;
+    pipe->submit(json::object{{"workflow", json::parse(one_task("w1"))}},
+                 [this](const std::string& room) { joined.push_back(room); }, r.fn());
+    drive();
+    BOOST_TEST(r.count == 0u);
     BOOST_TEST(events.empty());
     BOOST_TEST(joined.empty());
     BOOST_TEST(p1->calls().empty());
-    BOOST_TEST(queued().empty());
-    BOOST_TEST(js(status_all()) == R"({"ok":true,"workflows":[]})");
     BOOST_TEST(rows("SELECT id FROM workflows").empty());
-    // Nothing kept anywhere, the resolver included: once the store works, the same id is
-    // accepted.
     store->failing = false;
-    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    advance(3000ms);
+    BOOST_TEST_REQUIRE(r.count == 1u);
+    BOOST_TEST(r.value->at("ok").as_bool());
+    BOOST_TEST(joined == strings{"workflow:w1"}, boost::test_tools::per_element());
     BOOST_TEST(p1->call_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    BOOST_TEST(rows("SELECT id FROM workflows") == strings{"w1"});
+}
+
+// A crash right after the ack must not bring a cancelled workflow back (issue 18's soak).
+BOOST_AUTO_TEST_CASE(cancel_workflow_is_acknowledged_once_the_cancel_is_durable) {
+    auto store = std::make_shared<failing_persistence>(db_path);
+    store->failing = false;
+    slots.persistence_slot = store;
+    auto p1 = add_remote("p1", 4);
+    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    store->failing = true;
+    reply_box r;
+    pipe->cancel(json::object{{"workflow_id", "w1"}}, r.fn());
+    drive();
+    BOOST_TEST(r.count == 0u);
+    BOOST_TEST(rows("SELECT state FROM workflows WHERE id = 'w1'") == strings{"running"});
+    store->failing = false;
+    advance(3000ms);
+    BOOST_TEST_REQUIRE(r.count == 1u);
+    BOOST_TEST(js(*r.value) == js(obj(R"({"ok": true, "workflow_id": "w1"})")));
+    BOOST_TEST(rows("SELECT state FROM workflows WHERE id = 'w1'") == strings{"cancelled"});
 }
 
 BOOST_AUTO_TEST_CASE(empty_resolver_slot_refuses_the_submit) {

@@ -67,6 +67,7 @@ void diff_server(comparison& c, const server_settings& a, const server_settings&
     c.restart("server.heartbeat_interval", a.heartbeat_interval, b.heartbeat_interval);
     c.restart("server.drain_timeout", a.drain_timeout, b.drain_timeout);
     c.restart("server.max_payload", a.max_payload, b.max_payload);
+    c.restart("server.max_buffered", a.max_buffered, b.max_buffered);
 }
 
 void diff_slots(reload_plan& plan, const slot_map& running, const slot_map& next) {

@@ -57,6 +57,11 @@ void read_server(const toml_reader& r, const toml::table& t, server_settings& s)
                  s.max_payload =
                      static_cast<std::size_t>(r.integer(n, "max_payload", 1024, 1LL << 30));
              }},
+            {"max_buffered",
+             [&](const toml::node& n) {
+                 s.max_buffered =
+                     static_cast<std::size_t>(r.integer(n, "max_buffered", 65536, 1LL << 34));
+             }},
             {"max_connections",
              [&](const toml::node& n) {
                  s.max_connections =

@@ -32,6 +32,9 @@ struct server_settings {
     /// "Stopping"); within systemd's TimeoutStopSec.
     std::chrono::milliseconds drain_timeout{10000};
     std::size_t max_payload = 1'000'000;
+    /// The most bytes waiting to go out to one connection before it is closed as a slow
+    /// consumer; 0: 2 × max_payload + 8 MB (docs/operations.md).
+    std::size_t max_buffered = 0;
     std::size_t max_connections = 10'000;
     unsigned threads = 0; // 0: one per hardware thread
 };

@@ -119,6 +119,9 @@ sio::server_options server_options(const config::server_settings& s) {
     opts.engine.ping_interval = s.ping_interval;
     opts.engine.ping_timeout = s.ping_timeout;
     opts.engine.max_payload = s.max_payload;
+    // One message up to max_payload always fits, with room for what queues behind it.
+    opts.engine.max_buffered =
+        s.max_buffered ? s.max_buffered : 2 * s.max_payload + std::size_t{8'000'000};
     opts.connect_timeout = s.connect_timeout;
     return opts;
 }

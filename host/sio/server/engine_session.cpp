@@ -76,8 +76,14 @@ void session::emit(std::vector<frame>& frames) {
         ws_->write(std::move(frames));
         return;
     }
-    for (auto& f : frames)
+    for (auto& f : frames) {
+        outbox_bytes_ += f.bytes().size();
         outbox_.push_back(std::move(f));
+    }
+    // A polling client that does not fetch what it is sent (it POSTs and never GETs) is
+    // closed rather than let its queue grow (docs/operations.md, max_buffered).
+    if (outbox_bytes_ > owner_->settings().max_buffered)
+        return finish("slow consumer", "1");
     schedule_flush();
 }
 
@@ -118,6 +124,7 @@ void session::flush(std::size_t budget) {
         if (taken > 0 && size + bytes.size() > budget)
             break;
         size += bytes.size();
+        outbox_bytes_ -= std::min(outbox_bytes_, bytes.size());
         if (outbox_[taken].binary)
             append_to_payload(payload, '4', bytes, true);
         else
@@ -238,6 +245,7 @@ bool session::handle_packet(const packet& p, bool from_probe) {
             // A ping among them is sent now; its pong is then due from here on.
             std::vector<frame> pending;
             pending.swap(outbox_);
+            outbox_bytes_ = 0;
             if (!pending.empty())
                 ws_->write(std::move(pending));
             if (std::exchange(ping_in_outbox_, false))
@@ -374,6 +382,7 @@ void session::finish(const std::string& reason, std::string_view poll_answer) {
     if (probe_)
         std::exchange(probe_, nullptr)->close();
     outbox_.clear();
+    outbox_bytes_ = 0;
     owner_->remove(id_);
     metrics_.closed.add(reason);
     owner_->handler().on_close(shared_from_this(), reason);

@@ -41,6 +41,11 @@ public:
 /// large frame, and a ping goes ahead of it (docs/architecture.md, "Heartbeats").
 inline constexpr std::size_t batch_bytes = 64 * 1024;
 
+/// A WebSocket stops reading its peer while more than this waits to go out to it: a client
+/// that sends requests and does not read the answers leaves its requests in the kernel's
+/// buffers, not in the hub's memory.
+inline constexpr std::size_t read_pause_bytes = 16 * 1024;
+
 /// A WebSocket that a session uses or probes. Implemented by the WebSocket connection.
 class websocket_link {
 public:
@@ -131,6 +136,7 @@ private:
     bool post_in_progress_ = false;
     boost::asio::steady_timer ping_timer_;
     std::vector<frame> outbox_;
+    std::size_t outbox_bytes_ = 0; // of outbox_, against max_buffered
     std::shared_ptr<poll_request> poll_;
     std::shared_ptr<websocket_link> ws_;
     std::shared_ptr<websocket_link> probe_;

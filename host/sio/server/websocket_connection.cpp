@@ -84,8 +84,30 @@ void websocket_connection::on_readable() {
     }
     processing_ = false;
     flush();
-    if (!closed_)
+    if (closed_)
+        return;
+    if (queued_bytes_ > engine::read_pause_bytes)
+        paused_ = true; // on_written reads again once the peer has taken enough in
+    else
         wait_readable();
+}
+
+void websocket_connection::resume_reading() {
+    if (!paused_ || closed_ || queued_bytes_ > engine::read_pause_bytes)
+        return;
+    paused_ = false;
+    wait_readable();
+}
+
+void websocket_connection::enqueue(engine::frame f) {
+    if (closed_)
+        return;
+    queued_bytes_ += f.bytes().size();
+    queue_.push_back(std::move(f));
+    if (queued_bytes_ <= endpoint_->settings().max_buffered)
+        return;
+    // The peer does not take in what it is sent: cut it off rather than hold it all.
+    on_peer_gone("slow consumer");
 }
 
 bool websocket_connection::on_message(ws::opcode op, std::string_view payload) {
@@ -119,7 +141,7 @@ void websocket_connection::send_control(ws::opcode op, std::string payload) {
     f.owned = std::move(payload);
     f.binary = true;
     f.control = static_cast<std::uint8_t>(op);
-    queue_.push_back(std::move(f));
+    enqueue(std::move(f));
     if (!processing_)
         flush();
 }
@@ -128,6 +150,7 @@ void websocket_connection::fail(std::uint16_t code, const std::string& reason) {
     // The close frame goes first: the session's own close() must not replace its code.
     if (!closing_) {
         queue_.clear();
+        queued_bytes_ = 0;
         first_.clear();
         send_control(ws::opcode::close, close_payload(code));
         closing_ = true;
@@ -140,7 +163,7 @@ void websocket_connection::write(std::vector<engine::frame> frames) {
     if (closing_ || closed_)
         return;
     for (auto& f : frames)
-        queue_.push_back(std::move(f));
+        enqueue(std::move(f));
     if (!processing_)
         flush();
 }
@@ -160,6 +183,12 @@ engine::websocket_link::time_point websocket_connection::last_progress() const {
 void websocket_connection::close() {
     if (closing_ || closed_)
         return;
+    // A write that has not moved for a second will not carry a close frame either (a peer
+    // that stopped reading, a ping timeout): the socket goes now, and its memory with it.
+    if (writing_ && std::chrono::steady_clock::now() - progress_ > std::chrono::seconds(1)) {
+        session_.reset();
+        return on_peer_gone("closed");
+    }
     send_control(ws::opcode::close, close_payload(close_normal));
     closing_ = true;
 }
@@ -177,6 +206,7 @@ void websocket_connection::take_batch() {
     while (taken < queue_.size() &&
            (sending_.empty() || size + queue_[taken].bytes().size() <= engine::batch_bytes)) {
         size += queue_[taken].bytes().size();
+        queued_bytes_ -= queue_[taken].bytes().size();
         sending_.push_back(std::move(queue_[taken++]));
     }
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
@@ -240,10 +270,12 @@ void websocket_connection::on_written(boost::system::error_code ec) {
         boost::system::error_code ignored;
         socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
         queue_.clear();
+        queued_bytes_ = 0;
         first_.clear();
         return;
     }
     flush();
+    resume_reading();
 }
 
 void websocket_connection::on_peer_gone(const std::string& reason) {
@@ -252,6 +284,10 @@ void websocket_connection::on_peer_gone(const std::string& reason) {
     closed_ = true;
     if (auto s = std::exchange(session_, nullptr))
         s->on_ws_closed(this, reason);
+    // What waited for the peer goes now; the write under way ends with an error.
+    std::vector<engine::frame>().swap(queue_);
+    queued_bytes_ = 0;
+    first_.clear();
     boost::system::error_code ignored;
     socket_.close(ignored);
 }

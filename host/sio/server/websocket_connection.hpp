@@ -55,6 +55,10 @@ private:
     void take_batch();
     void on_written(boost::system::error_code ec);
     void on_peer_gone(const std::string& reason);
+    /// Adds `f` to queue_, counting its bytes; past max_buffered the peer is cut off.
+    void enqueue(engine::frame f);
+    /// Reads again once the queue is short (read_pause_bytes).
+    void resume_reading();
 
     strand_type strand_;
     boost::asio::ip::tcp::socket socket_;
@@ -82,6 +86,8 @@ private:
     bool writing_ = false;
     bool closing_ = false; // a close frame is queued; nothing more goes out
     bool closed_ = false;  // the peer is gone
+    std::size_t queued_bytes_ = 0; // of queue_
+    bool paused_ = false;          // not reading: too much waits to go out
 };
 
 } // namespace gleitzeit::sio

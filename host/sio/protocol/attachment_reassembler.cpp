@@ -1,5 +1,6 @@
 #include "sio/protocol/attachment_reassembler.hpp"
 
+#include <string>
 #include <utility>
 
 namespace gleitzeit::sio {
@@ -8,12 +9,17 @@ attachment_reassembler::result attachment_reassembler::feed(std::string_view dat
     if (binary) {
         if (!partial_)
             return fail("binary message without a packet announcing it");
+        bytes_ += data.size();
+        if (bytes_ > max_bytes_)
+            return fail("the attachments of one packet pass " + std::to_string(max_bytes_) +
+                        " bytes");
         attachments_.emplace_back(data);
         if (attachments_.size() < partial_->attachments)
             return {};
         result r;
         r.done.emplace(complete{std::move(*partial_), std::exchange(attachments_, {})});
         partial_.reset();
+        bytes_ = 0;
         return r;
     }
     if (partial_)
@@ -33,6 +39,7 @@ attachment_reassembler::result attachment_reassembler::feed(std::string_view dat
 void attachment_reassembler::reset() {
     partial_.reset();
     attachments_.clear();
+    bytes_ = 0;
 }
 
 attachment_reassembler::result attachment_reassembler::fail(std::string why) {

@@ -6,6 +6,8 @@
 
 #include "sio/protocol/packet.hpp"
 
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,18 +32,27 @@ public:
         bool failed() const { return !error.empty(); }
     };
 
+    /// `max_bytes`: the most attachment bytes one packet may bring; past it the peer is failed
+    /// rather than buffered without end (each message alone is bounded by max_payload, but a
+    /// packet may announce many).
+    explicit attachment_reassembler(std::size_t max_bytes = SIZE_MAX) : max_bytes_(max_bytes) {}
+
     /// Feeds one Engine.IO message payload (without the "4" type digit).
     result feed(std::string_view data, bool binary);
     /// Forgets a packet whose attachments are still due (the connection closed).
     void reset();
     /// True while a packet waits for attachments.
     bool pending() const { return partial_.has_value(); }
+    /// The namespace of the packet that waits for attachments (pending() only).
+    const std::string& pending_nsp() const { return partial_->nsp; }
 
 private:
     result fail(std::string why);
 
+    std::size_t max_bytes_;
     std::optional<packet> partial_;
     std::vector<std::string> attachments_;
+    std::size_t bytes_ = 0; // of attachments_
 };
 
 } // namespace gleitzeit::sio

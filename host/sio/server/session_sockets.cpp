@@ -10,7 +10,9 @@ namespace gleitzeit::sio {
 namespace json = boost::json;
 
 session_sockets::session_sockets(server& owner, const std::shared_ptr<engine::session>& session)
-    : server_(owner), session_(session), connect_timer_(session->strand()) {}
+    : server_(owner), session_(session), connect_timer_(session->strand()),
+      // A packet's attachments together are bounded as one message is.
+      reassembler_(owner.options().engine.max_payload) {}
 
 void session_sockets::start_connect_timer(std::chrono::milliseconds timeout) {
     connect_timer_.expires_after(timeout);
@@ -40,6 +42,10 @@ void session_sockets::fail() {
 void session_sockets::on_message(std::string_view data, bool binary) {
     auto r = reassembler_.feed(data, binary);
     if (r.failed())
+        return fail();
+    // Attachments are buffered only for a namespace the client has joined: before CONNECT a
+    // client may send one packet, not a stream of binary frames the hub would hold.
+    if (!r.done && reassembler_.pending() && !sockets_.count(reassembler_.pending_nsp()))
         fail();
     else if (r.done)
         handle(std::move(r.done->value), std::move(r.done->attachments));

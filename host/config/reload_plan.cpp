@@ -1,5 +1,7 @@
 #include "config/reload_plan.hpp"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <type_traits>
 
@@ -8,6 +10,11 @@ namespace {
 
 std::string text(const std::string& s) {
     return s;
+}
+std::string text(double d) {
+    char out[32];
+    std::snprintf(out, sizeof out, "%g", d);
+    return out;
 }
 std::string text(bool b) {
     return b ? "true" : "false";
@@ -158,6 +165,10 @@ reload_plan diff(const settings& running, const settings& next) {
 
     // Tokens are secrets: the log says that they changed, never what they are.
     c.live("auth.revoke_grace", running.revoke_grace, next.revoke_grace);
+    c.live("limits.submissions_per_second", running.limits.submissions_per_second,
+           next.limits.submissions_per_second);
+    c.live("limits.submission_burst", running.limits.submission_burst,
+           next.limits.submission_burst);
     if (running.tokens != next.tokens) {
         plan.tokens_changed = true;
         plan.live.push_back("auth.tokens: changed");

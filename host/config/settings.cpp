@@ -128,6 +128,24 @@ void read_auth(const toml_reader& r, const toml::table& t, settings& s) {
                }}});
 }
 
+void read_limits(const toml_reader& r, const toml::table& t, limit_settings& l) {
+    r.fields(t, "[limits]",
+             {{"submissions_per_second",
+               [&](const toml::node& n) {
+                   const auto* v = n.as_floating_point();
+                   const auto* i = n.as_integer();
+                   if (!v && !i)
+                       r.fail(n.source(), "'submissions_per_second' must be a number");
+                   l.submissions_per_second = v ? v->get() : static_cast<double>(i->get());
+                   if (!(l.submissions_per_second >= 0 && l.submissions_per_second <= 1e6))
+                       r.fail(n.source(), "'submissions_per_second' must be from 0 to 1000000");
+               }},
+              {"submission_burst", [&](const toml::node& n) {
+                   l.submission_burst =
+                       static_cast<unsigned>(r.integer(n, "submission_burst", 1, 1'000'000));
+               }}});
+}
+
 void read_log(const toml_reader& r, const toml::table& t, log_settings& log) {
     r.fields(t, "[log]", {{"level", [&](const toml::node& v) {
                                log.level = r.string(v, "level");
@@ -153,6 +171,8 @@ settings read_settings(const toml::table& root, const std::string& source,
                   [&](const toml::node& n) { read_server(r, r.table(n, "server"), s.server); }},
                  {"auth", [&](const toml::node& n) { read_auth(r, r.table(n, "auth"), s); }},
                  {"log", [&](const toml::node& n) { read_log(r, r.table(n, "log"), s.log); }},
+                 {"limits",
+                  [&](const toml::node& n) { read_limits(r, r.table(n, "limits"), s.limits); }},
                  {"state", [&](const toml::node& n) { plugins.read_state(n); }},
                  {"plugins", [&](const toml::node& n) { plugins.read_plugins(n); }},
                  {"slots", [&](const toml::node& n) { plugins.read_slots(n); }},

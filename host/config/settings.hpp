@@ -51,6 +51,16 @@ struct auth_token {
     bool operator==(const auth_token&) const = default;
 };
 
+/// [limits]: what one client may ask of the hub (docs/operations.md, "The config file").
+struct limit_settings {
+    /// submit_workflow per second, per token (per connection without tokens); 0: no limit.
+    double submissions_per_second = 0;
+    /// How many may come at once before the rate applies; 0: twice the rate, at least 1.
+    unsigned submission_burst = 0;
+
+    bool operator==(const limit_settings&) const = default;
+};
+
 struct log_settings {
     std::string level = "info";
 };
@@ -61,6 +71,7 @@ struct settings {
     /// How long the connections made with a token a reload removed may stay ([auth]).
     std::chrono::milliseconds revoke_grace{0};
     log_settings log;
+    limit_settings limits;
     state_settings state;
     plugins_settings plugins;
     slot_map slots;                           // the slots the file configures

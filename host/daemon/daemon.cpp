@@ -197,6 +197,7 @@ process::process(options opts, config::settings file_cfg, config::settings cfg)
             // bind needs a restart: the running one is what clients name in Host.
             http_.set_guard(request_guard_of(next, cfg_.server.bind));
             hub_->set_tokens(next.tokens, next.revoke_grace);
+            hub_->set_limits(next.limits);
         });
     serve_status();
 }

@@ -16,6 +16,7 @@ hub::hub(sio::server& io, const config::settings& cfg, admin_services admin, clo
          pipeline* workflows, std::shared_ptr<components> registry)
     : clock_(time), tokens_(cfg.tokens), admin_(std::move(admin)), workflows_(workflows),
       registry_(std::move(registry)) {
+    submissions_.set(cfg.limits);
     auto& root = io.of("/");
     root.authorize([this](const json::value& auth) -> std::optional<sio::connect_refusal> {
         if (roles(auth))
@@ -123,10 +124,23 @@ void hub::install_workflow_events(const sio::socket_ptr& s, const access& who) {
     };
     auto first = [](const sio::message& m) { return m.args.empty() ? json::value() : m.args[0]; };
     auto* p = workflows_;
-    s->on("submit_workflow", [p, answer, first, who, weak = std::weak_ptr<sio::socket>(s)](
-                                 sio::message& m, const sio::ack_fn& ack) {
+    // A token's connections share its limit; without tokens each connection has its own.
+    std::string limit_key = "connection:" + s->id();
+    {
+        std::lock_guard lock(mutex_);
+        if (const auto* t = match(s->auth()))
+            limit_key = "token:" + t->sha256;
+    }
+    auto* limits = &submissions_;
+    s->on("submit_workflow", [p, answer, first, who, limits, limit_key,
+                              weak = std::weak_ptr<sio::socket>(s)](sio::message& m,
+                                                                   const sio::ack_fn& ack) {
         if (!who.has("submit"))
             return reply(ack, needs_role("submit_workflow", "submit"));
+        if (auto wait = limits->take(limit_key))
+            return reply(ack, failure(error_code::rate_limited,
+                                      "more than [limits] submissions_per_second allows; try "
+                                      "again in " + std::to_string(wait->count()) + " ms"));
         // The submitter joins the workflow's room before its first event is sent.
         // A workflow is the largest payload there is: read it where it lies, not from a copy.
         static const json::value none;

@@ -10,6 +10,7 @@
 #include "hub/clock.hpp"
 #include "hub/components.hpp"
 #include "hub/pipeline.hpp"
+#include "hub/rate_limit.hpp"
 #include "sio/server/server.hpp"
 
 #include <chrono>
@@ -30,6 +31,8 @@ public:
     /// against them, and those made with a token that is gone, or whose roles changed, are
     /// disconnected once `grace` has passed (docs/security.md, "Tokens").
     void set_tokens(std::vector<config::auth_token> tokens, std::chrono::milliseconds grace);
+    /// Takes a reloaded [limits] (rate_limit.hpp).
+    void set_limits(const config::limit_settings& limits) { submissions_.set(limits); }
 
 private:
     void on_connection(const sio::socket_ptr& s);
@@ -50,6 +53,7 @@ private:
     // The connections made with each token, by digest: a reload that revokes it ends them.
     std::map<std::string, std::vector<std::weak_ptr<sio::socket>>> holders_;
     std::vector<std::unique_ptr<alarm>> revocations_; // pending grace periods
+    rate_limit submissions_; // submit_workflow per token ([limits])
     admin_services admin_;
     pipeline* workflows_;
     std::shared_ptr<components> registry_;

@@ -4,6 +4,7 @@
 // hub's timeout. One round is one trip to the queue's strand and one to the registry's, for as
 // many tasks as there are free credits. Also: what the providers serve, told to the registry.
 
+#include "hub/json_size.hpp"
 #include "hub/pipeline_state.hpp"
 #include "log/log.hpp"
 
@@ -11,24 +12,12 @@
 #include <gleitzeit/queue.hpp>
 #include <gleitzeit/registry.hpp>
 
-#include <boost/json/serializer.hpp>
 
 #include <mutex>
 
 namespace gleitzeit::hub {
 
 namespace {
-
-/// The length of `v` as JSON text, counted piece by piece without building the text.
-std::size_t json_size(const boost::json::value& v) {
-    boost::json::serializer sr;
-    sr.reset(&v);
-    char piece[16 * 1024];
-    std::size_t n = 0;
-    while (!sr.done())
-        n += sr.read(piece, sizeof piece).size();
-    return n;
-}
 
 /// Fails a result too large for the events that would carry it to every client (max_result,
 /// pipeline.hpp; docs/events.md, execute_method). Not retryable: the same call gives the

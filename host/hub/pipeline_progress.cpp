@@ -1,6 +1,7 @@
 // The pipeline from a result on: retry or finish the task, release its dependents through
 // the resolver, end the workflow, and tell the rooms.
 
+#include "hub/json_size.hpp"
 #include "hub/pipeline_state.hpp"
 #include "hub/routing.hpp"
 
@@ -168,13 +169,31 @@ void pipeline::state::released(const std::string& wf_id, task_release rel, const
     std::vector<task> ready;
     for (auto& t : rel.ready_tasks)
         if (auto* e = book.find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
+            // Results of max_result each can still add up to params no provider may be sent
+            // (a chain that doubles a value): the task fails instead (docs/events.md).
+            if (max_result != 0 && t.params.size() != 0) {
+                const auto size = json_size(t.params);
+                if (size > max_result) {
+                    finish_task(wf_id, t.id,
+                                task_result{t.id, std::nullopt,
+                                            task_error{error_code::invalid_argument,
+                                                       "the params are " + std::to_string(size) +
+                                                           " bytes of JSON once ${...} are "
+                                                           "substituted, over [server] "
+                                                           "max_payload (" +
+                                                           std::to_string(max_result) + " bytes)",
+                                                       false},
+                                            "", 0});
+                    continue;
+                }
+            }
             e->t.params = std::move(t.params); // with ${...} references substituted
             e->t.state = task_state::ready;
             ready.push_back(e->t);
         }
     enqueue(std::move(ready));
-    if (wf.open == 0)
-        end_workflow(wf, failed ? workflow_state::failed : workflow_state::completed, "");
+    if (wf.open == 0) // wf.failed again: params too large may have failed a task just now
+        end_workflow(wf, wf.failed > 0 ? workflow_state::failed : workflow_state::completed, "");
 }
 
 void pipeline::state::arm_deadline(workflow_entry& wf) {

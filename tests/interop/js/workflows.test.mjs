@@ -195,6 +195,25 @@ test("a reference the result does not have fails its task with unresolved_refere
   assert.deepEqual(status.workflow.tasks.beyond, { state: "failed", attempt: 0, error: failed.beyond });
 });
 
+test("params that ${...} grow past max_payload fail their task, not the hub: a doubling chain stops there", async () => {
+  const { events, end } = await run({
+    tasks: [
+      echo("a", { s: "x".repeat(300000) }),
+      echo("b", { s: "${a.result.s}${a.result.s}" }, { dependencies: ["a"] }),
+      echo("c", { s: "${b.result.s}${b.result.s}" }, { dependencies: ["b"] }),
+      echo("d", {}, { dependencies: ["c"] }),
+    ],
+  });
+  assert.equal(end.state, "failed");
+  assert.deepEqual(Object.keys(end.results).sort(), ["a", "b"]);
+  assert.equal(end.results.b.s.length, 600000);
+  const failed = events.filter(([e]) => e === "task_failed").map(([, p]) => [p.task_id, p.error]);
+  assert.deepEqual(failed, [["c", { code: "invalid_argument", retryable: false,
+    message: "the params are 1200008 bytes of JSON once ${...} are substituted, over [server] max_payload (1000000 bytes)" }]]);
+  assert.deepEqual(names(events, "task_skipped"), ["d"]);
+  assert.deepEqual(names(events, "task_started"), ["a", "b"]);
+});
+
 test("the hub enforces a task's timeout", async () => {
   const t0 = Date.now();
   const { events, end } = await run({

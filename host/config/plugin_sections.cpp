@@ -92,6 +92,11 @@ void plugin_sections::read_plugins(const toml::node& n) {
                  p.drain_timeout =
                      std::chrono::milliseconds(r_.integer(v, "drain_timeout", 0, 3'600'000));
              }},
+            {"remote_timeout",
+             [&](const toml::node& v) {
+                 p.remote_timeout =
+                     std::chrono::milliseconds(r_.integer(v, "remote_timeout", 100, 3'600'000));
+             }},
         });
 }
 

@@ -36,6 +36,9 @@ struct plugins_settings {
     bool watch = true; // reload on a change of the config file or the drop-in directory
     /// How long a replaced provider generation may finish its in-flight calls.
     std::chrono::milliseconds drain_timeout{30000};
+    /// How long the hub waits for a remote slot component's reply (docs/events.md, "Remote
+    /// slots"); silence fails the call with timeout.
+    std::chrono::milliseconds remote_timeout{10000};
 
     bool operator==(const plugins_settings&) const = default;
 };

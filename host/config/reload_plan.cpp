@@ -177,6 +177,8 @@ reload_plan diff(const settings& running, const settings& next) {
     // The watches and the plugin host are set up once, at start.
     c.restart("plugins.watch", running.plugins.watch, next.plugins.watch);
     c.restart("plugins.drain_timeout", running.plugins.drain_timeout, next.plugins.drain_timeout);
+    c.restart("plugins.remote_timeout", running.plugins.remote_timeout,
+              next.plugins.remote_timeout);
 
     diff_slots(plan, running.slots, next.slots);
     diff_providers(plan, running.providers, next.providers);

@@ -247,7 +247,7 @@ void process::build_hub() {
     hub_ = std::make_unique<hub::hub>(io_, cfg_, admin_, *clock_, workflows_.get(), registry_);
     registry_->serve_slots(
         slots_, [this](slot_kind kind) { return reload_->configured_remote(kind); },
-        std::chrono::milliseconds(10000));
+        cfg_.plugins.remote_timeout);
     plugins_.on_filled([this, weak = std::weak_ptr(registry_)](slot_kind kind) {
         workflows_->slot_filled(kind);
         if (auto r = weak.lock())

@@ -9,14 +9,16 @@ import { after, afterEach, test } from "node:test";
 import assert from "node:assert/strict";
 import { call, health, nextEvent, pollUntil, q, removeTempDirs, sleep, slotOf, stagePlugins, startHub } from "./plugin_harness.mjs";
 import { startPersistence, startQueue, startRegistry, startResolver } from "./remote_components.mjs";
+import { io } from "socket.io-client";
 
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const PLUGINS = { queue: ["queue-memory", "QUEUE_MEMORY_V1"], resolver: ["resolver-dag", "RESOLVER_DAG"], registry: ["registry-default", "REGISTRY_DEFAULT"] };
 
 /** A config with `remote` slots remote, the other stateful slots as shipped plugins, provider-echo. */
-function config(remote, { threads, echoConcurrency = 4 } = {}) {
+function config(remote, { threads, echoConcurrency = 4, remoteTimeout } = {}) {
   const p = stagePlugins(["QUEUE_MEMORY_V1", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO"]);
-  let toml = `[server]\nheartbeat_interval = 500\n${threads ? `threads = ${threads}\n` : ""}[plugins]\nwatch = false\n`;
+  let toml = `[server]\nheartbeat_interval = 500\n${threads ? `threads = ${threads}\n` : ""}[plugins]\nwatch = false\n` +
+    (remoteTimeout ? `remote_timeout = ${remoteTimeout}\n` : "");
   for (const slot of ["queue", "resolver", "registry", "persistence"]) {
     if (remote.includes(slot)) toml += `[slots.${slot}]\nremote = true\n`;
     else if (PLUGINS[slot]) toml += `[slots.${slot}]\nplugin = "${PLUGINS[slot][0]}"\nfile = ${q(p[PLUGINS[slot][1]])}\n`;
@@ -193,6 +195,22 @@ test("a remote resolver analyzes, releases and forgets; its refusal reaches the 
   const refused = await run(client, { id: "bad", tasks: [{ id: "a", protocol: "echo/v1", method: "echo", params: {}, dependencies: ["ghost"] }] });
   assert.deepEqual(refused.reply, { ok: false, error: { code: "invalid_workflow", message: "task 'a' depends on unknown task 'ghost'" } });
   assert.deepEqual(await call(client, "query_status", { workflow_id: "bad" }), { ok: false, error: { code: "not_found", message: "no workflow 'bad'" } });
+});
+
+test("[plugins] remote_timeout bounds the wait for a silent remote component", async () => {
+  const { hub, client } = await hubWith(["resolver"], { remoteTimeout: 400 });
+  // Registers as the resolver, then never answers analyze_workflow.
+  const silent = io(hub.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+  components.push({ close: () => silent.close() });
+  await new Promise((r) => silent.once("connect", r));
+  const reg = await silent.timeout(5000).emitWithAck("register_component", { component_type: "resolver", component_id: "mute", version: "1.0.0" });
+  assert.equal(reg.ok, true, JSON.stringify(reg));
+  const t0 = Date.now();
+  const reply = await call(client, "submit_workflow", { workflow: { tasks: [{ id: "a", protocol: "echo/v1", method: "echo", params: {} }] } });
+  const took = Date.now() - t0;
+  assert.equal(reply.ok, false, JSON.stringify(reply));
+  assert.equal(reply.error.code, "timeout", JSON.stringify(reply));
+  assert.ok(took >= 350 && took < 3000, `refused after ${took} ms, with remote_timeout 400`);
 });
 
 test("a remote registry learns the providers, checks every task, and refuses what it does not know", async () => {

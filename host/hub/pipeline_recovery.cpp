@@ -117,9 +117,12 @@ void pipeline::state::recover(std::function<void(const std::string&)> done) {
         self->slot.with<resolver>([self, r](resolver* res) {
             replay_all(res, *r);
             self->on_strand([r](state& st) {
+                st.recovered_from_store = true;
                 std::size_t requeued = 0, waiting = 0;
                 for (auto& s : r->found)
-                    if (auto it = r->released.find(s.w.id); it != r->released.end())
+                    if (st.book.find(s.w.id))
+                        continue; // held already: a recovery after a slot was filled late
+                    else if (auto it = r->released.find(s.w.id); it != r->released.end())
                         requeued += st.take_up(std::move(s.w), std::move(s.results), it->second,
                                                s.last_seq, waiting);
                 std::string summary = "recovered " + std::to_string(r->released.size()) +

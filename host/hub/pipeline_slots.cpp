@@ -13,6 +13,15 @@ namespace gleitzeit::hub {
 void pipeline::slot_filled(slot_kind kind) {
     if (kind == slot_kind::registry)
         return state_->on_strand([](state& s) { s.refresh_providers(nullptr); });
+    // A remote persistence component registers after the start's recovery found the slot
+    // empty: what it holds is taken up now, as a restart would have.
+    if (kind == slot_kind::persistence)
+        return state_->on_strand([](state& s) {
+            if (!s.recovered_from_store)
+                s.refresh_providers([](state& s) {
+                    s.recover([](const std::string& summary) { log::info(summary); });
+                });
+        });
     if (kind != slot_kind::queue)
         return;
     // Every ready task goes back, except those the pipeline is about to send anyway: a

@@ -97,6 +97,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
 
     // pipeline_recovery.cpp
     void recover(std::function<void(const std::string& summary)> done);
+    /// A persistence slot has been read for recovery (at start, or once a remote persistence
+    /// component filled the slot later).
+    bool recovered_from_store = false;
     /// Keeps a recovered workflow and puts back in the queue what should run; how many.
     /// `last_seq`: the workflow's last logged event number, where its numbering goes on.
     std::size_t take_up(workflow w, std::map<std::string, task_result> results,

@@ -240,6 +240,43 @@ test("a remote registry learns the providers, checks every task, and refuses wha
   assert.deepEqual(missing.reply, { ok: false, error: { code: "invalid_workflow", message: "task 'y': delay: params.ms is missing" } });
 });
 
+test("a remote persistence that registers after the start is read for recovery: its unfinished workflow runs to the end", async () => {
+  const { hub, client } = await hubWith(["persistence"]);
+  // What a store kept of a hub that died: "a" completed with its result, "b" pending on it.
+  const saved = {
+    id: "old-1", name: "left over", state: "running",
+    tasks: [
+      { id: "old-1/a", workflow_id: "old-1", protocol: "echo/v1", method: "echo", params: { n: 7 }, state: "completed", attempt: 1 },
+      { id: "old-1/b", workflow_id: "old-1", protocol: "echo/v1", method: "echo", params: { x: "${a.result.n}" }, dependencies: ["a"], state: "pending", attempt: 0 },
+    ],
+  };
+  const batches = [];
+  const store = io(hub.url, { transports: ["websocket"], reconnection: false, forceNew: true });
+  components.push({ close: () => store.close() });
+  store.on("query_data", ({ query, task_id }, ack) => {
+    if (query === "unfinished_workflows") return ack({ ok: true, workflows: batches.length ? [] : [saved] });
+    const result = task_id === "old-1/a" ? { task_id, result: { n: 7 }, provider: "provider-echo", duration_ms: 1 } : null;
+    ack({ ok: true, result });
+  });
+  store.on("save_batch", (batch, ack) => {
+    batches.push(batch);
+    ack({ ok: true });
+  });
+  await new Promise((r) => store.once("connect", r));
+  const reg = await store.timeout(5000).emitWithAck("register_component", { component_type: "persistence", component_id: "late-store", version: "1.0.0" });
+  assert.equal(reg.ok, true, JSON.stringify(reg));
+  let status;
+  await pollUntil(async () => {
+    status = await call(client, "query_status", { workflow_id: "old-1" });
+    return status.ok && status.workflow.state === "completed";
+  }, "old-1 taken up and completed", 10000, 50);
+  assert.deepEqual(status.workflow.tasks.b, { state: "completed", attempt: 1, result: { x: 7 } });
+  assert.deepEqual(status.workflow.tasks.a.result, { n: 7 });
+  // The store saw b's result saved, once.
+  const results = batches.flatMap((b) => b.results ?? []).filter((r) => r.task_id === "old-1/b");
+  assert.deepEqual(results.map((r) => r.result), [{ x: 7 }]);
+});
+
 test("a remote persistence gets every change in batches: the workflow, each task's last state, each result", async () => {
   const { hub, client } = await hubWith(["persistence"]);
   const store = registered(await startPersistence(hub.url, "store-a"), "persistence");

@@ -122,6 +122,7 @@ void pipeline::state::flush_release() {
                 std::string wf_id;
                 task_release rel;
                 std::string why;
+                bool unknown = false; // the resolver does not know the workflow
             };
             std::vector<outcome> out;
             out.reserve(batch.size());
@@ -131,6 +132,9 @@ void pipeline::state::flush_release() {
                     if (!res)
                         throw std::runtime_error("the resolver slot is empty");
                     o.rel = res->complete(wf_id, r);
+                } catch (const gleitzeit::error& e) {
+                    o.why = e.what();
+                    o.unknown = e.code() == error_code::not_found;
                 } catch (const std::exception& e) {
                     o.why = e.what();
                 }
@@ -138,7 +142,10 @@ void pipeline::state::flush_release() {
             self->on_strand([out = std::move(out)](state& s) mutable {
                 s.releases.arrived();
                 for (auto& o : out)
-                    s.released(o.wf_id, std::move(o.rel), o.why);
+                    if (o.unknown)
+                        s.reacquaint(o.wf_id); // pipeline_reacquaint.cpp
+                    else
+                        s.released(o.wf_id, std::move(o.rel), o.why);
                 s.flush_release();
             });
         });

@@ -10,6 +10,7 @@
 //   pending                     goes to the queue if the results released it, else waits.
 
 #include "hub/pipeline_state.hpp"
+#include "hub/resolver_replay.hpp"
 #include <gleitzeit/archive.hpp>
 #include <gleitzeit/persistence.hpp>
 #include <gleitzeit/resolver.hpp>
@@ -18,44 +19,6 @@
 #include <set>
 
 namespace gleitzeit::hub {
-
-namespace {
-
-struct saved_workflow {
-    workflow w; // tasks unqualified, as saved
-    std::map<std::string, task_result> results;
-    std::int64_t last_seq = 0; // its last logged event's number
-};
-
-/// A recovery on its way through the persistence slot, the resolver and the pipeline.
-struct recovery {
-    std::vector<saved_workflow> found;
-    std::map<std::string, task_release> released; // what the results released, per workflow
-    std::vector<std::string> refused;
-    std::function<void(const std::string& summary)> done;
-};
-
-/// The unfinished workflows with the results of their finished tasks. Throws what the
-/// persistence slot throws.
-std::vector<saved_workflow> read_unfinished(persistence& store) {
-    std::vector<saved_workflow> found;
-    auto* history = dynamic_cast<event_history*>(&store);
-    for (auto& w : store.load_unfinished()) {
-        auto& s = found.emplace_back();
-        if (history)
-            s.last_seq = history->last_event_seq(w.id);
-        for (auto& t : w.tasks) {
-            if (terminal(t.state))
-                if (auto r = store.load_result(t.id)) {
-                    r->task_id = unqualified(t).id;
-                    s.results.emplace(r->task_id, std::move(*r));
-                }
-            t = unqualified(std::move(t));
-        }
-        s.w = std::move(w);
-    }
-    return found;
-}
 
 /// Gives the resolver the workflow as submitted and then its results, in the order the tasks
 /// were saved; returns what they released. Throws what the resolver throws.
@@ -86,6 +49,38 @@ task_release replay(resolver& res, const saved_workflow& s) {
                 out.failed.push_back(std::move(failed));
         }
     return out;
+}
+
+namespace {
+
+/// A recovery on its way through the persistence slot, the resolver and the pipeline.
+struct recovery {
+    std::vector<saved_workflow> found;
+    std::map<std::string, task_release> released; // what the results released, per workflow
+    std::vector<std::string> refused;
+    std::function<void(const std::string& summary)> done;
+};
+
+/// The unfinished workflows with the results of their finished tasks. Throws what the
+/// persistence slot throws.
+std::vector<saved_workflow> read_unfinished(persistence& store) {
+    std::vector<saved_workflow> found;
+    auto* history = dynamic_cast<event_history*>(&store);
+    for (auto& w : store.load_unfinished()) {
+        auto& s = found.emplace_back();
+        if (history)
+            s.last_seq = history->last_event_seq(w.id);
+        for (auto& t : w.tasks) {
+            if (terminal(t.state))
+                if (auto r = store.load_result(t.id)) {
+                    r->task_id = unqualified(t).id;
+                    s.results.emplace(r->task_id, std::move(*r));
+                }
+            t = unqualified(std::move(t));
+        }
+        s.w = std::move(w);
+    }
+    return found;
 }
 
 void replay_all(resolver* res, recovery& r) {

@@ -21,6 +21,7 @@
 //   pipeline_recovery.cpp  taking up the unfinished workflows after a restart;
 //   pipeline_archive.cpp   query_status of a workflow this run does not hold;
 //   pipeline_slots.cpp     what a slot that was empty gets when it is filled;
+//   pipeline_reacquaint.cpp a new resolver told a running workflow it does not know;
 //   pipeline_watch.cpp     watch_workflow: replaying the event log, then joining the room;
 //   pipeline_drain.cpp     the stop: no new work, the calls in flight finish.
 // Internal to host/hub.
@@ -97,6 +98,13 @@ struct pipeline::state : std::enable_shared_from_this<state> {
 
     // pipeline_recovery.cpp
     void recover(std::function<void(const std::string& summary)> done);
+    // pipeline_reacquaint.cpp
+    /// The resolver refused a result of running workflow `wf_id` as unknown (it filled the
+    /// slot after the workflow started): it is told the workflow and its results, and what
+    /// that releases is queued.
+    void reacquaint(const std::string& wf_id);
+    void apply_release(workflow_entry& wf, task_release rel);
+
     /// A persistence slot has been read for recovery (at start, or once a remote persistence
     /// component filled the slot later).
     bool recovered_from_store = false;

@@ -64,6 +64,12 @@ public:
     /// yet, since a change of theirs still waits to be saved: keep them again once it is.
     std::vector<std::string> keep(const std::string& id);
 
+    /// Every workflow.
+    template <class Fn> void each(Fn&& fn) {
+        for (auto& [id, wf] : workflows_)
+            fn(wf);
+    }
+
     /// Every task of every workflow.
     template <class Fn> void each_task(Fn&& fn) {
         for (auto& [id, wf] : workflows_)

@@ -271,10 +271,13 @@ void plugin_host::vacate_remote(slot_kind kind, std::string component_id, done_f
     auto s = state_->find(std::string(to_string(kind)));
     if (!s || !s->remote())
         return done("the " + std::string(to_string(kind)) + " slot has no remote component");
-    // Only a queue holds its calls: without one, a task that became ready would fail. The
-    // other slots without an instance skip (persistence, registry) or refuse (resolver),
-    // which beats stalling the pipeline until a component comes.
-    auto hold = kind == slot_kind::queue ? state_->opts.remote_hold : std::chrono::milliseconds(0);
+    // A queue and a resolver hold their calls for the next component: without one, a task
+    // that became ready, or a result to release, would fail its workflow. The other slots
+    // without an instance skip (persistence, registry), which beats stalling the pipeline
+    // until a component comes.
+    auto hold = kind == slot_kind::queue || kind == slot_kind::resolver
+                    ? state_->opts.remote_hold
+                    : std::chrono::milliseconds(0);
     s->vacate(std::move(component_id), hold, std::move(done));
 }
 

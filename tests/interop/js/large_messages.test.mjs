@@ -129,10 +129,13 @@ test("a 50 MB result reaches ten clients with short heartbeats, and none is disc
   assert.ok(clients.every((c) => c.connected));
 });
 
-test("a result over max_payload fails its task with a clear error; no client is disconnected", async (t) => {
+// An echo's result is its params, so with provider-echo the params are what goes over first:
+// the result's own bound (a provider whose answer is larger than what it was sent) is
+// tests/unit/hub/providers_test.cpp's.
+test("params over max_payload once substituted fail their task with a clear error; no client is disconnected", async (t) => {
   hub = await startEchoHub(""); // max_payload: the default, 1,000,000 bytes
   const clients = await observers(CLIENTS);
-  // The submission stays under the limit; b's result, two copies of a's, goes over it.
+  // The submission stays under the limit; b's params, two copies of a's result, go over it.
   const half = "y".repeat(600 * 1000);
   const reply = await call(clients[0], "submit_workflow", {
     workflow: {
@@ -151,16 +154,16 @@ test("a result over max_payload fails its task with a clear error; no client is 
     assert.equal(event(c, "task_completed", "over")?.task_id, "a", `client ${i} got a's result`);
     const failed = event(c, "task_failed", "over");
     assert.equal(failed?.task_id, "b", `client ${i} got b's failure`);
-    assert.equal(failed.error.code, "provider_error");
+    assert.equal(failed.error.code, "invalid_argument");
     assert.equal(failed.error.retryable, false);
-    assert.match(failed.error.message, /^the result is 1200\d+ bytes of JSON, over \[server\] max_payload \(1000000 bytes\)$/);
+    assert.match(failed.error.message, /^the params are 1200\d+ bytes of JSON once \$\{\.\.\.\} are substituted, over \[server\] max_payload \(1000000 bytes\)$/);
     assert.equal(event(c, "task_retrying", "over"), undefined, `client ${i}: no retry of a result too large`);
     assert.equal(event(c, "workflow_failed", "over")?.state, "failed");
   }
   const status = await call(clients[1], "query_status", { workflow_id: "over" });
   assert.equal(status.workflow.state, "failed");
   assert.equal(status.workflow.tasks.b.state, "failed");
-  assert.equal(status.workflow.tasks.b.attempt, 1);
+  assert.equal(status.workflow.tasks.b.attempt, 0, "b was never sent");
   assert.match(status.workflow.tasks.b.error.message, /max_payload/);
   assert.equal(status.workflow.tasks.a.result.s.length, half.length);
 

@@ -213,6 +213,32 @@ test("[plugins] remote_timeout bounds the wait for a silent remote component", a
   assert.ok(took >= 350 && took < 3000, `refused after ${took} ms, with remote_timeout 400`);
 });
 
+test("a remote resolver that replaces one that left mid-run is told the running workflow; it completes", async () => {
+  const { hub, client } = await hubWith(["resolver"]);
+  const first = registered(await startResolver(hub.url, "resolver-a"), "resolver");
+  const tasks = [
+    { id: "t0", protocol: "echo/v1", method: "delay", params: { ms: 400 } },
+    { id: "t1", protocol: "echo/v1", method: "echo", params: { n: 1 }, dependencies: ["t0"] },
+    { id: "t2", protocol: "echo/v1", method: "echo", params: { n: 2 }, dependencies: ["t1"] },
+  ];
+  let second;
+  const { id, end } = await run(client, { name: "resolver replaced", tasks }, {
+    onEvent: (event, p) => {
+      // The first resolver goes while t0 runs; the next registers before t0's result comes.
+      if (event === "task_started" && p.task_id === "t0") {
+        first.close();
+        setTimeout(async () => (second = registered(await startResolver(hub.url, "resolver-b"), "resolver")), 100);
+      }
+    },
+  });
+  assert.equal(end.state, "completed", JSON.stringify(end));
+  assert.deepEqual(end.results, { t0: { slept_ms: 400 }, t1: { n: 1 }, t2: { n: 2 } });
+  // The second was told the workflow when t0's result reached it, then released the rest.
+  assert.deepEqual(sent(second, "analyze_workflow").map((p) => p.workflow.id), [id]);
+  assert.ok(sent(second, "task_completed").some((p) => p.result.task_id === "t0"));
+  assert.equal(sent(first, "task_completed").length, 0);
+});
+
 test("a remote registry learns the providers, checks every task, and refuses what it does not know", async () => {
   const { hub, client } = await hubWith(["registry"]);
   const registry = registered(await startRegistry(hub.url, "registry-a"), "registry");

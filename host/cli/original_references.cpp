@@ -12,10 +12,62 @@
 
 #include "original_context.hpp"
 
+#include <charconv>
+#include <string_view>
+
 namespace gleitzeit::cli::original {
 namespace {
 
 namespace json = boost::json;
+
+/// Why `rest`, what follows the task in a reference, is not a path the hub's resolver reads
+/// (resolver-dag's parse_references): `.field` steps, a field holding none of . [ { } $, and
+/// `[digits]` steps. Empty when it is one. A '{' would make the resolver take the whole
+/// ${...} for text.
+std::string path_problem(std::string_view rest) {
+    for (std::size_t i = 0; i < rest.size();) {
+        if (rest[i] == '.') {
+            const auto end = rest.find_first_of(".[", i + 1);
+            const auto field =
+                rest.substr(i + 1, end == std::string_view::npos ? end : end - i - 1);
+            if (field.empty())
+                return " has an empty field name";
+            if (field.find_first_of("{}$") != std::string_view::npos)
+                return ": the field '" + std::string(field) + "' may not hold '{', '}' or '$'";
+            i = end == std::string_view::npos ? rest.size() : end;
+        } else if (rest[i] == '[') {
+            const auto close = rest.find(']', i + 1);
+            if (close == std::string_view::npos)
+                return ": a '[' is not closed";
+            const auto digits = rest.substr(i + 1, close - i - 1);
+            std::size_t index = 0;
+            const auto [last, ec] =
+                std::from_chars(digits.data(), digits.data() + digits.size(), index);
+            if (digits.empty() || ec != std::errc() || last != digits.data() + digits.size())
+                return ": an index must be a non-negative integer, not '" + std::string(digits) +
+                       "'";
+            i = close + 1;
+        } else {
+            return ": expected '.' or '[' after ']'";
+        }
+    }
+    return {};
+}
+
+/// Whether ${<id>.result...} names the task `id` to the resolver: it ends the id at the first
+/// ".result" followed by '.', '[' or the end, and takes a ${...} that holds '{' for text (and
+/// the first '}' ends it).
+bool referable(std::string_view id) {
+    if (id.find_first_of("{}") != std::string_view::npos)
+        return false;
+    constexpr std::string_view marker = ".result";
+    for (auto p = id.find(marker); p != std::string_view::npos; p = id.find(marker, p + 1)) {
+        const auto after = p + marker.size();
+        if (after == id.size() || id[after] == '.' || id[after] == '[')
+            return false;
+    }
+    return true;
+}
 
 std::string family(const std::string& protocol) {
     return protocol.substr(0, protocol.find('/'));
@@ -50,11 +102,16 @@ std::string mapped(context& c, const task_names& self, const std::string& inner,
     const auto shown = "${" + inner + "}";
     if (ref.empty())
         c.fail(path, shown + " names no task");
+    if (const auto problem = path_problem(rest); !problem.empty())
+        c.fail(path, shown + problem);
     const auto* dep = c.find(ref);
     if (!dep)
         c.fail(path, shown + ": no task has the id or name '" + ref + "'");
     if (dep->id == self.id)
         c.fail(path, shown + ": a task cannot use its own result");
+    if (!referable(dep->id))
+        c.fail(path, shown + ": task '" + dep->id +
+                         "' cannot be named in a reference: its id holds '{', '}' or '.result'");
     if (!c.depends_on(self, dep->id))
         c.fail(path, shown + ": task '" + (self.name.empty() ? self.id : self.name) +
                          "' does not depend on task '" + ref +
@@ -65,8 +122,6 @@ std::string mapped(context& c, const task_names& self, const std::string& inner,
         const auto end = rest.find_first_of(".[", 1);
         first = rest.substr(1, end == std::string::npos ? std::string::npos : end - 1);
         after = end == std::string::npos ? "" : rest.substr(end);
-        if (first.empty())
-            c.fail(path, shown + " has an empty field name");
     }
     return dep->id + "." + our_path(dep->protocol, first, after);
 }

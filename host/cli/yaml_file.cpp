@@ -65,11 +65,16 @@ json::value plain_scalar(const std::string& s) {
 
 class converter {
 public:
-    converter(const std::string& source, yaml_document& doc) : source_(source), doc_(doc) {}
+    converter(const std::string& source, yaml_document& doc, std::size_t max_values)
+        : source_(source), doc_(doc), max_values_(max_values) {}
 
     json::value value(const YAML::Node& n, const std::string& path, int depth) {
         if (depth > max_depth)
             fail(n.Mark(), "nested deeper than " + std::to_string(max_depth) + " levels");
+        if (++values_ > max_values_)
+            fail(reached_,
+                 "aliases expand to more than " + std::to_string(max_values_) + " values");
+        reach(n.Mark());
         doc_.where.emplace(path, at(n.Mark()));
         switch (n.Type()) {
         case YAML::NodeType::Null:
@@ -98,6 +103,8 @@ public:
 
 private:
     json::object map(const YAML::Node& n, const std::string& path, int depth) {
+        if (depth > max_depth)
+            fail(n.Mark(), "nested deeper than " + std::to_string(max_depth) + " levels");
         json::object o;
         std::map<std::string, YAML::Mark> seen;
         std::vector<const YAML::Node*> merges; // "<<: *base": its keys where this map has none
@@ -113,6 +120,7 @@ private:
             if (auto [first, fresh] = seen.emplace(key, it->first.Mark()); !fresh)
                 fail(it->first.Mark(), "duplicate key '" + key + "' (first at line " +
                                            std::to_string(first->second.line + 1) + ")");
+            reach(it->first.Mark());
             const auto at_key = path.empty() ? key : path + "." + key;
             doc_.key_where.emplace(at_key, at(it->first.Mark()));
             o[key] = value(it->second, at_key, depth + 1);
@@ -127,7 +135,8 @@ private:
             for (const auto& b : bases) {
                 if (!b.IsMap())
                     fail(b.Mark(), "a merge key (<<) takes a map or a list of maps");
-                for (auto& [key, v] : map(b, path, depth))
+                // A level of its own, so that a map merging a list that holds it ends.
+                for (auto& [key, v] : map(b, path, depth + 1))
                     if (!o.contains(key))
                         o[key] = v;
             }
@@ -139,8 +148,19 @@ private:
         throw workflow_file_error(source_ + ":" + at(m) + ": " + why);
     }
 
+    /// The conversion walks the text in order, but for aliases and merge keys, which come
+    /// back to a node read before: the furthest node reached is where in the file the
+    /// expansion that overruns the budget stands (the list or key that holds the alias).
+    void reach(const YAML::Mark& m) {
+        if (m.pos > reached_.pos)
+            reached_ = m;
+    }
+
     const std::string& source_;
     yaml_document& doc_;
+    const std::size_t max_values_;
+    std::size_t values_ = 0; // made so far, counting every copy an alias makes
+    YAML::Mark reached_;     // the furthest node in the text converted so far
 };
 
 /// The first NUL byte or invalid UTF-8 sequence, as "line:column"; empty for a text file.
@@ -195,7 +215,7 @@ yaml_document read_yaml(const std::string& text, const std::string& source) {
     }
     if (!root.IsDefined() || root.IsNull())
         throw workflow_file_error(source + ":1:1: the file holds no workflow (it is empty)");
-    doc.root = converter(source, doc).value(root, "", 0);
+    doc.root = converter(source, doc, max_yaml_values(text.size())).value(root, "", 0);
     return doc;
 }
 

@@ -7,6 +7,8 @@
 
 #include <boost/json/value.hpp>
 
+#include <algorithm>
+#include <cstddef>
 #include <map>
 #include <string>
 
@@ -23,7 +25,16 @@ struct yaml_document {
     std::map<std::string, std::string> number_text;
 };
 
-/// Reads `text`; `source` names it in errors. Throws workflow_file_error.
+/// The most values a document of `text_bytes` may become: 16 a byte, and 100,000 whatever its
+/// size. Aliases share a node in YAML but are copied into JSON, so nested ones would multiply
+/// ("billion laughs": ten lines can make a billion values); without aliases a document makes
+/// at most one value per byte or so.
+constexpr std::size_t max_yaml_values(std::size_t text_bytes) {
+    return std::max<std::size_t>(100'000, 16 * text_bytes);
+}
+
+/// Reads `text`; `source` names it in errors, and a document that would become more than
+/// max_yaml_values(text.size()) values. Throws workflow_file_error.
 yaml_document read_yaml(const std::string& text, const std::string& source);
 
 } // namespace gleitzeit::cli

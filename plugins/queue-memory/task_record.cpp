@@ -147,49 +147,67 @@ const char* const expected[field_count] = {
     "params: an object",
     "dependencies: an array of strings",
     "priority: an integer 0 (urgent) to 3 (low)",
-    "timeout: an integer (ms)",
+    "timeout: an integer 0 to 2592000000 (ms: at most 30 days)",
     "retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, jitter]",
     "state: an integer 0 (pending) to 7 (skipped)",
     "attempt: an unsigned 32-bit integer",
-    "due_ms: an integer",
+    "due_ms: an integer >= 0 (Unix ms, 0: now)",
+};
+const char* const expected_retry[retry_count] = {
+    "max_attempts: an integer 1 to 4294967295",
+    "backoff: an integer 0 (fixed) to 2 (exponential)",
+    "base_delay: an integer 0 to 2592000000 (ms: at most 30 days)",
+    "max_delay: an integer 0 to 2592000000 (ms: at most 30 days)",
+    "jitter: a number 0 to 1",
 };
 
 // The kinds of scalar the parser reports, as bits, so that a position can allow several.
 enum scalar : unsigned { string = 1, int64 = 2, uint64 = 4, floating = 8, other = 16 };
 
-// What may stand at a position of a record: the kinds of scalar, and for an int64 its range.
-// A position that holds a container allows no scalar.
+// What may stand at a position of a record: the kinds of scalar, and the range of an int64 or
+// a double. A position that holds a container allows no scalar. The ranges are those of the
+// hub's codec (plugin-api's types.cpp), which a dequeued task must pass again: an imported
+// state may be hand-made.
 struct rule {
     unsigned kinds;
     std::int64_t min = std::numeric_limits<std::int64_t>::min();
     std::int64_t max = std::numeric_limits<std::int64_t>::max();
 };
 constexpr std::int64_t max_unsigned = std::numeric_limits<unsigned>::max();
+// The longest timeout or retry delay the codec takes: 30 days (max_duration_ms in
+// plugin-api/src/types.cpp, which no header exposes).
+constexpr std::int64_t max_duration_ms = 30LL * 24 * 3600 * 1000;
 constexpr rule field_rules[field_count] = {
     {string},
     {string},
     {string},
     {string},
-    {string},                 // id .. method
-    {0},                      // params
-    {0},                      // dependencies
-    {int64, 0, 3},            // priority
-    {int64},                  // timeout
-    {0},                      // retry
-    {int64, 0, 7},            // state
-    {int64, 0, max_unsigned}, // attempt
-    {int64},                  // due_ms
+    {string},                    // id .. method
+    {0},                         // params
+    {0},                         // dependencies
+    {int64, 0, 3},               // priority
+    {int64, 0, max_duration_ms}, // timeout
+    {0},                         // retry
+    {int64, 0, 7},               // state
+    {int64, 0, max_unsigned},    // attempt
+    {int64, 0},                  // due_ms
 };
 constexpr rule retry_rules[retry_count] = {
-    {int64, 0, max_unsigned},    // max_attempts
+    {int64, 1, max_unsigned},    // max_attempts
     {int64, 0, 2},               // backoff
-    {int64},                     // base_delay
-    {int64},                     // max_delay
-    {int64 | uint64 | floating}, // jitter
+    {int64, 0, max_duration_ms}, // base_delay
+    {int64, 0, max_duration_ms}, // max_delay
+    {int64 | floating, 0, 1},    // jitter
 };
 
-bool fits(const rule& r, scalar kind, std::int64_t i) {
-    return (r.kinds & kind) != 0 && (kind != int64 || (i >= r.min && i <= r.max));
+bool fits(const rule& r, scalar kind, std::int64_t i, double d) {
+    if ((r.kinds & kind) == 0)
+        return false;
+    if (kind == int64)
+        return i >= r.min && i <= r.max;
+    if (kind == floating) // false for nan, which the parser never makes
+        return d >= static_cast<double>(r.min) && d <= static_cast<double>(r.max);
+    return true;
 }
 
 struct record_handler {
@@ -203,6 +221,7 @@ struct record_handler {
     priority level = priority::normal;
     std::string_view problem;      // set when a callback refuses
     bool problem_is_field = false; // `problem` says what element `field` must be
+    bool problem_is_retry = false; // `problem` says what `retry_item` of the retry must be
 
     unsigned depth = 0;      // open containers; the record's own array is depth 1
     unsigned field = f_id;   // the element of the record being read
@@ -213,6 +232,7 @@ struct record_handler {
         protocol.clear();
         problem = {};
         problem_is_field = false;
+        problem_is_retry = false;
         depth = 0;
         field = f_id;
         retry_item = 0;
@@ -230,10 +250,15 @@ struct record_handler {
         return refuse(ec, expected[field]);
     }
 
+    bool refuse_retry_item(json::error_code& ec) {
+        problem_is_retry = true;
+        return refuse(ec, expected_retry[retry_item]);
+    }
+
     // Whether a scalar may stand where the parser is; consumes the position.
-    bool accept(json::error_code& ec, scalar kind, std::int64_t i = 0) {
+    bool accept(json::error_code& ec, scalar kind, std::int64_t i = 0, double d = 0) {
         if (depth == 1) {
-            if (field >= field_count || !fits(field_rules[field], kind, i))
+            if (field >= field_count || !fits(field_rules[field], kind, i, d))
                 return refuse_field(ec);
             if (field == f_priority)
                 level = static_cast<priority>(i);
@@ -246,8 +271,10 @@ struct record_handler {
             return true;
         if (field == f_dependencies)
             return kind == string || refuse_field(ec);
-        if (retry_item >= retry_count || !fits(retry_rules[retry_item], kind, i))
+        if (retry_item >= retry_count)
             return refuse_field(ec);
+        if (!fits(retry_rules[retry_item], kind, i, d))
+            return refuse_retry_item(ec);
         ++retry_item;
         return true;
     }
@@ -311,7 +338,9 @@ struct record_handler {
     bool on_uint64(std::uint64_t, json::string_view, json::error_code& ec) {
         return accept(ec, uint64);
     }
-    bool on_double(double, json::string_view, json::error_code& ec) { return accept(ec, floating); }
+    bool on_double(double d, json::string_view, json::error_code& ec) {
+        return accept(ec, floating, 0, d);
+    }
     bool on_bool(bool, json::error_code& ec) { return accept(ec, other); }
     bool on_null(json::error_code& ec) { return accept(ec, other); }
     bool on_comment_part(json::string_view, json::error_code&) { return true; }
@@ -333,15 +362,23 @@ record_scanner::fields record_scanner::scan(std::string_view record) {
     auto& h = p.handler();
     h.start();
     json::error_code ec;
-    p.write_some(false, record.data(), record.size(), ec);
+    const auto used = p.write_some(false, record.data(), record.size(), ec);
     if (ec) {
         if (h.problem_is_field)
             throw error(error_code::invalid_argument, "element " + std::to_string(h.field) +
                                                           " must be " + std::string(h.problem));
+        if (h.problem_is_retry)
+            throw error(error_code::invalid_argument, "element " + std::to_string(h.field) + "[" +
+                                                          std::to_string(h.retry_item) +
+                                                          "] must be " + std::string(h.problem));
         if (!h.problem.empty())
             throw error(error_code::invalid_argument, std::string(h.problem));
         throw error(error_code::invalid_argument, "is not JSON: " + ec.message());
     }
+    // The parser stops at the end of the array; decode_record's json::parse would refuse
+    // anything but whitespace after it, and the task would be lost at its dequeue.
+    if (record.substr(used).find_first_not_of(" \t\n\r") != std::string_view::npos)
+        throw error(error_code::invalid_argument, "has data after its array");
     return {h.id, h.protocol, h.level};
 }
 

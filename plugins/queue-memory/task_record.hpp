@@ -26,8 +26,11 @@ std::string encode_record(const task& t);
 task decode_record(std::string_view record);
 
 /// Checks a record from outside (an imported state) against the layout above without
-/// building the task, and picks out what the queue indexes by. One scanner checks many
-/// records; it reuses its parser between them.
+/// building the task, and picks out what the queue indexes by. Its numbers must be in the
+/// ranges of the hub's codec (plugin-api's types.cpp), which the dequeued task goes through:
+/// timeout and retry delays 0 to 30 days in ms, max_attempts >= 1, jitter 0 to 1, due_ms >= 0;
+/// and only whitespace may follow the array. One scanner checks many records; it reuses its
+/// parser between them.
 class record_scanner {
 public:
     struct fields {

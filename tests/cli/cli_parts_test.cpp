@@ -108,6 +108,18 @@ BOOST_AUTO_TEST_CASE(json_syntax_errors_name_line_and_column) {
                "wf.json: a workflow is a JSON object, this file holds an array");
 }
 
+// The parser reads a number beyond a double's range as infinity, which JSON cannot write:
+// sent, it would make the hub refuse the message. TOML refuses inf and nan likewise.
+BOOST_AUTO_TEST_CASE(json_numbers_beyond_a_double_are_refused_by_path) {
+    BOOST_TEST(error_of(R"({"tasks": [{"id": "a", "params": {"x": [1, -1e400]}}]})", true) ==
+               "wf.json: workflow.tasks[0].params.x[1]: a number beyond a double's range (JSON "
+               "has no inf)");
+    BOOST_TEST(error_of(R"({"metadata": {"n": )" + std::string(400, '9') + "}}", true) ==
+               "wf.json: workflow.metadata.n: a number beyond a double's range (JSON has no inf)");
+    BOOST_TEST(
+        error_of(R"({"metadata": {"n": 1e308, "m": )" + std::string(300, '9') + "}}", true) == "");
+}
+
 BOOST_AUTO_TEST_CASE(json_unknown_keys_are_named_by_path) {
     BOOST_TEST(error_of(R"({"tasks": [{"id": "a"}, {"id": "b", "protocl": "x"}]})", true) ==
                "wf.json: workflow.tasks[1]: unknown key 'protocl' (did you mean 'protocol'?)");
@@ -116,6 +128,49 @@ BOOST_AUTO_TEST_CASE(json_unknown_keys_are_named_by_path) {
     BOOST_TEST(error_of(R"({"title": "x"})", true) == "wf.json: workflow: unknown key 'title'");
     // Values are the hub's to check.
     BOOST_TEST(error_of(R"({"tasks": [7, {"id": 3}]})", true) == "");
+}
+
+// The hub reads a message nested at most 32 deep (host/sio/protocol/json_depth.hpp) and
+// submit_workflow's is [event, {workflow: ...}]: a workflow nested deeper than 30 (the
+// workflow 1, tasks 2, a task 3, its params 4) is refused here, at the first table or array
+// too deep, instead of by the hub, which closes the connection on it.
+BOOST_AUTO_TEST_CASE(nesting_stops_where_the_hub_stops) {
+    // params with `n` tables in all, params the first: 3 + n levels.
+    auto toml_params = [](int n) {
+        std::string s = "[[tasks]]\nid = \"a\"\nparams = ";
+        for (int i = 0; i < n; ++i)
+            s += "{ x = ";
+        s += "[1]";
+        for (int i = 0; i < n; ++i)
+            s += " }";
+        return s + "\n";
+    };
+    auto json_params = [](int n) {
+        std::string s = R"({"tasks": [{"id": "a", "params": )";
+        for (int i = 0; i < n; ++i)
+            s += R"({"x": )";
+        s += "1";
+        for (int i = 0; i < n; ++i)
+            s += "}";
+        return s + "}]}";
+    };
+    const std::string why = ": nested deeper than 30 levels, the most the hub takes in a "
+                            "workflow (its messages nest at most 32)";
+    // The array [1] inside the 26th table is level 30; inside the 27th, 31.
+    BOOST_TEST(error_of(toml_params(26), false) == "");
+    BOOST_TEST(error_of(toml_params(27), false) == "wf.toml:3:172" + why);
+    BOOST_TEST(error_of(json_params(27), true) == "");
+    BOOST_TEST(error_of(json_params(28), true) == "wf.json:1:196" + why);
+    // Metadata and arrays count alike: the workflow's metadata is level 2.
+    BOOST_TEST(error_of("metadata = " + std::string(30, '[') + std::string(30, ']') + "\n",
+                        false) == "wf.toml:1:41" + why);
+    BOOST_TEST(error_of(R"({"metadata": )" + std::string(30, '[') + std::string(30, ']') + "}",
+                        true) == "wf.json:1:43" + why);
+    BOOST_TEST(
+        error_of("metadata = " + std::string(29, '[') + std::string(29, ']') + "\n", false) == "");
+    // What the TOML reader takes, the JSON reader takes too.
+    auto deepest = cli::parse_workflow(toml_params(26), "wf.toml", false);
+    BOOST_TEST(error_of(json::serialize(deepest), true) == "");
 }
 
 BOOST_AUTO_TEST_CASE(files_are_told_apart_by_extension) {

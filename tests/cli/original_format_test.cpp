@@ -203,6 +203,9 @@ tasks:
 }
 
 BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
+    // A workflow whose second task has the reference `r` as params.i, at 3:48.
+#define REF(r)                                                                                     \
+    "tasks:\n  - {id: n, method: p}\n  - {method: e, dependencies: [n], params: {i: \"" r "\"}}\n"
     const std::pair<const char*, const char*> cases[] = {
         {"", "wf.yaml:1:1: the file holds no workflow (it is empty)"},
         {"# only a comment\n", "wf.yaml:1:1: the file holds no workflow (it is empty)"},
@@ -245,11 +248,50 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
          "wf.yaml:2:36: ${a.result}: a task cannot use its own result"},
         {"tasks:\n  - {id: a, method: x, params: {t: \"${zz}\"}}\n",
          "wf.yaml:2:36: ${zz}: no task has the id or name 'zz'"},
+        // The path after the task must be one the resolver reads (resolver-dag's
+        // parse_references): .field steps and [digits] steps.
+        {REF("${n.{}"), "wf.yaml:3:48: ${n.{}: the field '{' may not hold '{', '}' or '$'"},
+        {REF("${n.a$b.c}"),
+         "wf.yaml:3:48: ${n.a$b.c}: the field 'a$b' may not hold '{', '}' or '$'"},
+        {REF("${n.x${n}"),
+         "wf.yaml:3:48: ${n.x${n}: the field 'x${n' may not hold '{', '}' or '$'"},
+        {REF("${n.n[}"), "wf.yaml:3:48: ${n.n[}: a '[' is not closed"},
+        {REF("${n[1}"), "wf.yaml:3:48: ${n[1}: a '[' is not closed"},
+        {REF("${n.n[x]}"),
+         "wf.yaml:3:48: ${n.n[x]}: an index must be a non-negative integer, not 'x'"},
+        {REF("${n.n[-1]}"),
+         "wf.yaml:3:48: ${n.n[-1]}: an index must be a non-negative integer, not '-1'"},
+        {REF("${n.n[]}"),
+         "wf.yaml:3:48: ${n.n[]}: an index must be a non-negative integer, not ''"},
+        {REF("${n[99999999999999999999999]}"),
+         "wf.yaml:3:48: ${n[99999999999999999999999]}: an index must be a non-negative integer, "
+         "not '99999999999999999999999'"},
+        {REF("${n.n[1]x}"), "wf.yaml:3:48: ${n.n[1]x}: expected '.' or '[' after ']'"},
+        {REF("${n..x}"), "wf.yaml:3:48: ${n..x} has an empty field name"},
+        {REF("${n.x.}"), "wf.yaml:3:48: ${n.x.} has an empty field name"},
+        {REF("${n.x[0][12].y-z}"), ""},
+        {REF("${n[3]}"), ""},
+        // The task's id must read back as itself in ${<id>.result...}.
+        {"tasks:\n  - {id: \"n{\", name: N, method: p}\n  - {method: e, dependencies: [N], "
+         "params: {i: \"${N}\"}}\n",
+         "wf.yaml:3:48: ${N}: task 'n{' cannot be named in a reference: its id holds '{', '}' or "
+         "'.result'"},
+        {"tasks:\n  - {id: n.result, name: N, method: p}\n  - {method: e, dependencies: [N], "
+         "params: {i: \"${N.x}\"}}\n",
+         "wf.yaml:3:48: ${N.x}: task 'n.result' cannot be named in a reference: its id holds '{', "
+         "'}' or '.result'"},
+        {"tasks:\n  - {id: n.results, name: N, method: p}\n  - {method: e, dependencies: [N], "
+         "params: {i: \"${N.x}\"}}\n",
+         ""},
         {"type: batch\nbatch: {directory: d}\n",
          "wf.yaml:1:1: a batch workflow needs template (docs/workflows.md)"},
         {"tasks: [\n", "wf.yaml:2:1: end of sequence flow not found"},
         {"a: b: c\n", "wf.yaml:1:5: illegal map value"},
         {"tasks:\n  - {id: a, method: x}\n  - &x [*x]\n", "wf.yaml:3:5: nested deeper than 200 levels"},
+        // A map that merges a list holding itself: each merge is a level.
+        {"base: &base\n  - <<: *base\n", "wf.yaml:2:5: nested deeper than 200 levels"},
+        {"base: &base\n  - <<: [*base]\n    name: one\n",
+         "wf.yaml:1:7: a merge key (<<) takes a map or a list of maps"},
         {"wait_for_completion: sure\ntasks: [{id: a, method: x}]\n",
          "wf.yaml:1:22: wait_for_completion must be true or false, not a string"},
         {"tasks:\n  - {id: a, method: x}\n  - {id: b, method: x, dependencies: [a, a]}\n", ""},
@@ -261,6 +303,7 @@ BOOST_AUTO_TEST_CASE(malformed_files_get_file_line_column) {
          "  - {name: C, id: c, method: x, dependencies: [b]}\n",
          "wf.yaml:2:38: dependency cycle: a -> c -> b -> a"},
     };
+#undef REF
     for (const auto& [yaml, expected] : cases)
         BOOST_TEST(error_of(yaml) == expected, "for:\n" << yaml);
 }
@@ -291,6 +334,79 @@ BOOST_AUTO_TEST_CASE(binary_deep_and_huge_input) {
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     BOOST_TEST(c.workflow.at("tasks").as_array().size() == 1000u);
     BOOST_TEST(ms < 1000.0, "10 MB took " << ms << " ms");
+}
+
+// Aliases share a node in YAML but are copied into JSON: nested ones multiply ("billion
+// laughs"). A document may become at most max(100,000, 16 per byte of text) values, refused at
+// the furthest place the reading had reached in the file.
+BOOST_AUTO_TEST_CASE(aliases_expand_within_a_budget) {
+    BOOST_TEST(cli::max_yaml_values(0) == 100'000u);
+    BOOST_TEST(cli::max_yaml_values(10'000) == 160'000u);
+    auto levels = [](int n) {
+        std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+        for (int i = 1; i < n; ++i) {
+            const auto prev = "*a" + std::to_string(i - 1);
+            yaml += "a" + std::to_string(i) + ": &a" + std::to_string(i) + " [" + prev;
+            for (int k = 1; k < 10; ++k)
+                yaml += ", " + prev;
+            yaml += "]\n";
+        }
+        return yaml;
+    };
+    // 11 + 111 + 1,111 + 11,111 values and the root: within the budget.
+    BOOST_CHECK_NO_THROW(cli::read_yaml(levels(4), "wf.yaml"));
+    // a4 alone is 111,111 values: refused at a4 (yaml-cpp places a node at its anchor).
+    BOOST_TEST(error_of(levels(5) + "tasks: *a4\n") ==
+               "wf.yaml:5:5: aliases expand to more than 100000 values");
+    BOOST_TEST(error_of(levels(4) + "tasks: [*a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3, *a3]\n") ==
+               "wf.yaml:5:8: aliases expand to more than 100000 values");
+}
+
+// The hub reads a message nested at most 32 deep, and submit_workflow's wraps the workflow in
+// two more (cli_parts_test's nesting_stops_where_the_hub_stops): what a YAML file becomes may
+// nest 30 deep. Too deep is placed where the file wrote it: params written as parameters, a
+// batch's params in its template.
+BOOST_AUTO_TEST_CASE(nesting_stops_where_the_hub_stops) {
+    namespace fs = std::filesystem;
+    const auto dir = fs::temp_directory_path() / ("gleitzeit-deep-" + std::to_string(::getpid()));
+    fs::create_directories(dir / "docs");
+    std::ofstream(dir / "docs" / "a.txt") << "x";
+    const auto file = (dir / "wf.yaml").string();
+    auto read = [&](const std::string& yaml) -> std::string {
+        std::ofstream(file) << yaml;
+        try {
+            cli::read_workflow_file(file);
+        } catch (const cli::workflow_file_error& e) {
+            return e.what();
+        }
+        return "";
+    };
+    // `n` maps, one in the other.
+    auto nested = [](int n) {
+        std::string s;
+        for (int i = 0; i < n; ++i)
+            s += "{x: ";
+        s += "1";
+        for (int i = 0; i < n; ++i)
+            s += "}";
+        return s;
+    };
+    const std::string why = ": nested deeper than 30 levels, the most the hub takes in a "
+                            "workflow (its messages nest at most 32)";
+    // params is level 4: 27 maps reach 30.
+    BOOST_TEST(read("tasks:\n  - {id: a, method: x, params: " + nested(27) + "}\n") == "");
+    BOOST_TEST(read("tasks:\n  - {id: a, method: x, params: " + nested(28) + "}\n") ==
+               file + ":2:140" + why);
+    BOOST_TEST(read("tasks:\n  - {id: a, method: x, parameters: " + nested(28) + "}\n") ==
+               file + ":2:144" + why);
+    BOOST_TEST(read("metadata: " + nested(29) + "\ntasks: [{id: a, method: x}]\n") == "");
+    BOOST_TEST(read("metadata: " + nested(30) + "\ntasks: [{id: a, method: x}]\n") ==
+               file + ":1:127" + why);
+    // A template's fields are the params of each task: template.x is tasks[0].params.x, level 5.
+    const std::string batch = "batch: {directory: docs}\ntemplate: {method: llm/chat, x: ";
+    BOOST_TEST(read(batch + nested(26) + "}\n") == "");
+    BOOST_TEST(read(batch + nested(27) + "}\n") == file + ":2:137" + why);
+    fs::remove_all(dir);
 }
 
 namespace {

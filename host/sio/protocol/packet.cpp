@@ -87,11 +87,21 @@ void replace_non_finite(json::value& v) {
     }
 }
 
-/// Only an exponent can overflow a double; most packets have none, and skip the walk.
+/// Only an exponent or a long run of digits can overflow a double: the largest finite one,
+/// about 1.8e308, has 309 digits before the point, and Boost.JSON reads an integer beyond 64
+/// bits as a double, so 309 digits or more in a row may be infinite. Most packets have
+/// neither, and skip the walk.
 bool may_hold_huge_number(std::string_view text) {
-    for (std::size_t i = 1; i < text.size(); ++i)
-        if ((text[i] == 'e' || text[i] == 'E') && text[i - 1] >= '0' && text[i - 1] <= '9')
+    constexpr std::size_t max_digits = std::numeric_limits<double>::max_exponent10 + 1;
+    std::size_t run = 0; // digits in a row up to here
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool digit = text[i] >= '0' && text[i] <= '9';
+        if (!digit && run > 0 && (text[i] == 'e' || text[i] == 'E'))
             return true;
+        run = digit ? run + 1 : 0;
+        if (run >= max_digits)
+            return true;
+    }
     return false;
 }
 
@@ -254,7 +264,9 @@ decode_result decode(std::string_view text) {
     bool present = i < text.size();
     if (present) {
         boost::system::error_code ec;
-        p.data = json::parse(text.substr(i), ec);
+        json::parse_options options;
+        options.max_depth = max_json_depth;
+        p.data = json::parse(text.substr(i), ec, {}, options);
         if (ec) {
             r.error = "invalid JSON: " + ec.message();
             return r;

@@ -6,6 +6,8 @@
 // {"_placeholder":true,"num":N} and the N-th attachment travels as its own Engine.IO
 // binary message right after the packet, in order.
 
+#include "sio/protocol/json_depth.hpp"
+
 #include <boost/json/value.hpp>
 
 #include <cstdint>
@@ -72,8 +74,9 @@ struct decode_result {
     std::string error; // why the text is not a valid packet, when value is empty
 };
 
-/// Decodes and validates the text of a packet: the type, the header, the JSON and the
-/// shape the type requires (an EVENT is a non-empty array starting with a string, ...).
+/// Decodes and validates the text of a packet: the type, the header, the JSON (nested at
+/// most max_json_depth deep) and the shape the type requires (an EVENT is a non-empty array
+/// starting with a string, ...).
 decode_result decode(std::string_view text);
 
 /// True when every placeholder in `v` names an attachment below `count`.

@@ -18,13 +18,16 @@ bool listed(const std::vector<std::string>& list, const std::string& value) {
                        [&](const std::string& e) { return e == "*" || lower(e) == value; });
 }
 
-/// A JSON string's content: what a header brings may hold quotes or control characters.
+/// A JSON string's content: what a header brings may hold quotes, control characters and
+/// bytes of 0x80 and above, which need not be UTF-8 (JSON text must be); both of the latter
+/// become '?'.
 std::string json_text(std::string_view s) {
     std::string out;
     for (char c : s) {
+        const auto byte = static_cast<unsigned char>(c);
         if (c == '"' || c == '\\')
             out += '\\';
-        out += static_cast<unsigned char>(c) < 0x20 ? '?' : c;
+        out += byte < 0x20 || byte >= 0x80 ? '?' : c;
     }
     return out;
 }

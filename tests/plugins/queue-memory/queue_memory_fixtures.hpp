@@ -62,15 +62,17 @@ inline task unusual_task(const std::string& id, priority p) {
     t.params["deeper"] = deep;
     t.dependencies = {"a", "b \"c\"", ""};
     t.priority = p;
-    t.timeout = std::chrono::milliseconds(-1234567890123);
+    // Numbers at the edges of what an import takes (plugin-api's limits: durations up to 30
+    // days, due_ms >= 0), and one that a double would round (2^53 + 1).
+    t.timeout = std::chrono::milliseconds(2'591'999'999);
     t.retry.max_attempts = 4294967295u;
     t.retry.kind = gleitzeit::backoff::linear;
     t.retry.base_delay = std::chrono::milliseconds(250);
-    t.retry.max_delay = std::chrono::milliseconds(9007199254740993);
+    t.retry.max_delay = std::chrono::milliseconds(2'592'000'000);
     t.retry.jitter = 0.3333333333333333;
     t.state = gleitzeit::task_state::retry_pending;
     t.attempt = 7;
-    t.due_ms = -42;
+    t.due_ms = 9007199254740993;
     return t;
 }
 

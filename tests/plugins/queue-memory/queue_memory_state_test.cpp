@@ -4,6 +4,9 @@
 
 #include "queue_memory_fixtures.hpp"
 
+#include <boost/json/value_from.hpp>
+#include <boost/json/value_to.hpp>
+
 #include <sys/resource.h>
 
 using namespace queue_memory_test;
@@ -154,6 +157,9 @@ BOOST_AUTO_TEST_CASE(a_bad_state_leaves_the_queue_as_it_was) {
     const std::string v2_stats = R"({"enqueued_total":1,"dequeued_total":0})";
     const std::string task1 = "queue-memory: state tasks[1]";
     const std::string element = task1 + ": element ";
+    // The limits of plugin-api's codec (types.cpp), which the dequeued task goes through.
+    const std::string duration = "an integer 0 to 2592000000 (ms: at most 30 days)";
+    const std::string timeout = "timeout: " + duration;
     struct bad_state {
         std::string name;
         std::string state;
@@ -188,18 +194,54 @@ BOOST_AUTO_TEST_CASE(a_bad_state_leaves_the_queue_as_it_was) {
          element + "6 must be dependencies: an array of strings"},
         {"priority 4", v1_with(good_but(7, "4")), invalid,
          element + "7 must be priority: an integer 0 (urgent) to 3 (low)"},
-        {"timeout a float", v1_with(good_but(8, "1.5")), invalid,
-         element + "8 must be timeout: an integer (ms)"},
+        {"timeout a float", v1_with(good_but(8, "1.5")), invalid, element + "8 must be " + timeout},
+        {"timeout negative", v1_with(good_but(8, "-1")), invalid, element + "8 must be " + timeout},
+        {"timeout over 30 days", v1_with(good_but(8, "2592000001")), invalid,
+         element + "8 must be " + timeout},
         {"retry short", v1_with(good_but(9, "[1,2,3,4]")), invalid,
          element + "9 must be retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, "
                    "jitter]"},
-        {"backoff 3", v1_with(good_but(9, "[1,3,3,4,0.5]")), invalid,
+        {"retry long", v1_with(good_but(9, "[1,2,3,4,0.5,6]")), invalid,
          element + "9 must be retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, "
                    "jitter]"},
+        {"retry an object", v1_with(good_but(9, "{}")), invalid,
+         element + "9 must be retry: [max_attempts, backoff 0 to 2, base_delay ms, max_delay ms, "
+                   "jitter]"},
+        {"max_attempts 0", v1_with(good_but(9, "[0,2,3,4,0.5]")), invalid,
+         element + "9[0] must be max_attempts: an integer 1 to 4294967295"},
+        {"backoff 3", v1_with(good_but(9, "[1,3,3,4,0.5]")), invalid,
+         element + "9[1] must be backoff: an integer 0 (fixed) to 2 (exponential)"},
+        {"base_delay negative", v1_with(good_but(9, "[1,2,-1,4,0.5]")), invalid,
+         element + "9[2] must be base_delay: " + duration},
+        {"max_delay over 30 days", v1_with(good_but(9, "[1,2,3,2592000001,0.5]")), invalid,
+         element + "9[3] must be max_delay: " + duration},
+        {"max_delay beyond int64", v1_with(good_but(9, "[1,2,3,9223372036854775808,0.5]")), invalid,
+         element + "9[3] must be max_delay: " + duration},
+        {"jitter over 1", v1_with(good_but(9, "[1,2,3,4,1.5]")), invalid,
+         element + "9[4] must be jitter: a number 0 to 1"},
+        {"jitter 2", v1_with(good_but(9, "[1,2,3,4,2]")), invalid,
+         element + "9[4] must be jitter: a number 0 to 1"},
+        {"jitter negative", v1_with(good_but(9, "[1,2,3,4,-1e-9]")), invalid,
+         element + "9[4] must be jitter: a number 0 to 1"},
+        {"jitter huge", v1_with(good_but(9, "[1,2,3,4,1e300]")), invalid,
+         element + "9[4] must be jitter: a number 0 to 1"},
+        {"jitter a string", v1_with(good_but(9, R"([1,2,3,4,"0.5"])")), invalid,
+         element + "9[4] must be jitter: a number 0 to 1"},
         {"state 8", v1_with(good_but(10, "8")), invalid,
          element + "10 must be state: an integer 0 (pending) to 7 (skipped)"},
         {"attempt negative", v1_with(good_but(11, "-1")), invalid,
          element + "11 must be attempt: an unsigned 32-bit integer"},
+        {"due_ms negative", v1_with(good_but(12, "-7")), invalid,
+         element + "12 must be due_ms: an integer >= 0 (Unix ms, 0: now)"},
+        {"due_ms a float", v1_with(good_but(12, "0.5")), invalid,
+         element + "12 must be due_ms: an integer >= 0 (Unix ms, 0: now)"},
+        // json::parse, which dequeue uses, refuses what follows a document: taken, the task
+        // would fail its dequeue and be lost.
+        {"data after the array", v1_with(good + ","), invalid,
+         task1 + ": has data after its array"},
+        {"two arrays", v1_with(good + good), invalid, task1 + ": has data after its array"},
+        {"v2 data after the array", v2_with(good + " x\n"), invalid,
+         "queue-memory: state levels.urgent[0]: has data after its array"},
         {"empty id", v1_with(good_but(0, R"("")")), invalid, task1 + " has an empty id"},
         {"listed twice", v1_with(good), invalid, task1 + ": task 'g' is listed twice"},
         {"v2 level mismatch", v2_with(good + "\n"), invalid,
@@ -244,6 +286,34 @@ BOOST_AUTO_TEST_CASE(a_bad_state_leaves_the_queue_as_it_was) {
     q.enqueue(make_task("g"));
     BOOST_TEST(drain(q) == (strings{"keep-urgent", "g", "keep-low"}),
                boost::test_tools::per_element());
+}
+
+// The edges of each range are taken, and such a task dequeues and goes through the hub's
+// codec; whitespace after a record's array is no data (json::parse skips it too).
+BOOST_AUTO_TEST_CASE(records_at_the_limits_import_and_dequeue) {
+    const std::string low = R"(["low","w","n","echo/v1","m",{},[],2,0,[1,0,0,0,0],1,0,0])";
+    const std::string high =
+        R"(["high","w","n","echo/v1","m",{},[],2,2592000000,)"
+        R"([4294967295,2,2592000000,2592000000,1.0],1,4294967295,9223372036854775807])";
+    for (int build : {1, 2}) {
+        BOOST_TEST_CONTEXT("build " << build) {
+            queue_memory q({}, build);
+            q.import_state(state_of(json::serialize(
+                json::object{{"format", "queue/1"}, {"tasks", {low + " \n", high}}})));
+            auto a = q.dequeue({});
+            BOOST_TEST_REQUIRE(a.has_value());
+            BOOST_TEST(a->id == "low");
+            BOOST_TEST(a->retry.jitter == 0.0);
+            auto b = q.dequeue({});
+            BOOST_TEST_REQUIRE(b.has_value());
+            BOOST_TEST(b->timeout.count() == 2592000000);
+            BOOST_TEST(b->retry.max_delay.count() == 2592000000);
+            BOOST_TEST(b->retry.jitter == 1.0);
+            BOOST_TEST(b->due_ms == 9223372036854775807);
+            for (const auto& t : {*a, *b})
+                BOOST_CHECK_NO_THROW(json::value_to<task>(json::value_from(t)));
+        }
+    }
 }
 
 BOOST_AUTO_TEST_CASE(import_replaces_what_was_queued) {

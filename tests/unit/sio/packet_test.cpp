@@ -6,6 +6,7 @@
 
 #include <boost/json.hpp>
 #include <boost/test/unit_test.hpp>
+#include <cmath>
 
 #include <random>
 #include <string>
@@ -337,6 +338,32 @@ BOOST_AUTO_TEST_CASE(out_of_range_numbers_reencode_as_json) {
         BOOST_TEST(out.find("Infinity") == std::string::npos, text << " re-encodes as " << out);
         BOOST_TEST(sio::decode(out).value.has_value(), text << " re-encodes as " << out);
     }
+}
+
+// An integer of more digits than the largest double has (309) overflows without any
+// exponent: it becomes null like 1e400, and one of 308 digits stays a number.
+BOOST_AUTO_TEST_CASE(integers_beyond_a_double_become_null) {
+    const std::string huge(400, '9');
+    auto r = sio::decode(R"(2["n",)" + huge + ",-" + huge + R"(,{"x":[)" + huge + "]}]");
+    BOOST_TEST_REQUIRE(r.value.has_value(), r.error);
+    BOOST_TEST(sio::encode(*r.value) == R"(2["n",null,null,{"x":[null]}])");
+    auto near = sio::decode(R"(2["n",)" + std::string(308, '9') + "]");
+    BOOST_TEST_REQUIRE(near.value.has_value(), near.error);
+    BOOST_TEST(near.value->data.at(1).is_double());
+    BOOST_TEST(std::isfinite(near.value->data.at(1).get_double()));
+}
+
+// The CLI refuses a workflow file nested deeper than this allows (host/cli/workflow_file.hpp):
+// the constant must be what decode() does.
+BOOST_AUTO_TEST_CASE(data_nests_at_most_max_json_depth) {
+    // ["e",[[...]]]: the event's array is level 1.
+    auto nested = [](std::size_t depth) {
+        return R"(2["e",)" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "]";
+    };
+    BOOST_TEST(sio::decode(nested(sio::max_json_depth)).value.has_value());
+    auto r = sio::decode(nested(sio::max_json_depth + 1));
+    BOOST_TEST(!r.value.has_value());
+    BOOST_TEST(r.error == "invalid JSON: too deep");
 }
 
 // A fixed-seed fuzz loop: mutations of valid packets must be decoded or refused, never

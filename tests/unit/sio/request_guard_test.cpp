@@ -79,4 +79,18 @@ BOOST_AUTO_TEST_CASE(the_refusal_body_is_an_engine_io_error_naming_the_header) {
                "Forbidden: Host 'evil.example:1' is not allowed (docs/security.md)");
 }
 
+// The body is JSON whatever bytes the headers hold: control characters and bytes of 0x80 and
+// above (which need not be UTF-8, and JSON text must be) are written as '?'.
+BOOST_AUTO_TEST_CASE(the_refusal_body_is_json_for_any_bytes) {
+    auto h = loopback.check("evil.example\xff\xfe\x01:6680", "");
+    BOOST_TEST_REQUIRE(h.has_value());
+    BOOST_TEST(std::string(boost::json::parse(h->body).at("message").as_string()) ==
+               "Forbidden: Host 'evil.example???:6680' is not allowed (docs/security.md)");
+    // Even valid UTF-8: a header is not decoded, so it is not passed on as text either.
+    auto o = loopback.check("127.0.0.1", "http://\xc3\xa9vil.example\x7f");
+    BOOST_TEST_REQUIRE(o.has_value());
+    BOOST_TEST(std::string(boost::json::parse(o->body).at("message").as_string()) ==
+               "Forbidden: Origin 'http://??vil.example\x7f' is not allowed (docs/security.md)");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -5,11 +5,14 @@ SAN_BUILD  ?= build-sanitize
 BUILD_TYPE ?= RelWithDebInfo
 JOBS       ?= 2
 DEB_OUT    ?= build-deb
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 # CI turns warnings into errors; a developer's tree stays buildable while experimenting.
 WERROR     := $(if $(CI),ON,OFF)
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGLEITZEIT_WERROR=$(WERROR)
 
-.PHONY: deps build test test-sanitize run bench soak deb clean
+.PHONY: deps build test test-sanitize fuzz run bench soak deb clean
 
 deps:
 	@packaging/install-build-deps
@@ -30,6 +33,18 @@ test-sanitize: deps
 	cmake -S . -B $(SAN_BUILD) $(CMAKE_ARGS) -DGLEITZEIT_SANITIZE=ON
 	cmake --build $(SAN_BUILD) -j $(JOBS)
 	cd $(SAN_BUILD) && ctest --output-on-failure -j $(JOBS) -LE package
+
+# The fuzz targets of tests/fuzz with libFuzzer, ASan and UBSan (clang; its own build dir):
+# each fuzzes FUZZ_SECONDS (FUZZ_TARGETS: some only; FUZZ_MERGE=1: new inputs into the seed
+# corpus). Every library the targets link is instrumented, so that the fuzzer follows their
+# branches. Findings land in $(FUZZ_BUILD)/artifacts/<target>; CPU time in fuzz-hours.tsv.
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+              -fno-omit-frame-pointer
+fuzz: deps
+	cmake -S . -B $(FUZZ_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" -DGLEITZEIT_FUZZ=ON
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_TARGETS)
 
 # A dev hub (config generated into var/, the build's plugins), examples/hello.toml run through
 # it, then the hub serves until Ctrl-C. PORT=6680 by default.

@@ -90,7 +90,11 @@ void diff_slots(reload_plan& plan, const slot_map& running, const slot_map& next
             act = {b->first, slot_change::load, std::nullopt, b->second};
             ++b;
         } else {
-            auto change = a->second == b->second ? slot_change::unchanged : slot_change::swap;
+            // A remote slot stays remote: its component is not reloaded by a change of the
+            // table (a plugin, file or config it does not use), and a swap would empty it.
+            const bool both_remote = a->second.remote && b->second.remote;
+            auto change = a->second == b->second || both_remote ? slot_change::unchanged
+                                                               : slot_change::swap;
             act = {a->first, change, a->second, b->second};
             ++a, ++b;
         }

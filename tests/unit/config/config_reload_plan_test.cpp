@@ -196,6 +196,12 @@ BOOST_AUTO_TEST_CASE(slot_swap_on_file_remote_or_config) {
     plan = cfg::diff(running, settings_of("[slots.queue]\nremote = true\n"));
     BOOST_TEST(cfg::describe(plan) == strings{"slots.queue: swap q -> remote"},
                boost::test_tools::per_element());
+
+    // Remote before and after: the component stays, whatever else the table says.
+    plan = cfg::diff(settings_of("[slots.queue]\nremote = true\n"),
+                     settings_of("[slots.queue]\nremote = true\nconfig = { capacity = 5 }\n"));
+    BOOST_TEST(actions(plan) == strings{"queue:unchanged"}, boost::test_tools::per_element());
+    BOOST_TEST(cfg::describe(plan).empty());
 }
 
 BOOST_AUTO_TEST_CASE(provider_actions) {

@@ -72,6 +72,7 @@ void diff_server(comparison& c, const server_settings& a, const server_settings&
     c.restart("server.ping_timeout", a.ping_timeout, b.ping_timeout);
     c.restart("server.connect_timeout", a.connect_timeout, b.connect_timeout);
     c.restart("server.heartbeat_interval", a.heartbeat_interval, b.heartbeat_interval);
+    c.restart("server.request_timeout", a.request_timeout, b.request_timeout);
     c.restart("server.drain_timeout", a.drain_timeout, b.drain_timeout);
     c.restart("server.max_payload", a.max_payload, b.max_payload);
     c.restart("server.max_buffered", a.max_buffered, b.max_buffered);

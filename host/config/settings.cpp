@@ -46,6 +46,7 @@ void read_server(const toml_reader& r, const toml::table& t, server_settings& s)
             {"ping_timeout", ms(s.ping_timeout, "ping_timeout")},
             {"connect_timeout", ms(s.connect_timeout, "connect_timeout")},
             {"heartbeat_interval", ms(s.heartbeat_interval, "heartbeat_interval")},
+            {"request_timeout", ms(s.request_timeout, "request_timeout")},
             // 0: stop at once, cutting the calls in flight (they run again after the restart).
             {"drain_timeout",
              [&](const toml::node& n) {

@@ -36,6 +36,8 @@ struct server_settings {
     /// consumer; 0: 2 × max_payload + 8 MB (docs/operations.md).
     std::size_t max_buffered = 0;
     std::size_t max_connections = 10'000;
+    /// How long a connection may take to send a request's headers before it is closed.
+    std::chrono::milliseconds request_timeout{60000};
     unsigned threads = 0; // 0: one per hardware thread
 };
 

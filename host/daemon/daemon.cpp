@@ -177,7 +177,7 @@ private:
 process::process(options opts, config::settings file_cfg, config::settings cfg)
     : opts_(std::move(opts)), cfg_(std::move(cfg)), server_opts_(server_options(cfg_.server)),
       http_(ioc_, {request_guard_of(cfg_, cfg_.server.bind), cfg_.server.max_connections,
-                   refusal_logger()}),
+                   refusal_logger(), cfg_.server.request_timeout}),
       io_(server_opts_),
       // What a plugin emits reaches the connections in room "plugins" (admins and observers).
       plugins_(ioc_, {copies_.path,

@@ -22,7 +22,6 @@ namespace http = beast::http;
 
 namespace {
 constexpr std::size_t plain_body_limit = 64 * 1024;
-constexpr auto idle_timeout = std::chrono::seconds(60);
 constexpr const char* unknown_sid = R"({"code":1,"message":"Session ID unknown"})";
 constexpr const char* bad_method = R"({"code":2,"message":"Bad handshake method"})";
 } // namespace
@@ -89,7 +88,7 @@ void http_connection::read_header() {
     if (awaiting_answer_)
         stream_.expires_never();
     else
-        stream_.expires_after(idle_timeout);
+        stream_.expires_after(server_->options.request_timeout);
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });

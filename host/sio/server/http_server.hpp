@@ -7,6 +7,7 @@
 #include "sio/server/metrics.hpp"
 #include "sio/server/request_guard.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,9 @@ struct http_options {
     /// TCP connections beyond this are closed at once; 0 means no limit.
     std::size_t max_connections = 0;
     refusal_handler on_refused;
+    /// A connection that does not complete a request's headers (or a body) in this long is
+    /// closed: a client that stalls mid-request holds nothing for longer.
+    std::chrono::milliseconds request_timeout{60000};
 };
 
 class http_server {

@@ -108,3 +108,22 @@ test("clients that send and never read leave the hub's memory bounded, and other
     await hub.stop();
   }
 });
+
+test("a request that stalls mid-header is closed after [server] request_timeout; a complete one is answered", async () => {
+  const hub = await startGleitzeitd("[server]\nrequest_timeout = 500\n");
+  try {
+    const stalled = Array.from({ length: 50 }, () => net.connect(hub.port, "127.0.0.1"));
+    const t0 = Date.now();
+    const closedAt = await Promise.all(stalled.map((s) => new Promise((resolve) => {
+      s.on("error", () => {});
+      s.on("connect", () => s.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${hub.port}\r\nX-Slow: `));
+      s.on("close", () => resolve(Date.now() - t0));
+    })));
+    assert.ok(closedAt.every((ms) => ms >= 400 && ms < 3000), `closed after ${Math.min(...closedAt)}..${Math.max(...closedAt)} ms`);
+    const health = await fetch(`${hub.url}/health`);
+    assert.equal(health.status, 200);
+    assert.equal((await health.json()).status, "ok");
+  } finally {
+    await hub.stop();
+  }
+});

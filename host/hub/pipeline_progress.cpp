@@ -127,6 +127,15 @@ void pipeline::state::flush_release() {
             std::vector<outcome> out;
             out.reserve(batch.size());
             for (auto& [wf_id, r] : batch) {
+                if (r.task_id.empty()) { // the workflow ended (end_workflow)
+                    try {
+                        if (res)
+                            res->forget(wf_id);
+                    } catch (const std::exception&) {
+                        // it never knew it (a resolver that came later): nothing to forget
+                    }
+                    continue;
+                }
                 auto& o = out.emplace_back(outcome{wf_id, {}, {}});
                 try {
                     if (!res)
@@ -240,11 +249,13 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const
                  : how == workflow_state::cancelled ? "workflow_cancelled"
                                                     : "workflow_failed";
     tell(wf, event, std::move(payload), "workflows");
-    slot.with<resolver>([id = wf.w.id](resolver* r) {
-        if (r)
-            r->forget(id);
+    // The resolver forgets it after the results that wait to reach it: they go the same way,
+    // once durable and in order, so none arrives at a resolver that forgot the workflow.
+    after_saved([id = wf.w.id](state& s) {
+        s.releases.gathering().emplace_back(id, task_result{}); // no task id: forget
+        s.flush_release();
+        s.keep(id);
     });
-    after_saved([id = wf.w.id](state& s) { s.keep(id); });
 }
 
 void pipeline::state::keep(const std::string& workflow_id) {

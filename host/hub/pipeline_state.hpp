@@ -189,7 +189,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     workflow_book book;
     save_batcher saves;
     dispatcher providers;
-    // Durable results for the resolver; ready tasks for the queue.
+    // Durable results for the resolver (an empty task id: forget the workflow, which ended);
+    // ready tasks for the queue.
     batcher<std::vector<std::pair<std::string, task_result>>> releases;
     batcher<std::vector<task>> enqueues;
     bool persistence_missing_told = false;

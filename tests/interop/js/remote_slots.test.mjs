@@ -179,10 +179,11 @@ test("a remote resolver analyzes, releases and forgets; its refusal reaches the 
   assert.equal(analyzed[0].workflow.id, id);
   assert.equal(analyzed[0]._correlation_id, id);
   assert.deepEqual(analyzed[0].workflow.tasks.map((t) => [t.id, t.dependencies]), tasks.map((t) => [t.id, t.dependencies]));
-  // Each task's result once, with the workflow's own task id and the echoed params. The
-  // pipeline ends a workflow when its last result is in, and may hand the resolver the last
-  // few results after that (which it then refuses as forgotten): wait for all of them.
-  await pollUntil(() => sent(resolver, "task_completed").length >= 30, "30 task_completed at the resolver", 5000);
+  // Each task's result once, with the workflow's own task id and the echoed params, all of
+  // them before the workflow is forgotten.
+  await pollUntil(() => sent(resolver, "forget_workflow").length >= 1, "forget_workflow at the resolver", 5000);
+  const order = resolver.seen.map(([e]) => e).filter((e) => e === "task_completed" || e === "forget_workflow");
+  assert.deepEqual(order, [...Array(30).fill("task_completed"), "forget_workflow"]);
   const completed = sent(resolver, "task_completed");
   assert.deepEqual(completed.map((p) => p.result.task_id).sort(), tasks.map((t) => t.id));
   for (const p of completed) {

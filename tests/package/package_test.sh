@@ -202,7 +202,9 @@ wait_for_line "$work/notify.log" '^READY=1[|]STATUS=reload applied' || fail "no 
 # ---- 7. upgrade to a higher version built on the spot --------------------------------------
 next="$version+1"
 step "7. upgrade to $next, with a workflow unfinished"
-# A workflow still running when the hub stops: the upgraded hub must take it up from the state.
+# A workflow still running when the hub stops: the stop drains, so "wait" finishes, and "after"
+# is not started (docs/operations.md, "Stopping"); the upgraded hub must take it up from the
+# state.
 cat >"$work/unfinished.toml" <<'TOML'
 name = "across the upgrade"
 [[tasks]]
@@ -211,6 +213,13 @@ protocol = "echo/v1"
 method = "delay"
 [tasks.params]
 ms = 1500
+[[tasks]]
+id = "after"
+protocol = "echo/v1"
+method = "echo"
+dependencies = ["wait"]
+[tasks.params]
+n = 1
 TOML
 unfinished_id=$(cli submit "$work/unfinished.toml") || fail "submit failed: $unfinished_id"
 stop_hub

@@ -153,6 +153,11 @@ void dispatcher::call_started(const std::string& name) {
         ++p->in_flight;
 }
 
+void dispatcher::call_dropped(const std::string& name) {
+    if (find(name))
+        --load_changes_[name];
+}
+
 void dispatcher::call_ended(const std::string& name) {
     auto* p = find(name);
     if (!p)

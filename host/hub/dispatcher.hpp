@@ -99,6 +99,10 @@ public:
     /// A call started on `name`, or ended: its credit is taken or free again.
     void call_started(const std::string& name);
     void call_ended(const std::string& name);
+    /// A call chosen for `name` that did not start (its task was no longer ready: cancelled
+    /// while queued, or a stale copy from a refilled queue): the registry's count of it is
+    /// taken back.
+    void call_dropped(const std::string& name);
 
     /// [{name, local, protocols, max_concurrency, in_flight}].
     boost::json::array describe() const;

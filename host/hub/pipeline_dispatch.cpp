@@ -36,6 +36,19 @@ void bound_result(task_result& r, std::size_t max_result) {
                          false};
 }
 
+/// Enqueues `t`. A copy of it already queued is stale, since the pipeline's is the current
+/// one (a task retried or requeued while a refilled queue still held it, or a remote queue
+/// that kept what it was given): the copy is replaced rather than the task failed.
+void enqueue_current(queue& q, const task& t) {
+    try {
+        q.enqueue(qualified(t));
+    } catch (const error& e) {
+        if (e.code() != error_code::invalid_argument || !q.remove(qualified(t.workflow_id, t.id)))
+            throw;
+        q.enqueue(qualified(t));
+    }
+}
+
 } // namespace
 
 void pipeline::state::enqueue(std::vector<task> tasks) {
@@ -61,7 +74,7 @@ void pipeline::state::flush_enqueue() {
             try {
                 if (!q)
                     throw std::runtime_error("the queue slot is empty");
-                q->enqueue(qualified(t));
+                enqueue_current(*q, t);
             } catch (const std::exception& e) {
                 refused.emplace_back(std::move(t), e.what());
             }
@@ -84,6 +97,8 @@ void pipeline::state::dispatch() {
     providers.rounds.gathering().wanted = true;
     if (providers.rounds.under_way())
         return; // the round under way starts the next one when it is back
+    if (refill_queue)
+        return put_back_ready(); // no round is out now; it dispatches once they are back
     auto credits = providers.credits();
     if (credits.empty())
         return;
@@ -150,8 +165,11 @@ void pipeline::state::run_chosen(std::vector<task> got, std::vector<std::string>
 void pipeline::state::start(const std::string& provider_name, task t) {
     auto* p = providers.find(provider_name);
     auto* e = book.find_task(t.workflow_id, t.id);
-    if (!p || !e || e->t.state != task_state::ready) // cancelled while queued
+    if (!p || !e || e->t.state != task_state::ready) { // cancelled while queued, or a stale copy
+        if (p)
+            providers.call_dropped(provider_name);
         return;
+    }
     providers.call_started(provider_name);
     auto& wf = *book.find(t.workflow_id);
     e->t.state = task_state::executing;

@@ -24,39 +24,47 @@ void pipeline::slot_filled(slot_kind kind) {
         });
     if (kind != slot_kind::queue)
         return;
-    // Every ready task goes back, except those the pipeline is about to send anyway: a
-    // second copy of those would be refused as a duplicate, and the pipeline fails a task the
-    // queue refuses. A batch already on its way reaches the queue first (the slot's strand
-    // keeps order), so its tasks are refused here as duplicates, which is harmless.
+    // Its ready tasks go back once no dispatch round is out (dispatch() calls put_back_ready).
     state_->on_strand([](state& s) {
-        std::set<std::pair<std::string, std::string>> on_their_way;
-        for (const auto& t : s.enqueues.gathering())
-            on_their_way.emplace(t.workflow_id, t.id);
-        std::vector<task> back;
-        s.book.each_task([&](workflow_entry&, task_entry& e) {
-            if (e.t.state == task_state::ready && !on_their_way.count({e.t.workflow_id, e.t.id}))
-                back.push_back(qualified(e.t));
-        });
-        if (back.empty())
-            return;
-        s.slot.with<queue>([self = s.shared_from_this(), back = std::move(back)](queue* q) mutable {
-            std::size_t queued = 0;
-            std::string refused;
-            for (auto& t : back) {
-                try {
-                    if (!q)
-                        throw std::runtime_error("the queue slot is empty again");
-                    q->enqueue(std::move(t));
-                    ++queued;
-                } catch (const std::exception& e) {
-                    refused = e.what(); // queued already, as a rule; the last reason is logged
-                }
+        s.refill_queue = true;
+        s.dispatch();
+    });
+}
+
+// Every ready task goes back, except those the pipeline is about to send anyway: a second
+// copy of those would be refused as a duplicate. A batch already on its way reaches the queue
+// first (the slot's strand keeps order), so its tasks are refused here as duplicates, which is
+// harmless. No round is out: one that was taking a task out would have found it still ready
+// here, and the copy put back would be stale once the task started.
+void pipeline::state::put_back_ready() {
+    refill_queue = false;
+    std::set<std::pair<std::string, std::string>> on_their_way;
+    for (const auto& t : enqueues.gathering())
+        on_their_way.emplace(t.workflow_id, t.id);
+    std::vector<task> back;
+    book.each_task([&](workflow_entry&, task_entry& e) {
+        if (e.t.state == task_state::ready && !on_their_way.count({e.t.workflow_id, e.t.id}))
+            back.push_back(qualified(e.t));
+    });
+    if (back.empty())
+        return dispatch();
+    slot.with<queue>([self = shared_from_this(), back = std::move(back)](queue* q) mutable {
+        std::size_t queued = 0;
+        std::string refused;
+        for (auto& t : back) {
+            try {
+                if (!q)
+                    throw std::runtime_error("the queue slot is empty again");
+                q->enqueue(std::move(t));
+                ++queued;
+            } catch (const std::exception& e) {
+                refused = e.what(); // queued already, as a rule; the last reason is logged
             }
-            log::info("the queue slot was filled: " + std::to_string(queued) + " of " +
-                      std::to_string(back.size()) + " ready tasks put back" +
-                      (refused.empty() ? std::string() : " (not the others: " + refused + ")"));
-            self->on_strand([](state& s) { s.dispatch(); });
-        });
+        }
+        log::info("the queue slot was filled: " + std::to_string(queued) + " of " +
+                  std::to_string(back.size()) + " ready tasks put back" +
+                  (refused.empty() ? std::string() : " (not the others: " + refused + ")"));
+        self->on_strand([](state& s) { s.dispatch(); });
     });
 }
 

@@ -120,6 +120,11 @@ struct pipeline::state : std::enable_shared_from_this<state> {
 
     // pipeline_dispatch.cpp
     void enqueue(std::vector<task> tasks);
+    /// Set when the queue slot was filled anew, until its ready tasks are put back. That
+    /// waits for the dispatch round under way: a task it is taking out must not go back in
+    /// as a second, stale copy (pipeline_slots.cpp).
+    bool refill_queue = false;
+    void put_back_ready();
     void flush_enqueue();
     /// One round: takes from the queue as many tasks as providers have free credits, has
     /// the registry slot choose each one's provider, and starts them.

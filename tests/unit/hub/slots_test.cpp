@@ -157,4 +157,83 @@ BOOST_AUTO_TEST_CASE(filled_queue_slot_gets_the_ready_tasks_back) {
     BOOST_TEST(queued() == strings{"w1/c"}, boost::test_tools::per_element());
 }
 
+// The race of a refilled queue (issue 18): a dispatch round takes b out of the new queue while
+// the fill's put-back, which still saw b ready, is on its way. The put-back waits for the
+// round, so no stale copy of b stays behind; and b's retry is not refused as a duplicate.
+BOOST_AUTO_TEST_CASE(refilled_queue_keeps_no_stale_copy_of_a_task_a_round_takes_out) {
+    auto p1 = add_remote("p1", 1);
+    submit(R"({"id": "w1", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo"},
+        {"id": "b", "protocol": "echo/v1", "method": "echo",
+         "retry": {"max_attempts": 2, "base_delay_ms": 100, "jitter": 0}}]})");
+    BOOST_TEST_REQUIRE(p1->open_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    // A new queue, which b reached already (its batch came after the fill).
+    auto fresh = std::make_shared<gleitzeit::queue_memory>(json::object{}, 1);
+    fresh->enqueue(slots.queue_slot->dequeue({}).value()); // ids in a queue are qualified
+    slots.queue_slot = fresh;
+    // a's result frees p1, whose round goes out before the fill's put-back is gathered.
+    p1->answer("w1/a", "a");
+    pipe->slot_filled(gleitzeit::slot_kind::queue);
+    drive();
+    BOOST_TEST(p1->open_ids() == strings{"w1/b"}, boost::test_tools::per_element());
+    BOOST_TEST(queued().empty());
+    // b fails and is retried: its new copy goes in, and it runs again.
+    p1->fail("w1/b", gleitzeit::error_code::provider_error, "busy", true);
+    drive();
+    advance(100ms);
+    BOOST_TEST_REQUIRE(p1->calls().size() == 3u);
+    BOOST_TEST(p1->calls()[2].call.attempt == 2u);
+    p1->answer("w1/b", "b");
+    drive();
+    BOOST_TEST(workflow_state("w1") == "completed");
+}
+
+// However a stale copy got into a queue (a remote queue that kept what it was given, say),
+// the pipeline's copy of a task is the current one: a retry replaces the stale copy instead
+// of failing as a duplicate, and a stale copy taken out while its task runs is dropped
+// without counting a call on the provider.
+BOOST_AUTO_TEST_CASE(stale_copy_in_the_queue_is_replaced_by_a_retry_and_dropped_when_taken) {
+    auto p1 = add_remote("p1", 1);
+    submit(R"({"id": "w1", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo", "priority": "high",
+         "retry": {"max_attempts": 3, "base_delay_ms": 100, "jitter": 0}},
+        {"id": "b", "protocol": "echo/v1", "method": "echo"}]})");
+    BOOST_TEST_REQUIRE(p1->open_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    // A stale copy of a, behind b.
+    gleitzeit::task stale;
+    stale.id = "w1/a";
+    stale.workflow_id = "w1";
+    stale.protocol = "echo/v1";
+    stale.method = "echo";
+    stale.priority = gleitzeit::priority::low;
+    slots.queue_slot->enqueue(stale);
+    p1->fail("w1/a", gleitzeit::error_code::provider_error, "busy", true);
+    drive();
+    BOOST_TEST_REQUIRE(p1->open_ids() == strings{"w1/b"}, boost::test_tools::per_element());
+    // a's retry is due while the stale copy is still queued: a's copy replaces it.
+    advance(100ms);
+    BOOST_TEST(task_state("w1", "a") == "ready");
+    BOOST_TEST(queued() == strings{"w1/a"}, boost::test_tools::per_element());
+    p1->answer("w1/b", "b");
+    drive();
+    BOOST_TEST_REQUIRE(p1->open_ids() == strings{"w1/a"}, boost::test_tools::per_element());
+    BOOST_TEST(p1->calls().back().call.attempt == 2u);
+    // A stale copy taken out while a runs, by the round of a provider that registers: not
+    // started again, and not counted on that provider.
+    slots.queue_slot->enqueue(stale);
+    auto p2 = add_remote("p2", 1);
+    BOOST_TEST(p2->calls().empty());
+    BOOST_TEST(queued().empty());
+    p1->answer("w1/a", "done");
+    drive();
+    BOOST_TEST(js(task_status("w1", "a")) == R"({"state":"completed","attempt":2,"result":"done"})");
+    BOOST_TEST(workflow_state("w1") == "completed");
+    // Once a round has told the registry the changes, it counts no call on p2.
+    submit(one_task("w2"));
+    auto registry = slots.registry_slot->export_state({"registry/1"});
+    BOOST_TEST(js(registry.at("providers")) ==
+               R"([{"id":"p1","protocols":["echo/v1"],"max_concurrency":1,"load":1},)"
+               R"({"id":"p2","protocols":["echo/v1"],"max_concurrency":1,"load":0}])");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -164,9 +164,13 @@ void pipeline::state::released(const std::string& wf_id, task_release rel, const
     auto* found = book.find(wf_id);
     if (!found)
         return;
-    auto& wf = *found;
     if (!why.empty())
-        return end_workflow(wf, workflow_state::failed, "the resolver failed: " + why);
+        return end_workflow(*found, workflow_state::failed, "the resolver failed: " + why);
+    apply_release(*found, std::move(rel));
+}
+
+void pipeline::state::apply_release(workflow_entry& wf, task_release rel) {
+    const auto wf_id = wf.w.id;
     for (const auto& id : rel.skipped)
         if (auto* e = book.find_task(wf_id, id); e && !terminal(e->t.state)) {
             workflow_book::settle(wf, *e, task_state::skipped);
@@ -175,12 +179,12 @@ void pipeline::state::released(const std::string& wf_id, task_release rel, const
         }
     // A dependent whose ${...} did not resolve fails as if it had run and failed: its result
     // is saved and told, and its release (a no-op at the resolver, which failed it) follows.
-    for (auto& r : rel.failed) {
-        auto id = r.task_id;
-        finish_task(wf_id, id, std::move(r));
-    }
-    const bool failed = wf.failed > 0;
-    if (failed && wf.w.on_failure == failure_policy::fail_fast)
+    for (auto& r : rel.failed)
+        if (auto* e = book.find_task(wf_id, r.task_id); e && e->t.state == task_state::pending) {
+            auto id = r.task_id;
+            finish_task(wf_id, id, std::move(r));
+        }
+    if (wf.failed > 0 && wf.w.on_failure == failure_policy::fail_fast)
         return end_workflow(wf, workflow_state::failed, "a task failed (fail_fast)");
     std::vector<task> ready;
     for (auto& t : rel.ready_tasks)

@@ -77,29 +77,4 @@ void pipeline::state::reacquaint(const std::string& wf_id) {
     });
 }
 
-void pipeline::state::apply_release(workflow_entry& wf, task_release rel) {
-    const auto wf_id = wf.w.id;
-    for (const auto& id : rel.skipped)
-        if (auto* e = book.find_task(wf_id, id); e && e->t.state == task_state::pending) {
-            workflow_book::settle(wf, *e, task_state::skipped);
-            save(*e);
-            tell(wf, "task_skipped", {{"task_id", id}}, "tasks");
-        }
-    for (auto& r : rel.failed)
-        if (auto* e = book.find_task(wf_id, r.task_id); e && e->t.state == task_state::pending) {
-            auto id = r.task_id;
-            finish_task(wf_id, id, std::move(r));
-        }
-    std::vector<task> ready;
-    for (auto& t : rel.ready_tasks)
-        if (auto* e = book.find_task(wf_id, t.id); e && e->t.state == task_state::pending) {
-            e->t.params = std::move(t.params);
-            e->t.state = task_state::ready;
-            ready.push_back(e->t);
-        }
-    enqueue(std::move(ready));
-    if (wf.open == 0)
-        end_workflow(wf, wf.failed > 0 ? workflow_state::failed : workflow_state::completed, "");
-}
-
 } // namespace gleitzeit::hub

@@ -103,7 +103,6 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     /// slot after the workflow started): it is told the workflow and its results, and what
     /// that releases is queued.
     void reacquaint(const std::string& wf_id);
-    void apply_release(workflow_entry& wf, task_release rel);
 
     /// A persistence slot has been read for recovery (at start, or once a remote persistence
     /// component filled the slot later).
@@ -155,6 +154,9 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     void release(const std::string& wf_id, task_result r);
     void flush_release();
     void released(const std::string& wf_id, task_release rel, const std::string& why);
+    /// What a release does to the book: skips, fails unresolved dependents, queues the ready
+    /// ones (params bounded by max_result), and ends the workflow when nothing is open.
+    void apply_release(workflow_entry& wf, task_release rel);
     void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why);
     /// Fails the workflow when its deadline_ms passes (none without a timeout).
     void arm_deadline(workflow_entry& wf);

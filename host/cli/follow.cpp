@@ -93,4 +93,17 @@ void follow_to_end(const global_options& g, std::unique_ptr<hub_connection>& hub
     }
 }
 
+void follow_to_outcome(const global_options& g, std::unique_ptr<hub_connection>& hub, follower& f,
+                       run_outcome& out, bool wait) {
+    try {
+        if (wait)
+            follow_to_end(g, hub, f);
+    } catch (const command_error&) {
+        f.view().finish(); // the progress line gives way to the error
+        throw;
+    }
+    f.view().finish();
+    take_outcome(*hub, f.view(), out);
+}
+
 } // namespace gleitzeit::cli

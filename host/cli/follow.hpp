@@ -51,4 +51,9 @@ void follow_to_end(const global_options& g, std::unique_ptr<hub_connection>& hub
 /// cannot be asked), and the end event with its state (run_command.cpp).
 void take_outcome(hub_connection& hub, progress& view, run_outcome& out);
 
+/// follow_to_end (unless `wait` is false: the workflow is over already), then the view is
+/// finished, on an error too, and `out` filled by take_outcome.
+void follow_to_outcome(const global_options& g, std::unique_ptr<hub_connection>& hub, follower& f,
+                       run_outcome& out, bool wait = true);
+
 } // namespace gleitzeit::cli

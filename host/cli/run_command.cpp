@@ -52,14 +52,7 @@ run_outcome follow_workflow(const global_options& g, boost::json::object workflo
     auto reply = require_ok(hub->ask("submit_workflow", std::move(submit)));
     out.id = string_field(reply, "workflow_id");
     f.follow(out.id);
-    try {
-        follow_to_end(g, hub, f);
-    } catch (const command_error&) {
-        view.finish();
-        throw;
-    }
-    view.finish();
-    take_outcome(*hub, view, out);
+    follow_to_outcome(g, hub, f, out);
     return out;
 }
 
@@ -144,15 +137,7 @@ int watch_command(const global_options& g, const std::string& id, bool verbose) 
     // A workflow that ended where no log was kept sends no end: the table has its state.
     const auto state = string_field(watched, "state");
     const bool over = !view.ended() && state != "running";
-    try {
-        if (!over)
-            follow_to_end(g, hub, f);
-    } catch (const command_error&) {
-        view.finish();
-        throw;
-    }
-    view.finish();
-    take_outcome(*hub, view, out);
+    follow_to_outcome(g, hub, f, out, !over);
     if (out.state.empty())
         out.state = string_field(out.workflow, "state");
     return report_outcome(g, out, verbose);

@@ -6,20 +6,14 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { startGleitzeitd } from "../interop/js/harness.mjs";
-import { q, pollUntil, sleep, stagePlugins } from "../interop/js/plugin_harness.mjs";
+import { durableConfig, pollUntil, sleep, stagePlugins } from "../interop/js/plugin_harness.mjs";
 import { gleitzeit, removeTempDirs, show, tempDir, workflowFile } from "./cli_harness.mjs";
 
 after(removeTempDirs);
 
-function durableConfig() {
-  const p = stagePlugins(["QUEUE_MEMORY", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO", "PERSISTENCE_SQLITE"]);
-  const state = tempDir("gleitzeit-cli-watch-");
-  return `[state]\ndirectory = ${q(state)}\n[plugins]\nwatch = false\n` +
-    `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(p.QUEUE_MEMORY)}\n` +
-    `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(p.RESOLVER_DAG)}\n` +
-    `[slots.registry]\nplugin = "registry-default"\nfile = ${q(p.REGISTRY_DEFAULT)}\n` +
-    `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(p.PERSISTENCE_SQLITE)}\n` +
-    `[[providers]]\nplugin = "provider-echo"\nfile = ${q(p.PROVIDER_ECHO)}\n`;
+function hubConfig() {
+  const staged = stagePlugins(["QUEUE_MEMORY", "RESOLVER_DAG", "REGISTRY_DEFAULT", "PROVIDER_ECHO", "PERSISTENCE_SQLITE"]);
+  return durableConfig(staged, tempDir("gleitzeit-cli-watch-"));
 }
 
 /** A TOML chain of `n` echo delays of `ms` each. */
@@ -34,7 +28,7 @@ function chainFile(n, ms) {
 const count = (text, re) => (text.match(re) ?? []).length;
 
 test("run survives a hub crash and restart mid-run: it reconnects, misses nothing and repeats nothing", async () => {
-  const toml = durableConfig();
+  const toml = hubConfig();
   let hub = await startGleitzeitd(toml);
   const port = hub.port;
   try {
@@ -68,7 +62,7 @@ test("run survives a hub crash and restart mid-run: it reconnects, misses nothin
 });
 
 test("watch follows a workflow someone else submitted, from its first event; a finished one at once", async () => {
-  const hub = await startGleitzeitd(durableConfig());
+  const hub = await startGleitzeitd(hubConfig());
   try {
     const submitted = await gleitzeit(["submit", chainFile(3, 300)], { url: hub.url });
     assert.equal(submitted.code, 0, show(submitted));

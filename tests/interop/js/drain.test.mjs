@@ -8,22 +8,10 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { startGleitzeitd } from "./harness.mjs";
-import { call, pollUntil, removeTempDirs, stagePlugins, tempDir, q } from "./plugin_harness.mjs";
+import { call, durableConfig, pollUntil, removeTempDirs, stagePlugins, tempDir } from "./plugin_harness.mjs";
 
 after(removeTempDirs);
 
-function config(staged, stateDir, drainMs) {
-  return [
-    `[server]\ndrain_timeout = ${drainMs}`,
-    `[state]\ndirectory = ${q(stateDir)}`,
-    `[plugins]\nwatch = false\ndropin = ${q(join(stateDir, "dropin"))}`,
-    `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(staged.QUEUE_MEMORY_V1)}`,
-    `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(staged.RESOLVER_DAG)}`,
-    `[slots.registry]\nplugin = "registry-default"\nfile = ${q(staged.REGISTRY_DEFAULT)}`,
-    `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(staged.PERSISTENCE_SQLITE)}`,
-    `[[providers]]\nplugin = "provider-echo"\nfile = ${q(staged.PROVIDER_ECHO)}`,
-  ].join("\n");
-}
 
 function sql(db, query) {
   const script = "import json,sqlite3,sys\nc=sqlite3.connect(sys.argv[1])\nprint(json.dumps(c.execute(sys.argv[2]).fetchall()))";
@@ -43,7 +31,7 @@ const slowThenNext = (ms) => ({
 async function hubWithSlowTask(drainMs, ms) {
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-drain-");
-  const toml = config(staged, stateDir, drainMs);
+  const toml = durableConfig(staged, stateDir, { extra: `[server]\ndrain_timeout = ${drainMs}` });
   const hub = await startGleitzeitd(toml);
   const client = io(hub.url, { transports: ["websocket"], reconnection: false });
   const events = [];

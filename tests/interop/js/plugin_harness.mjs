@@ -83,6 +83,23 @@ export function writeAtomic(file, text) {
 /** A TOML basic string; JSON's escapes are valid TOML for the paths the tests use. */
 export const q = (s) => JSON.stringify(s);
 
+/** The config of a hub that keeps its state in `stateDir`: the slots' shipped plugins from
+ * `staged` (stagePlugins; queue-memory as QUEUE_MEMORY_V1 or QUEUE_MEMORY) with
+ * persistence-sqlite, provider-echo unless `echo` is false, and `extra` TOML in front. */
+export function durableConfig(staged, stateDir, { extra = "", echo = true } = {}) {
+  const queue = staged.QUEUE_MEMORY_V1 ?? staged.QUEUE_MEMORY;
+  return [
+    extra,
+    `[state]\ndirectory = ${q(stateDir)}`,
+    `[plugins]\nwatch = false\ndropin = ${q(join(stateDir, "dropin"))}`,
+    `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(queue)}`,
+    `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(staged.RESOLVER_DAG)}`,
+    `[slots.registry]\nplugin = "registry-default"\nfile = ${q(staged.REGISTRY_DEFAULT)}`,
+    `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(staged.PERSISTENCE_SQLITE)}`,
+    echo ? `[[providers]]\nplugin = "provider-echo"\nfile = ${q(staged.PROVIDER_ECHO)}` : "",
+  ].filter(Boolean).join("\n") + "\n";
+}
+
 /** A socket.io-client over WebSocket, no reconnection: a drop must show, not be healed. */
 export function connectClient(url, token, opts = {}) {
   return io(url, {

@@ -13,23 +13,13 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { io } from "socket.io-client";
 import { startGleitzeitd } from "./harness.mjs";
-import { call, pollUntil, removeTempDirs, sleep, stagePlugins, tempDir, q } from "./plugin_harness.mjs";
+import { call, durableConfig, pollUntil, removeTempDirs, sleep, stagePlugins, tempDir } from "./plugin_harness.mjs";
 
 after(removeTempDirs);
 
 const TASKS = 1000;
 const ROUNDS = 5;
 
-function config(staged, stateDir) {
-  return [
-    `[state]\ndirectory = ${q(stateDir)}`,
-    `[plugins]\nwatch = false\ndropin = ${q(join(stateDir, "dropin"))}`,
-    `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(staged.QUEUE_MEMORY_V1)}`,
-    `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(staged.RESOLVER_DAG)}`,
-    `[slots.registry]\nplugin = "registry-default"\nfile = ${q(staged.REGISTRY_DEFAULT)}`,
-    `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(staged.PERSISTENCE_SQLITE)}`,
-  ].join("\n");
-}
 
 /** Ten levels of 100; each task after the first level depends on the one 100 before and
  * takes its result through a ${...} reference. Every seventh fails once, retryably. */
@@ -83,7 +73,7 @@ test("SIGKILL during a 1,000-task workflow with retries pending, five times: it 
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-recovery-");
   const db = join(stateDir, "gleitzeit.db");
-  const toml = config(staged, stateDir);
+  const toml = durableConfig(staged, stateDir, { echo: false });
   let hub = await startGleitzeitd(toml);
   const port = hub.port;
   const prov = provider(hub.url);
@@ -158,7 +148,7 @@ test("SIGKILL while provider-echo runs the only task: after the restart it runs 
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-recovery-local-");
   const db = join(stateDir, "gleitzeit.db");
-  const toml = config(staged, stateDir) + `\n[[providers]]\nplugin = "provider-echo"\nfile = ${q(staged.PROVIDER_ECHO)}\n`;
+  const toml = durableConfig(staged, stateDir);
   let hub = await startGleitzeitd(toml);
   const port = hub.port;
   let client = io(hub.url, { transports: ["websocket"] });

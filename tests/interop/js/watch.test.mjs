@@ -4,26 +4,14 @@
 // against the submitter's own events and the event numbers (seq 1, 2, 3, ...).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { io } from "socket.io-client";
 import { startGleitzeitd } from "./harness.mjs";
-import { call, pollUntil, removeTempDirs, stagePlugins, tempDir, q } from "./plugin_harness.mjs";
+import { call, durableConfig, pollUntil, removeTempDirs, stagePlugins, tempDir } from "./plugin_harness.mjs";
 
 after(removeTempDirs);
 
 const ENDS = ["workflow_completed", "workflow_failed", "workflow_cancelled"];
 
-function config(staged, stateDir) {
-  return [
-    `[state]\ndirectory = ${q(stateDir)}`,
-    `[plugins]\nwatch = false\ndropin = ${q(join(stateDir, "dropin"))}`,
-    `[slots.queue]\nplugin = "queue-memory"\nfile = ${q(staged.QUEUE_MEMORY_V1)}`,
-    `[slots.resolver]\nplugin = "resolver-dag"\nfile = ${q(staged.RESOLVER_DAG)}`,
-    `[slots.registry]\nplugin = "registry-default"\nfile = ${q(staged.REGISTRY_DEFAULT)}`,
-    `[slots.persistence]\nplugin = "persistence-sqlite"\nfile = ${q(staged.PERSISTENCE_SQLITE)}`,
-    `[[providers]]\nplugin = "provider-echo"\nfile = ${q(staged.PROVIDER_ECHO)}`,
-  ].join("\n");
-}
 
 /** A chain of `n` tasks of `ms` each: 2n + 2 events (started, task_started/completed each, end). */
 const chain = (n, ms) => ({
@@ -52,7 +40,7 @@ const range = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => from
 async function hubWithState() {
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-watch-");
-  const toml = config(staged, stateDir);
+  const toml = durableConfig(staged, stateDir);
   return { toml, hub: await startGleitzeitd(toml) };
 }
 

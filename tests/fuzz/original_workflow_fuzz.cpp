@@ -28,12 +28,12 @@
 #include "cli/yaml_file.hpp"
 
 #include "result_reference.hpp"
-#include "sio/protocol/packet.hpp"
 
 #include <gleitzeit/error.hpp>
 #include <gleitzeit/types.hpp>
 
 #include "fuzz_check.hpp"
+#include "workflow_check.hpp"
 
 #include <boost/json/value_to.hpp>
 
@@ -152,18 +152,8 @@ void check_workflow(const json::object& w) {
     for (const auto& t : tasks)
         check_params_references(t.as_object().at("params"), g,
                                 std::string(t.as_object().at("id").as_string()));
-    try {
-        json::value_to<gleitzeit::workflow>(json::value(w));
-    } catch (const gleitzeit::error& e) {
-        FUZZ_CHECK(e.code() == gleitzeit::error_code::invalid_argument);
-    }
-    gleitzeit::sio::message m;
-    m.args.emplace_back(json::object{{"workflow", w}});
-    const auto sent =
-        gleitzeit::sio::decode(gleitzeit::sio::encode_event("/", "submit_workflow", m, 1));
-    if (!sent.value)
-        gleitzeit::fuzz::broken(("the hub refuses the workflow sent: " + sent.error).c_str(),
-                                __FILE__, __LINE__);
+    gleitzeit::fuzz::check_hub_reads(w);
+    gleitzeit::fuzz::check_sendable(w);
 }
 
 } // namespace

@@ -16,12 +16,12 @@
 //   hub's Socket.IO decoder takes: not nested too deep, no number JSON cannot write.
 
 #include "cli/workflow_file.hpp"
-#include "sio/protocol/packet.hpp"
 
 #include <gleitzeit/error.hpp>
 #include <gleitzeit/types.hpp>
 
 #include "fuzz_check.hpp"
+#include "workflow_check.hpp"
 
 #include <boost/json/serialize.hpp>
 #include <boost/json/value_to.hpp>
@@ -36,6 +36,8 @@ namespace {
 
 namespace json = boost::json;
 namespace cli = gleitzeit::cli;
+using gleitzeit::fuzz::check_hub_reads;
+using gleitzeit::fuzz::check_sendable;
 using gleitzeit::fuzz::same_json;
 
 const std::set<std::string_view> workflow_keys{"id",       "name",        "on_failure",
@@ -77,24 +79,6 @@ std::optional<json::object> read(const std::string& text, const std::string& sou
         FUZZ_CHECK(std::string_view(e.what()).starts_with(source + ":"));
         return std::nullopt;
     }
-}
-
-void check_hub_reads(const json::object& w) {
-    try {
-        json::value_to<gleitzeit::workflow>(json::value(w));
-    } catch (const gleitzeit::error& e) {
-        FUZZ_CHECK(e.code() == gleitzeit::error_code::invalid_argument);
-    }
-}
-
-void check_sendable(const json::object& w) {
-    gleitzeit::sio::message m;
-    m.args.emplace_back(json::object{{"workflow", w}});
-    const auto sent =
-        gleitzeit::sio::decode(gleitzeit::sio::encode_event("/", "submit_workflow", m, 1));
-    if (!sent.value)
-        gleitzeit::fuzz::broken(("the hub refuses the workflow sent: " + sent.error).c_str(),
-                                __FILE__, __LINE__);
 }
 
 void check_workflow(const json::object& w) {

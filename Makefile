@@ -10,6 +10,10 @@ FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 # CI turns warnings into errors; a developer's tree stays buildable while experimenting.
 WERROR     := $(if $(CI),ON,OFF)
+# ccache keys objects by paths relative to the checkout, so that a clean clone in another
+# directory (CI's, or `git clone . $(mktemp -d)`) reuses what this one compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 CMAKE_ARGS := -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DGLEITZEIT_WERROR=$(WERROR)
 
 .PHONY: deps build test test-sanitize fuzz run bench soak deb clean

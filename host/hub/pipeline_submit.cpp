@@ -51,6 +51,13 @@ void pipeline::submit(const json::value& payload, std::function<void(const std::
     } catch (const std::exception& e) {
         return reply(failure(error_code::invalid_workflow, e.what()));
     }
+    // The queue, the providers and the persistence slot know a task as <workflow id>/<task
+    // id> (task_ids.hpp): with a '/' in a task id, workflow "x" with task "y/z" and workflow
+    // "x/y" with task "z" would be one task there (docs/events.md, submit_workflow).
+    for (const auto& t : sub->w.tasks)
+        if (t.id.find('/') != std::string::npos)
+            return reply(failure(error_code::invalid_workflow,
+                                 "task '" + t.id + "': a task id may not contain '/'"));
     if (sub->w.id.empty())
         sub->w.id = "wf-" + sio::random_id();
     for (auto& t : sub->w.tasks) {

@@ -88,18 +88,23 @@ void enqueue_tasks(const admin_services& svc, const json::object* args, const si
     svc.slots->with<queue>([tasks, ack](queue* q) {
         if (!q)
             return reply(ack, failure(error_code::not_found, "the queue slot is empty"));
-        std::size_t done = 0;
+        std::vector<std::string> queued;
+        queued.reserve(tasks->size());
         try {
             for (auto& t : *tasks) {
+                auto id = t.id;
                 q->enqueue(std::move(t));
-                ++done;
+                queued.push_back(std::move(id));
             }
         } catch (const std::exception& e) {
-            auto r = failure(error_code::invalid_argument, e.what());
-            r["enqueued"] = done;
-            return reply(ack, std::move(r));
+            // The queue refused one (an id queued already, in the queue or earlier in this
+            // batch): those of the batch before it are taken out again, as docs/events.md
+            // promises that one bad task refuses the batch.
+            for (const auto& id : queued)
+                q->remove(id);
+            return reply(ack, failure(error_code::invalid_argument, e.what()));
         }
-        reply(ack, {{"ok", true}, {"enqueued", done}});
+        reply(ack, {{"ok", true}, {"enqueued", queued.size()}});
     });
 }
 

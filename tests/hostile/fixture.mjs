@@ -12,7 +12,9 @@ import { tempDir, removeTempDirs, q } from "../interop/js/plugin_harness.mjs";
 export { sleep };
 
 /** The bound of issue 18: no hostile case may grow the hub's RSS by this much. */
-export const RSS_BOUND_MB = 64;
+// The bound holds for the release build. ASan's allocator (make test-sanitize) keeps freed
+// memory in quarantine and pads every allocation, so there the RSS is reported, not bounded.
+export const RSS_BOUND_MB = process.env.GLEITZEIT_SANITIZED ? Infinity : 64;
 /** The shipped [server] max_payload; the cases build their oversized input from it. */
 export const MAX_PAYLOAD = 1000000;
 /** [server] request_timeout as the fixture sets it (see hubConfig). */

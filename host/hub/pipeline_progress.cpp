@@ -231,6 +231,29 @@ void pipeline::state::arm_deadline(workflow_entry& wf) {
     });
 }
 
+void pipeline::state::end_results(const workflow_entry& wf, json::object& payload) const {
+    // Each result is within max_result, but together they may not be: the end event would
+    // then be larger than a client may send, and a connection that reads it whole would be
+    // cut off as a slow consumer. It carries none of them instead (docs/events.md).
+    json::object results;
+    std::size_t size = 0;
+    for (const auto& [id, e] : wf.tasks) {
+        if (!e.result)
+            continue;
+        size += json_size(*e.result);
+        if (max_result != 0 && size > max_result) {
+            payload["results"] = json::object{};
+            payload["results_omitted"] =
+                "the results together are over [server] max_payload (" +
+                std::to_string(max_result) +
+                " bytes): each is in its task_completed event and in query_status";
+            return;
+        }
+        results[id] = *e.result;
+    }
+    payload["results"] = std::move(results);
+}
+
 void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const std::string& why) {
     if (wf.w.state != workflow_state::running)
         return;
@@ -242,11 +265,8 @@ void pipeline::state::end_workflow(workflow_entry& wf, workflow_state how, const
     for (auto& [id, e] : wf.tasks)
         if (!terminal(e.t.state))
             cancel_task(e, why.empty() ? "workflow ended" : why);
-    json::object results;
-    for (const auto& [id, e] : wf.tasks)
-        if (e.result)
-            results[id] = *e.result;
-    json::object payload{{"state", to_string(how)}, {"results", std::move(results)}};
+    json::object payload{{"state", to_string(how)}};
+    end_results(wf, payload);
     if (!why.empty())
         payload["reason"] = why;
     auto event = how == workflow_state::completed   ? "workflow_completed"

@@ -158,6 +158,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     /// ones (params bounded by max_result), and ends the workflow when nothing is open.
     void apply_release(workflow_entry& wf, task_release rel);
     void end_workflow(workflow_entry& wf, workflow_state how, const std::string& why);
+    /// The end event's `results`, or `results_omitted` when together they pass max_result.
+    void end_results(const workflow_entry& wf, boost::json::object& payload) const;
     /// Fails the workflow when its deadline_ms passes (none without a timeout).
     void arm_deadline(workflow_entry& wf);
     void keep(const std::string& workflow_id);

@@ -151,10 +151,13 @@ hostile("one result fanned out by ${...} to 40 tasks neither outgrows the memory
     for (let i = 0; i < 40; i++) tasks.push(echoTask(`d${i}`, { dependencies: ["root"], params: { v: "${root.result.s}" } }));
     const r = await run(c, { tasks }, { watch: "end" });
     assert.equal(r.end.state, "completed");
+    // The end event leaves the 16 MB of results out (docs/events.md, workflow_completed).
+    assert.deepEqual(r.end.results, {});
+    assert.equal(r.end.results_omitted, "the results together are over [server] max_payload (1000000 bytes): each is in its task_completed event and in query_status");
     await sleep(200);
     assert.deepEqual(cut, []);
   } finally {
     observer.close();
     c.close();
   }
-}, { timeout: 60000, todo: "hub bug: the 16 MB workflow_completed event passes max_buffered, so the submitter and every observer in room 'workflows' are disconnected as slow consumers; the hub's RSS grows by about 160 MB" });
+}, { timeout: 60000, todo: "hub bug: no one is cut off any more, but the RSS still grows by about 90 MB: the hub keeps each dependent's 400 KB params and result in memory, and the event log and the events copy them on the way" });

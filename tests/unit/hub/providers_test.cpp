@@ -154,4 +154,25 @@ BOOST_AUTO_TEST_CASE(result_over_max_result_fails_its_task_for_good_and_is_never
                    boost::test_tools::per_element());
 }
 
+// docs/events.md, workflow_completed: results that together pass max_result are left out of
+// the end event (each is in its task_completed and in query_status), so that no client is
+// sent an event larger than it may send.
+BOOST_AUTO_TEST_CASE(end_event_leaves_out_results_that_together_pass_max_result) {
+    make_pipeline(1000, 20);
+    auto p1 = add_remote("p1", 2);
+    submit(R"({"id": "w1", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo"},
+        {"id": "b", "protocol": "echo/v1", "method": "echo"}]})");
+    p1->answer("w1/a", "0123456789abcdefgh"); // 20 bytes each: within the bound alone
+    p1->answer("w1/b", "0123456789abcdefgh");
+    drive();
+    BOOST_TEST(js(last_event("workflow_completed").payload) ==
+               js(obj(R"({"state": "completed", "results": {},
+                   "results_omitted": "the results together are over [server] max_payload (20 bytes): each is in its task_completed event and in query_status",
+                   "workflow_id": "w1", "seq": 6, "_correlation_id": "w1", "_source_component": "hub"})")));
+    BOOST_TEST(js(last_event("task_completed", "b").payload.at("result")) == R"("0123456789abcdefgh")");
+    BOOST_TEST(js(task_status("w1", "a")) ==
+               R"({"state":"completed","attempt":1,"result":"0123456789abcdefgh"})");
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -73,9 +73,14 @@ void plugin_sections::read_state(const toml::node& n) {
     r_.fields(r_.table(n, "state"), "[state]",
               {{"directory",
                 [&](const toml::node& v) { s_.state.directory = directory(v, "directory"); }},
-               {"keep_finished", [&](const toml::node& v) {
+               {"keep_finished",
+                [&](const toml::node& v) {
                     s_.state.keep_finished =
                         static_cast<std::size_t>(r_.integer(v, "keep_finished", 0, 10'000'000));
+                }},
+               {"keep_finished_tasks", [&](const toml::node& v) {
+                    s_.state.keep_finished_tasks = static_cast<std::size_t>(
+                        r_.integer(v, "keep_finished_tasks", 0, 1'000'000'000));
                 }}});
 }
 

@@ -28,6 +28,8 @@ struct state_settings {
     /// Finished workflows the hub keeps in memory for query_status, newest first; an older
     /// one is forgotten by the hub (its rows stay in the database).
     std::size_t keep_finished = 1000;
+    /// ... and at most this many tasks together: a few huge workflows go sooner.
+    std::size_t keep_finished_tasks = 20000;
 };
 
 struct plugins_settings {

@@ -165,6 +165,8 @@ reload_plan diff(const settings& running, const settings& next) {
     diff_server(c, running.server, next.server);
     c.restart("state.directory", running.state.directory, next.state.directory);
     c.restart("state.keep_finished", running.state.keep_finished, next.state.keep_finished);
+    c.restart("state.keep_finished_tasks", running.state.keep_finished_tasks,
+              next.state.keep_finished_tasks);
     c.restart("plugins.directory", running.plugins.directory, next.plugins.directory);
     c.restart("plugins.dropin", running.plugins.dropin, next.plugins.dropin);
 

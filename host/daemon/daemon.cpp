@@ -237,7 +237,7 @@ void process::build_hub() {
         [this](const std::vector<std::string>& rooms, std::string_view event,
                boost::json::object payload) { emit_to(io_, rooms, event, std::move(payload)); },
         // max_payload bounds what the hub sends too: a larger result fails its task.
-        cfg_.state.keep_finished, cfg_.server.max_payload);
+        cfg_.state.keep_finished, cfg_.server.max_payload, cfg_.state.keep_finished_tasks);
     registry_ = std::make_shared<hub::components>(
         ioc_, *workflows_,
         [this](const std::string& room, std::string_view event, boost::json::object payload) {

@@ -22,9 +22,11 @@ std::string text_field(const json::value& v, std::string_view key) {
 } // namespace
 
 pipeline::pipeline(asio::io_context& ioc, slots& slots, clock& clock, emit_fn emit,
-                   std::size_t keep_finished, std::size_t max_result)
+                   std::size_t keep_finished, std::size_t max_result,
+                   std::size_t keep_finished_tasks)
     : state_(
-          std::make_shared<state>(ioc, slots, clock, std::move(emit), keep_finished, max_result)) {}
+          std::make_shared<state>(ioc, slots, clock, std::move(emit), keep_finished, max_result,
+                                   keep_finished_tasks)) {}
 
 pipeline::~pipeline() = default;
 

@@ -42,9 +42,12 @@ public:
     /// keep_finished); the hub forgets older ones, which stay in the persistence slot.
     /// `max_result`: the most bytes of JSON a task's result may have, since the events carry it
     /// to every client ([server] max_payload); a larger one fails its task, not retryable, and
-    /// is never sent. 0: no bound. `slots` and `clock` outlive the pipeline.
+    /// is never sent. 0: no bound. `keep_finished_tasks`: the most tasks those finished
+    /// workflows may hold together ([state] keep_finished_tasks). `slots` and `clock` outlive
+    /// the pipeline.
     pipeline(boost::asio::io_context& ioc, slots& slots, clock& clock, emit_fn emit,
-             std::size_t keep_finished = 1000, std::size_t max_result = 0);
+             std::size_t keep_finished = 1000, std::size_t max_result = 0,
+             std::size_t keep_finished_tasks = 20000);
     ~pipeline();
     pipeline(const pipeline&) = delete;
     pipeline& operator=(const pipeline&) = delete;

@@ -53,9 +53,9 @@ namespace gleitzeit::hub {
 
 struct pipeline::state : std::enable_shared_from_this<state> {
     state(boost::asio::io_context& ioc, slots& sl, class clock& c, emit_fn e, std::size_t keep,
-          std::size_t max_result_bytes)
+          std::size_t max_result_bytes, std::size_t keep_tasks)
         : strand(boost::asio::make_strand(ioc)), slot(sl), time(c), emit(std::move(e)),
-          max_result(max_result_bytes), book(keep) {}
+          max_result(max_result_bytes), book(keep, keep_tasks) {}
 
     template <class Fn> void on_strand(Fn fn) {
         boost::asio::post(strand,

@@ -59,9 +59,14 @@ void workflow_book::count(workflow_entry& wf) {
 
 std::vector<std::string> workflow_book::keep(const std::string& id) {
     std::vector<std::string> later;
-    finished_.push_back(id);
-    while (finished_.size() > keep_finished_) {
-        auto it = workflows_.find(finished_.front());
+    const auto found = workflows_.find(id);
+    const std::size_t tasks = found == workflows_.end() ? 0 : found->second.tasks.size();
+    finished_.emplace_back(id, tasks);
+    finished_tasks_ += tasks;
+    while (!finished_.empty() &&
+           (finished_.size() > keep_finished_ || finished_tasks_ > keep_finished_tasks_)) {
+        auto it = workflows_.find(finished_.front().first);
+        finished_tasks_ -= finished_.front().second;
         finished_.pop_front();
         if (it == workflows_.end())
             continue;

@@ -48,7 +48,12 @@ bool terminal(task_state s);
 
 class workflow_book {
 public:
-    explicit workflow_book(std::size_t keep_finished) : keep_finished_(keep_finished) {}
+    /// Finished workflows are kept while there are at most `keep_finished` of them holding
+    /// at most `keep_finished_tasks` tasks together ([state] keep_finished and
+    /// keep_finished_tasks): a few huge workflows must not hold the memory a thousand small
+    /// ones would.
+    explicit workflow_book(std::size_t keep_finished, std::size_t keep_finished_tasks = 20000)
+        : keep_finished_(keep_finished), keep_finished_tasks_(keep_finished_tasks) {}
 
     /// Takes `w` with its tasks; they live in the entry from now on.
     workflow_entry& add(workflow w, std::string correlation_id);
@@ -60,7 +65,7 @@ public:
     static void settle(workflow_entry& wf, task_entry& e, task_state s);
 
     /// A finished workflow's last change is durable: it joins the finished ones, and the
-    /// oldest beyond keep_finished is forgotten. Returns the ids that could not be forgotten
+    /// oldest beyond keep_finished (or keep_finished_tasks) is forgotten. Returns the ids that could not be forgotten
     /// yet, since a change of theirs still waits to be saved: keep them again once it is.
     std::vector<std::string> keep(const std::string& id);
 
@@ -86,8 +91,11 @@ private:
     static void count(workflow_entry& wf);
 
     std::map<std::string, workflow_entry> workflows_;
-    std::deque<std::string> finished_; // ids of the finished workflows kept, oldest first
+    // The finished workflows kept, oldest first, with their number of tasks.
+    std::deque<std::pair<std::string, std::size_t>> finished_;
+    std::size_t finished_tasks_ = 0;
     std::size_t keep_finished_;
+    std::size_t keep_finished_tasks_;
 };
 
 /// query_status's entry for one task, and its reply for a workflow; also used for a workflow

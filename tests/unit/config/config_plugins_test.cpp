@@ -78,6 +78,7 @@ BOOST_AUTO_TEST_CASE(defaults) {
     auto s = cfg::parse("", "empty.toml");
     BOOST_TEST(s.state.directory == "/var/lib/gleitzeit");
     BOOST_TEST(s.state.keep_finished == 1000u);
+    BOOST_TEST(s.state.keep_finished_tasks == 20000u);
     BOOST_TEST(s.plugins.directory == cfg::default_plugins_directory);
     BOOST_TEST(s.plugins.dropin == "/etc/gleitzeit/plugins.d");
     BOOST_TEST(s.plugins.watch == true);
@@ -99,6 +100,7 @@ BOOST_AUTO_TEST_CASE(every_key) {
 [state]
 directory = "/srv/gz/state"
 keep_finished = 25
+keep_finished_tasks = 5000
 
 [plugins]
 directory = "lib"
@@ -137,6 +139,7 @@ file = "shell.so"
 
     BOOST_TEST(s.state.directory == "/srv/gz/state");
     BOOST_TEST(s.state.keep_finished == 25u);
+    BOOST_TEST(s.state.keep_finished_tasks == 5000u);
     BOOST_TEST(s.plugins.directory == (tmp.path() / "lib").string());
     BOOST_TEST(s.plugins.dropin == "/srv/gz/drop");
     BOOST_TEST(s.plugins.watch == false);
@@ -304,6 +307,8 @@ BOOST_AUTO_TEST_CASE(wrong_types) {
                "test.toml:2:13: 'directory' must be a string");
     BOOST_TEST(error_of("[state]\nkeep_finished = -1\n") ==
                "test.toml:2:17: 'keep_finished' must be between 0 and 10000000");
+    BOOST_TEST(error_of("[state]\nkeep_finished_tasks = 1e3\n") ==
+               "test.toml:2:23: 'keep_finished_tasks' must be an integer");
     BOOST_TEST(error_of("[state]\ndirectory = \"\"\n") ==
                "test.toml:2:13: 'directory' must not be empty");
     BOOST_TEST(error_of("state = \"/x\"\n") == "test.toml:1:9: 'state' must be a table");

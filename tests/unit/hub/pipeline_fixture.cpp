@@ -47,7 +47,8 @@ pipeline_fixture::~pipeline_fixture() {
     }
 }
 
-void pipeline_fixture::make_pipeline(std::size_t keep_finished, std::size_t max_result) {
+void pipeline_fixture::make_pipeline(std::size_t keep_finished, std::size_t max_result,
+                                     std::size_t keep_finished_tasks) {
     pipe.reset();
     drive();
     pipe = std::make_unique<gleitzeit::hub::pipeline>(
@@ -56,7 +57,7 @@ void pipeline_fixture::make_pipeline(std::size_t keep_finished, std::size_t max_
             p.erase("_timestamp");
             events.push_back({rooms, std::string(event), std::move(p)});
         },
-        keep_finished, max_result);
+        keep_finished, max_result, keep_finished_tasks);
 }
 
 void pipeline_fixture::drive() {

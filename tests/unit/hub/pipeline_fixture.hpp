@@ -67,8 +67,10 @@ public:
     std::unique_ptr<gleitzeit::hub::pipeline> pipe;
 
     /// Replaces the pipeline (a restart): the slots, the clock and the events stay.
-    /// `max_result`: the pipeline's bound on a result's JSON (0: none).
-    void make_pipeline(std::size_t keep_finished = 1000, std::size_t max_result = 0);
+    /// `max_result`: the pipeline's bound on a result's JSON (0: none);
+    /// `keep_finished_tasks`: on the tasks of the finished workflows kept.
+    void make_pipeline(std::size_t keep_finished = 1000, std::size_t max_result = 0,
+                       std::size_t keep_finished_tasks = 20000);
 
     /// Runs every handler ready, and every alarm due now, until there are none.
     void drive();

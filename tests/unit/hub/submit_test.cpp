@@ -193,6 +193,32 @@ BOOST_AUTO_TEST_CASE(keep_finished_forgets_the_oldest_finished_workflow_from_mem
         "state": "completed", "tasks": {"a": {"state": "completed", "attempt": 1, "result": "w1"}}}})")));
 }
 
+// [state] keep_finished_tasks: a few huge finished workflows must not hold the memory of a
+// thousand small ones; the oldest go first, and query_status reads them from the file.
+BOOST_AUTO_TEST_CASE(keep_finished_tasks_forgets_the_oldest_once_their_tasks_pass_it) {
+    make_pipeline(1000, 0, 3);
+    auto p1 = add_remote("p1", 4);
+    auto two = [](const std::string& id) {
+        return R"({"id": ")" + id + R"(", "tasks": [
+            {"id": "a", "protocol": "echo/v1", "method": "echo"},
+            {"id": "b", "protocol": "echo/v1", "method": "echo"}]})";
+    };
+    for (const std::string id : {"w1", "w2"}) {
+        submit(two(id));
+        p1->answer(id + "/a", json::value(id));
+        p1->answer(id + "/b", json::value(id));
+        drive();
+    }
+    // Four finished tasks are over three: w1 went, w2 (two tasks) stays.
+    auto list = status_all().at("workflows").as_array();
+    strings ids;
+    for (const auto& w : list)
+        ids.push_back(std::string(w.at("id").as_string()));
+    BOOST_TEST(ids == strings{"w2"}, boost::test_tools::per_element());
+    BOOST_TEST(js(status("w1").at("workflow").at("tasks").at("b")) ==
+               R"({"state":"completed","attempt":1,"result":"w1"})");
+}
+
 BOOST_AUTO_TEST_CASE(watch_end_joins_the_room_of_the_workflow_events_only) {
     auto p1 = add_remote("p1", 4);
     auto reply = submit_value(json::object{

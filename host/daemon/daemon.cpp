@@ -1,6 +1,7 @@
 #include "daemon/daemon.hpp"
 
 #include "config/settings.hpp"
+#include "daemon/memory_return.hpp"
 #include "daemon/plugin_slots.hpp"
 #include "daemon/request_access.hpp"
 #include "http/status.hpp"
@@ -152,6 +153,7 @@ private:
     boost::asio::io_context ioc_;
     sio::server_options server_opts_;
     sio::http_server http_;
+    memory_return memory_;
     sio::server io_;
     private_dir copies_;
     plugins::plugin_host plugins_;
@@ -178,7 +180,7 @@ process::process(options opts, config::settings file_cfg, config::settings cfg)
     : opts_(std::move(opts)), cfg_(std::move(cfg)), server_opts_(server_options(cfg_.server)),
       http_(ioc_, {request_guard_of(cfg_, cfg_.server.bind), cfg_.server.max_connections,
                    refusal_logger(), cfg_.server.request_timeout}),
-      io_(server_opts_),
+      memory_(ioc_, http_.stats()), io_(server_opts_),
       // What a plugin emits reaches the connections in room "plugins" (admins and observers).
       plugins_(ioc_, {copies_.path,
                       cfg_.plugins.drain_timeout,
@@ -389,6 +391,7 @@ int process::run() {
         return 1;
     }
     const auto& s = cfg_.server;
+    memory_.start();
     std::cout << "listening on " << s.bind << ":" << port << std::endl;
     // Only now is the service ready for systemd (Type=notify): clients can connect.
     systemd::notify("READY=1\nSTATUS=listening on " + s.bind + ":" + std::to_string(port));
@@ -411,6 +414,7 @@ int check_config(const std::string& path) {
 }
 
 int run(const options& opts) {
+    tune_allocator();
     config::settings file_cfg; // as the file says; the reloader diffs against it
     try {
         file_cfg = config::load(opts.config);

@@ -107,8 +107,19 @@ frame_reader::status frame_reader::feed(char* data, std::size_t size, listener& 
         pending_.erase(0, used);
         if (pending_.empty())
             std::string().swap(pending_); // an idle connection keeps no buffer
+        else if (pending_.capacity() > 2 * pending_.size())
+            // The rest of a frame keeps its own size, not that of the reads it came in with:
+            // a connection paused mid-frame (its answers wait) would otherwise hold a read's
+            // worth of buffer for a few bytes.
+            pending_.shrink_to_fit();
     }
     return st;
+}
+
+void frame_reader::clear() {
+    std::string().swap(pending_);
+    std::string().swap(message_);
+    message_op_ = opcode::continuation;
 }
 
 frame_reader::status frame_reader::parse(char* data, std::size_t size, std::size_t& pos,

@@ -71,6 +71,10 @@ public:
     /// Consumes `size` bytes at `data` (which it may modify: frames are unmasked in place).
     status feed(char* data, std::size_t size, listener& l);
 
+    /// Drops the frame and message under way, and their buffers: the connection reads no
+    /// more frames. Not from inside feed().
+    void clear();
+
 private:
     status parse(char* data, std::size_t size, std::size_t& used, listener& l);
 

@@ -6,6 +6,8 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include <atomic>
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,16 @@ public:
     /// Closes every session (server shutdown).
     void close_all(const std::string& reason);
 
+    /// Counts bytes more (or, negative, fewer) waiting in polling sessions for a GET.
+    void count_polling_waiting(std::ptrdiff_t delta) {
+        polling_waiting_.fetch_add(static_cast<std::size_t>(delta), std::memory_order_relaxed);
+    }
+    /// Whether the polling sessions together hold more than twice what one may
+    /// (max_buffered): past it, those that do not fetch are closed (session::hoarding).
+    bool polling_over_budget() const {
+        return polling_waiting_.load(std::memory_order_relaxed) > 2 * options_.max_buffered;
+    }
+
 private:
     std::string new_sid();
     void add(const std::shared_ptr<session>& s);
@@ -50,6 +62,7 @@ private:
     metrics& metrics_;
     mutable std::mutex mutex_;
     std::unordered_map<std::string, std::shared_ptr<session>> sessions_;
+    std::atomic<std::size_t> polling_waiting_{0}; // what waits in all polling outboxes
 };
 
 } // namespace gleitzeit::sio::engine

@@ -14,7 +14,8 @@ struct options {
     std::size_t max_payload = 1'000'000;
     /// The most bytes that may wait to go out to one session behind a write its peer does
     /// not take in; past it the session is closed ("slow consumer"), so that a client that
-    /// does not read cannot grow the hub's memory (docs/operations.md, max_buffered).
+    /// does not read cannot grow the hub's memory (docs/operations.md, max_buffered). The
+    /// long-polling sessions together may hold twice this (endpoint::polling_over_budget).
     std::size_t max_buffered = 8'000'000;
     bool allow_upgrades = true;
 };

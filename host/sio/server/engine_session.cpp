@@ -76,15 +76,50 @@ void session::emit(std::vector<frame>& frames) {
         ws_->write(std::move(frames));
         return;
     }
+    std::size_t added = 0;
     for (auto& f : frames) {
-        outbox_bytes_ += f.bytes().size();
+        added += f.bytes().size();
         outbox_.push_back(std::move(f));
     }
+    set_outbox_bytes(outbox_bytes_ + added);
     // A polling client that does not fetch what it is sent (it POSTs and never GETs) is
     // closed rather than let its queue grow (docs/operations.md, max_buffered).
     if (outbox_bytes_ > owner_->settings().max_buffered)
         return finish("slow consumer", "1");
+    if (hoarding())
+        return;
     schedule_flush();
+}
+
+void session::set_outbox_bytes(std::size_t bytes) {
+    owner_->count_polling_waiting(static_cast<std::ptrdiff_t>(bytes) -
+                                  static_cast<std::ptrdiff_t>(outbox_bytes_));
+    outbox_bytes_ = bytes;
+}
+
+bool session::hoarding() {
+    // max_buffered bounds one session; this bounds them all (docs/operations.md,
+    // max_buffered): 1,000 clients that POST and never GET would otherwise hold up to
+    // max_buffered each. A client that fetches holds a GET, or sends the next one within
+    // the fetch gap: it is never closed here. One that does not, and holds more than a
+    // WebSocket may before the hub stops reading it, is closed once the polling sessions
+    // together hold more than their budget. A POST's body is in memory before its packets
+    // are handled, so delaying them would hold as much as their answers do.
+    if (poll_ || outbox_bytes_ <= read_pause_bytes || !owner_->polling_over_budget())
+        return false;
+    const auto since = std::chrono::steady_clock::now() - last_fetch_;
+    if (since >= fetch_gap) {
+        finish("slow consumer", "1");
+        return true;
+    }
+    if (!fetch_check_)
+        fetch_check_ = std::make_unique<asio::steady_timer>(strand_);
+    fetch_check_->expires_after(fetch_gap - since);
+    fetch_check_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec && self->polling())
+            self->hoarding();
+    });
+    return false;
 }
 
 void session::close(std::string reason) {
@@ -124,16 +159,21 @@ void session::flush(std::size_t budget) {
         if (taken > 0 && size + bytes.size() > budget)
             break;
         size += bytes.size();
-        outbox_bytes_ -= std::min(outbox_bytes_, bytes.size());
         if (outbox_[taken].binary)
             append_to_payload(payload, '4', bytes, true);
         else
             append_to_payload(payload, bytes[0], bytes.substr(1), false);
     }
     outbox_.erase(outbox_.begin(), outbox_.begin() + static_cast<std::ptrdiff_t>(taken));
-    std::exchange(poll_, nullptr)->answer(200, std::move(payload));
+    set_outbox_bytes(outbox_bytes_ - std::min(outbox_bytes_, size));
+    answer_poll(std::move(payload));
     if (std::exchange(ping_in_outbox_, false))
         on_ping_left(ping_seq_, {});
+}
+
+void session::answer_poll(std::string payload) {
+    last_fetch_ = std::chrono::steady_clock::now();
+    std::exchange(poll_, nullptr)->answer(200, std::move(payload));
 }
 
 bool session::polling() const {
@@ -156,7 +196,7 @@ void session::on_poll(std::shared_ptr<poll_request> get) {
     poll_ = std::move(get);
     if (state_ == state::upgrading && outbox_.empty()) {
         // The client is probing a WebSocket: release its poll so it can finish the upgrade.
-        std::exchange(poll_, nullptr)->answer(200, "6");
+        answer_poll("6");
         return;
     }
     flush();
@@ -232,7 +272,7 @@ bool session::handle_packet(const packet& p, bool from_probe) {
             reply.push_back(text_frame("3probe"));
             probe_->write(std::move(reply));
             if (poll_)
-                std::exchange(poll_, nullptr)->answer(200, "6");
+                answer_poll("6");
             return true;
         }
         break;
@@ -241,11 +281,11 @@ bool session::handle_packet(const packet& p, bool from_probe) {
             state_ = state::websocket;
             ws_ = std::move(probe_);
             if (poll_)
-                std::exchange(poll_, nullptr)->answer(200, "6");
+                answer_poll("6");
             // A ping among them is sent now; its pong is then due from here on.
             std::vector<frame> pending;
             pending.swap(outbox_);
-            outbox_bytes_ = 0;
+            set_outbox_bytes(0);
             if (!pending.empty())
                 ws_->write(std::move(pending));
             if (std::exchange(ping_in_outbox_, false))
@@ -382,7 +422,9 @@ void session::finish(const std::string& reason, std::string_view poll_answer) {
     if (probe_)
         std::exchange(probe_, nullptr)->close();
     outbox_.clear();
-    outbox_bytes_ = 0;
+    set_outbox_bytes(0);
+    if (fetch_check_)
+        fetch_check_->cancel();
     owner_->remove(id_);
     metrics_.closed.add(reason);
     owner_->handler().on_close(shared_from_this(), reason);

@@ -41,10 +41,15 @@ public:
 /// large frame, and a ping goes ahead of it (docs/architecture.md, "Heartbeats").
 inline constexpr std::size_t batch_bytes = 64 * 1024;
 
-/// A WebSocket stops reading its peer while more than this waits to go out to it: a client
-/// that sends requests and does not read the answers leaves its requests in the kernel's
-/// buffers, not in the hub's memory.
+/// A WebSocket stops reading its peer as soon as more than this waits to go out to it: a
+/// client that sends requests and does not read the answers leaves its requests in the
+/// kernel's buffers, not in the hub's memory. A polling session holding more than this for
+/// a client that does not fetch may be closed (session::hoarding).
 inline constexpr std::size_t read_pause_bytes = 16 * 1024;
+
+/// A long-polling client that polls again within this long after its last GET was answered
+/// is taken to be fetching what it is sent (engine_session.cpp, hoarding()).
+inline constexpr std::chrono::milliseconds fetch_gap{1000};
 
 /// A WebSocket that a session uses or probes. Implemented by the WebSocket connection.
 class websocket_link {
@@ -110,6 +115,8 @@ private:
     void schedule_flush();
     /// Answers the held poll with queued packets up to `budget` bytes, at least one.
     void flush(std::size_t budget = batch_bytes);
+    /// Answers the held GET with `payload`: the client has fetched.
+    void answer_poll(std::string payload);
     void arm_ping(std::chrono::milliseconds after);
     void on_ping_timer();
     /// Sends a ping ahead of everything queued; its pong is due ping_timeout after it left.
@@ -119,6 +126,11 @@ private:
     /// and no ping is unanswered.
     bool wants_ping_before(const std::vector<frame>& frames) const;
     void finish(const std::string& reason, std::string_view poll_answer);
+    /// Sets outbox_bytes_, and the endpoint's count of what waits for all polling sessions.
+    void set_outbox_bytes(std::size_t bytes);
+    /// Closes a polling session that holds what its client does not fetch, once the polling
+    /// sessions together hold more than their budget; or looks again after the fetch gap.
+    bool hoarding();
     void emit(std::vector<frame>& frames);
 
     strand_type strand_;
@@ -137,6 +149,10 @@ private:
     boost::asio::steady_timer ping_timer_;
     std::vector<frame> outbox_;
     std::size_t outbox_bytes_ = 0; // of outbox_, against max_buffered
+    // When a GET last took from outbox_ (none yet: the epoch), and the check of hoarding()
+    // for a client between two GETs, made when first needed.
+    std::chrono::steady_clock::time_point last_fetch_{};
+    std::unique_ptr<boost::asio::steady_timer> fetch_check_;
     std::shared_ptr<poll_request> poll_;
     std::shared_ptr<websocket_link> ws_;
     std::shared_ptr<websocket_link> probe_;

@@ -12,6 +12,7 @@
 #include "sio/server/http_server_state.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <functional>
 #include <memory>
@@ -49,6 +50,9 @@ private:
     bool on_control(ws::opcode op, std::string_view payload) override;
     void send_control(ws::opcode op, std::string payload);
     void fail(std::uint16_t code, const std::string& reason);
+    /// After the hub's close frame is queued: frames are no longer read, and the TCP
+    /// connection goes once the peer has hung up, or after a grace.
+    void begin_closing();
     void flush();
     /// Moves the next write's frames into sending_: those written first, then queued ones up
     /// to batch_bytes or one frame of any size.
@@ -88,6 +92,9 @@ private:
     bool closed_ = false;  // the peer is gone
     std::size_t queued_bytes_ = 0; // of queue_
     bool paused_ = false;          // not reading: too much waits to go out
+    // Ends a closing connection whose peer does not hang up; made only once closing, so that
+    // an open connection does not pay for it.
+    std::unique_ptr<boost::asio::steady_timer> linger_;
 };
 
 } // namespace gleitzeit::sio

@@ -148,4 +148,40 @@ BOOST_AUTO_TEST_CASE(a_close_frame_stops_reading) {
     BOOST_TEST(c.messages.empty());
 }
 
+BOOST_AUTO_TEST_CASE(clear_drops_the_frame_and_the_message_under_way) {
+    // Half of a frame, and the first frame of a fragmented message: both go.
+    auto half = client_frame(ws::opcode::binary, std::string(1000, 'h'));
+    half.resize(500);
+    auto first = client_frame(ws::opcode::text, "part", false);
+    collector c;
+    ws::frame_reader r(true, 1 << 20);
+    BOOST_TEST((r.feed(first.data(), first.size(), c) == ws::frame_reader::status::ok));
+    BOOST_TEST((r.feed(half.data(), half.size(), c) == ws::frame_reader::status::ok));
+    r.clear();
+    // What follows is read as a fresh start: a whole message, not a continuation of either.
+    auto next = client_frame(ws::opcode::text, "fresh");
+    BOOST_TEST((r.feed(next.data(), next.size(), c) == ws::frame_reader::status::ok));
+    BOOST_TEST_REQUIRE(c.messages.size() == 1u);
+    BOOST_TEST(c.messages[0].second == "fresh");
+}
+
+BOOST_AUTO_TEST_CASE(a_frame_split_over_many_reads_arrives_whole) {
+    // The rest of a frame is kept in a buffer cut to its size after each read; the frame
+    // comes out the same, whatever the cuts.
+    auto bytes = client_frame(ws::opcode::text, "a") +
+                 client_frame(ws::opcode::binary, std::string(100000, 'b')) +
+                 client_frame(ws::opcode::text, "c");
+    for (std::size_t piece : {1000u, 65536u, 70001u}) {
+        collector c;
+        ws::frame_reader r(true, 1 << 20);
+        for (std::size_t at = 0; at < bytes.size(); at += piece) {
+            auto copy = bytes.substr(at, piece);
+            BOOST_TEST((r.feed(copy.data(), copy.size(), c) == ws::frame_reader::status::ok));
+        }
+        BOOST_TEST_REQUIRE(c.messages.size() == 3u);
+        BOOST_TEST(c.messages[1].second == std::string(100000, 'b'), "pieces of " << piece);
+        BOOST_TEST(c.messages[2].second == "c");
+    }
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -163,16 +163,34 @@ private:
     YAML::Mark reached_;     // the furthest node in the text converted so far
 };
 
+/// The length of the UTF-8 sequence at text[i], or 0 when it is not valid UTF-8 as the hub's
+/// JSON parser reads it: an overlong form (C0 8B), a surrogate or a code point past U+10FFFF
+/// is refused there, so the whole file is refused here (found by fuzz.original_workflow).
+std::size_t utf8_length(std::string_view text, std::size_t i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > text.size())
+        return 0;
+    std::uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) {
+        const auto b = static_cast<unsigned char>(text[i + k]);
+        if ((b & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (b & 0x3F);
+    }
+    static constexpr std::uint32_t least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < least[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return len;
+}
+
 /// The first NUL byte or invalid UTF-8 sequence, as "line:column"; empty for a text file.
 std::string binary_at(std::string_view text) {
     std::size_t line = 1, column = 1;
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
-        std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        bool ok = c != 0 && len != 0 && i + len <= text.size();
-        for (std::size_t k = 1; ok && k < len; ++k)
-            ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
-        if (!ok)
+        const std::size_t len = utf8_length(text, i);
+        if (c == 0 || len == 0)
             return std::to_string(line) + ":" + std::to_string(column);
         if (c == '\n')
             ++line, column = 0;

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { test, before, after } from "node:test";
 import { io } from "socket.io-client";
 import { startGleitzeitd, sleep } from "../interop/js/harness.mjs";
-import { tempDir, removeTempDirs, q } from "../interop/js/plugin_harness.mjs";
+import { connected, tempDir, removeTempDirs, q } from "../interop/js/plugin_harness.mjs";
+
+export { connected };
 
 export { sleep };
 
@@ -104,14 +106,6 @@ export function client(hub, token, opts = {}) {
   return io(hub.url, { reconnection: false, forceNew: true, auth: { token }, ...opts });
 }
 
-export function connected(socket, ms = 10000) {
-  if (socket.connected) return Promise.resolve(socket);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no connect within ${ms} ms`)), ms);
-    socket.once("connect", () => (clearTimeout(timer), resolve(socket)));
-    socket.once("connect_error", (e) => (clearTimeout(timer), reject(e)));
-  });
-}
 
 /**
  * The clients every case must leave alone: one on WebSocket and one on long-polling (never

@@ -240,8 +240,8 @@ void pipeline::state::end_results(const workflow_entry& wf, json::object& payloa
     for (const auto& [id, e] : wf.tasks) {
         if (!e.result)
             continue;
-        size += json_size(*e.result);
-        if (max_result != 0 && size > max_result) {
+        // Measured only when bounded: without a bound nothing would be left out.
+        if (max_result != 0 && (size += json_size(*e.result)) > max_result) {
             payload["results"] = json::object{};
             payload["results_omitted"] =
                 "the results together are over [server] max_payload (" +

@@ -63,6 +63,11 @@ void print_outcome_json(run_outcome& r);
 /// 0 if the workflow completed; else throws command_error (exit 1) with its state and reason.
 int exit_of(const run_outcome& r);
 
+class hub_connection;
+/// query_status of workflow `workflow_id` with every result: results the hub left out for
+/// their size together (docs/events.md, query_status) are asked for one task at a time.
+boost::json::object query_with_results(hub_connection& hub, const std::string& workflow_id);
+
 /// The workflow in `file` (workflow_file.hpp); a refused file is a usage error.
 boost::json::object read_workflow(const std::string& file);
 

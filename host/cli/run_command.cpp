@@ -61,7 +61,7 @@ void take_outcome(hub_connection& hub, progress& view, run_outcome& out) {
     // The hub's own table has every task's state, attempt and error; the events are the
     // fallback when it cannot be asked.
     try {
-        auto status = require_ok(hub.ask("query_status", json::object{{"workflow_id", id}}));
+        auto status = query_with_results(hub, id);
         if (auto* w = status.if_contains("workflow"); w && w->is_object())
             out.workflow = std::move(w->get_object());
     } catch (const command_error&) {

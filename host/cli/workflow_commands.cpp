@@ -24,6 +24,26 @@ json::object query(hub_connection& hub, const std::string& workflow_id) {
     return require_ok(hub.ask("query_status", json::object{{"workflow_id", workflow_id}}));
 }
 
+} // namespace
+
+json::object query_with_results(hub_connection& hub, const std::string& workflow_id) {
+    auto reply = query(hub, workflow_id);
+    auto* w = reply.if_contains("workflow");
+    auto* o = w ? w->if_object() : nullptr;
+    if (!o || !o->erase("results_omitted"))
+        return reply;
+    if (auto* tasks = o->if_contains("tasks"); tasks && tasks->is_object())
+        for (auto& [id, entry] : tasks->get_object()) {
+            auto one = require_ok(hub.ask(
+                "query_status", json::object{{"workflow_id", workflow_id}, {"task_id", id}}));
+            if (auto* t = one.if_contains("task"); t && t->is_object())
+                entry = std::move(*t);
+        }
+    return reply;
+}
+
+namespace {
+
 const json::object& workflow_of(const json::object& reply) {
     const auto* w = reply.if_contains("workflow");
     if (!w || !w->is_object())
@@ -48,8 +68,8 @@ void print_workflows(const json::array& list) {
 /// query_status of one workflow: its line and `table` of its tasks, or the reply with --json.
 template <class Table>
 int show_workflow(const global_options& g, hub_connection& hub, const std::string& workflow_id,
-                  Table table) {
-    auto reply = query(hub, workflow_id);
+                  Table table, bool with_results) {
+    auto reply = with_results ? query_with_results(hub, workflow_id) : query(hub, workflow_id);
     if (g.json) {
         print_json(reply);
         return exit_code::ok;
@@ -132,13 +152,13 @@ int status_command(const global_options& g, const std::string& workflow_id) {
                                 " does not list workflows" + said,
                             std::move(reply));
     }
-    return show_workflow(g, hub, workflow_id, print_states);
+    return show_workflow(g, hub, workflow_id, print_states, false);
 }
 
 int results_command(const global_options& g, const std::string& workflow_id) {
     hub_connection hub(g);
     hub.connect();
-    return show_workflow(g, hub, workflow_id, print_results);
+    return show_workflow(g, hub, workflow_id, print_results, true);
 }
 
 int cancel_command(const global_options& g, const std::string& workflow_id) {

@@ -3,6 +3,7 @@
 
 #include "hub/pipeline_state.hpp"
 #include "hub/reply.hpp"
+#include "hub/workflow_status.hpp"
 
 #include <gleitzeit/registry.hpp>
 
@@ -34,12 +35,28 @@ void pipeline::status(const json::value& payload, reply_fn reply) {
     auto id = text_field(payload, "workflow_id");
     const auto* o = payload.if_object();
     const bool all = !o || !o->contains("workflow_id");
-    state_->on_strand([id, all, reply = std::move(reply)](state& s) {
+    // {workflow_id, task_id}: one task, with its result even when the workflow's results
+    // together are too large for one reply (hub/workflow_status.hpp).
+    const auto* task_field = o ? o->if_contains("task_id") : nullptr;
+    if (task_field && !task_field->is_string())
+        return reply(failure(error_code::invalid_argument, "task_id must be a string"));
+    std::optional<std::string> task_id;
+    if (task_field)
+        task_id = std::string(task_field->get_string());
+    state_->on_strand([id, all, task_id, reply = std::move(reply)](state& s) {
         if (all) // every workflow this hub holds, without their tasks
             return reply({{"ok", true}, {"workflows", s.book.list()}});
-        if (auto status = s.book.status(id))
-            return reply(std::move(*status));
-        s.status_from_archive(id, std::move(reply));
+        if (!task_id) {
+            if (auto status = s.book.status(id, s.max_result))
+                return reply(std::move(*status));
+        } else if (s.book.find(id)) {
+            const auto* e = s.book.find_task(id, *task_id);
+            if (!e)
+                return reply(failure(error_code::not_found,
+                                     "workflow '" + id + "' has no task '" + *task_id + "'"));
+            return reply(task_reply(id, *task_id, task_status(e->t, e->result, e->error)));
+        }
+        s.status_from_archive(id, task_id, std::move(reply));
     });
 }
 

@@ -6,6 +6,7 @@
 #include "hub/pipeline_state.hpp"
 #include "hub/reply.hpp"
 #include "hub/workflow_book.hpp"
+#include "hub/workflow_status.hpp"
 
 #include <gleitzeit/archive.hpp>
 #include <gleitzeit/persistence.hpp>
@@ -15,8 +16,9 @@ namespace gleitzeit::hub {
 namespace json = boost::json;
 
 void pipeline::state::status_from_archive(const std::string& id,
+                                          const std::optional<std::string>& task_id,
                                           std::function<void(json::object)> reply) {
-    slot.with<persistence>([self = shared_from_this(), id,
+    slot.with<persistence>([self = shared_from_this(), id, task_id,
                             reply = std::move(reply)](persistence* store) {
         auto* archive = store ? self->slot.archive_of(*store) : nullptr;
         if (!archive)
@@ -25,16 +27,30 @@ void pipeline::state::status_from_archive(const std::string& id,
             auto w = archive->load_workflow(id);
             if (!w)
                 return reply(failure(error_code::not_found, "no workflow '" + id + "'"));
-            json::object tasks;
-            for (auto& saved : w->tasks) {
+            // A saved task without the workflow's qualifier, and its result if it has one.
+            auto load = [&](task saved) {
                 std::optional<task_result> r;
                 if (terminal(saved.state))
                     r = store->load_result(saved.id); // the store's ids are qualified
-                auto t = unqualified(std::move(saved));
-                tasks[t.id] =
-                    task_status(t, r ? r->result : std::nullopt, r ? r->error : std::nullopt);
+                if (!r)
+                    r.emplace();
+                return std::pair{unqualified(std::move(saved)), std::move(*r)};
+            };
+            if (task_id) {
+                for (auto& saved : w->tasks)
+                    if (saved.id == qualified(id, *task_id)) {
+                        auto [t, r] = load(std::move(saved));
+                        return reply(task_reply(id, *task_id, task_status(t, r.result, r.error)));
+                    }
+                return reply(failure(error_code::not_found,
+                                     "workflow '" + id + "' has no task '" + *task_id + "'"));
             }
-            reply(workflow_status(*w, std::move(tasks)));
+            workflow_status out(self->max_result);
+            for (auto& saved : w->tasks) {
+                auto [t, r] = load(std::move(saved));
+                out.add(t.id, t, r.result, r.error);
+            }
+            reply(std::move(out).reply(*w));
         } catch (const std::exception& e) {
             reply(failure(error_code::internal, "workflow '" + id +
                                                     "' is not in memory, and the persistence slot "

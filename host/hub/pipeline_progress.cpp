@@ -246,7 +246,8 @@ void pipeline::state::end_results(const workflow_entry& wf, json::object& payloa
             payload["results_omitted"] =
                 "the results together are over [server] max_payload (" +
                 std::to_string(max_result) +
-                " bytes): each is in its task_completed event and in query_status";
+                " bytes): each is in its task_completed event and in query_status "
+                "{workflow_id, task_id}";
             return;
         }
         results[id] = *e.result;

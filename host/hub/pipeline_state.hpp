@@ -114,8 +114,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
                         std::size_t& waiting);
 
     // pipeline_archive.cpp
-    /// query_status's reply for a workflow not in the book, from the persistence slot.
-    void status_from_archive(const std::string& id, std::function<void(boost::json::object)> reply);
+    /// query_status's reply for a workflow not in the book, from the persistence slot: the
+    /// workflow, or its task `task_id` when one is given.
+    void status_from_archive(const std::string& id, const std::optional<std::string>& task_id,
+                             std::function<void(boost::json::object)> reply);
 
     // pipeline_dispatch.cpp
     void enqueue(std::vector<task> tasks);

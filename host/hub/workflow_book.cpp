@@ -1,6 +1,7 @@
 #include "hub/workflow_book.hpp"
 
-#include <boost/json/value_from.hpp>
+#include "hub/workflow_status.hpp"
+
 
 namespace gleitzeit::hub {
 
@@ -94,41 +95,15 @@ json::array workflow_book::list() const {
     return out;
 }
 
-std::optional<json::object> workflow_book::status(const std::string& id) const {
+std::optional<json::object> workflow_book::status(const std::string& id,
+                                                  std::size_t max_result) const {
     auto it = workflows_.find(id);
     if (it == workflows_.end())
         return std::nullopt;
-    json::object tasks;
+    workflow_status out(max_result);
     for (const auto& [tid, e] : it->second.tasks)
-        tasks[tid] = task_status(e.t, e.result, e.error);
-    return workflow_status(it->second.w, std::move(tasks));
-}
-
-json::object task_status(const task& t, const std::optional<json::value>& result,
-                         const std::optional<task_error>& error) {
-    json::object out{{"state", to_string(t.state)}, {"attempt", t.attempt}};
-    if (!t.metadata.empty())
-        out["metadata"] = t.metadata;
-    if (result)
-        out["result"] = *result;
-    if (error)
-        out["error"] = json::value_from(*error);
-    return out;
-}
-
-json::object workflow_status(const workflow& w, json::object tasks) {
-    json::object out{{"id", w.id}, {"name", w.name}, {"state", to_string(w.state)}};
-    // What the submitter wrote about it, shown as given (docs/events.md, "Workflows").
-    if (!w.description.empty())
-        out["description"] = w.description;
-    if (!w.version.empty())
-        out["version"] = w.version;
-    if (!w.metadata.empty())
-        out["metadata"] = w.metadata;
-    if (w.timeout.count() > 0)
-        out["timeout_ms"] = w.timeout.count();
-    out["tasks"] = std::move(tasks);
-    return {{"ok", true}, {"workflow", std::move(out)}};
+        out.add(tid, e.t, e.result, e.error);
+    return std::move(out).reply(it->second.w);
 }
 
 } // namespace gleitzeit::hub

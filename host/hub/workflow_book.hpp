@@ -84,8 +84,9 @@ public:
 
     /// query_status without an id: [{id, name, state, tasks, open}].
     boost::json::array list() const;
-    /// query_status of a workflow held here, or nullopt.
-    std::optional<boost::json::object> status(const std::string& id) const;
+    /// query_status of a workflow held here, or nullopt; its results are left out when
+    /// together they pass `max_result` bytes (hub/workflow_status.hpp).
+    std::optional<boost::json::object> status(const std::string& id, std::size_t max_result) const;
 
 private:
     static void count(workflow_entry& wf);
@@ -97,11 +98,5 @@ private:
     std::size_t keep_finished_;
     std::size_t keep_finished_tasks_;
 };
-
-/// query_status's entry for one task, and its reply for a workflow; also used for a workflow
-/// read back from the persistence slot's archive.
-boost::json::object task_status(const task& t, const std::optional<boost::json::value>& result,
-                                const std::optional<task_error>& error);
-boost::json::object workflow_status(const workflow& w, boost::json::object tasks);
 
 } // namespace gleitzeit::hub

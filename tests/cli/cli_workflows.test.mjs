@@ -259,3 +259,33 @@ test("status and results of an unknown workflow, and status without an id", asyn
   assert.equal(listed.ok, true);
   assert.ok(listed.workflows.some((w) => w.state === "completed" && w.tasks === 4 && w.open === 0), j.stdout);
 });
+
+test("results over max_payload together: run --json and results ask the hub task by task", async () => {
+  // docs/events.md: the end event and query_status leave the results out when together they
+  // are over [server] max_payload; each task's result is still there on its own.
+  const small = await startEchoHub("", "max_payload = 4000\n");
+  // The workflow is small; b and c copy a's result through ${...}: 4.5 KB of results.
+  const s = "x".repeat(1500);
+  const file = workflowFile("wide.toml", `[[tasks]]\nid = "a"\nprotocol = "echo/v1"\nmethod = "echo"\nparams = { s = "${s}" }\n` +
+    ["b", "c"].map((id) => `[[tasks]]\nid = "${id}"\nprotocol = "echo/v1"\nmethod = "echo"\ndependencies = ["a"]\nparams = { s = "\${a.result.s}" }\n`).join(""));
+  try {
+    const r = await gleitzeit(["--json", "run", file], { url: small.url });
+    assert.equal(r.code, 0, show(r));
+    const out = JSON.parse(r.stdout);
+    assert.deepEqual(out.results, { a: { s }, b: { s }, c: { s } });
+    assert.deepEqual(out.workflow.tasks.c, { state: "completed", attempt: 1, result: { s } });
+
+    const st = await gleitzeit(["--json", "status", out.workflow_id], { url: small.url });
+    assert.equal(st.code, 0, show(st));
+    const w = JSON.parse(st.stdout).workflow;
+    assert.equal(w.results_omitted, "the results together are over [server] max_payload (4000 bytes): ask query_status {workflow_id, task_id} for each");
+    assert.deepEqual(w.tasks.a, { state: "completed", attempt: 1 });
+
+    const res = await gleitzeit(["--json", "results", out.workflow_id], { url: small.url });
+    assert.equal(res.code, 0, show(res));
+    const tasks = JSON.parse(res.stdout).workflow.tasks;
+    assert.deepEqual(Object.keys(tasks).map((id) => tasks[id].result.s), [s, s, s]);
+  } finally {
+    await small.stop();
+  }
+});

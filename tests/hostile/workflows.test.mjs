@@ -153,7 +153,13 @@ hostile("one result fanned out by ${...} to 40 tasks neither outgrows the memory
     assert.equal(r.end.state, "completed");
     // The end event leaves the 16 MB of results out (docs/events.md, workflow_completed).
     assert.deepEqual(r.end.results, {});
-    assert.equal(r.end.results_omitted, "the results together are over [server] max_payload (1000000 bytes): each is in its task_completed event and in query_status");
+    assert.equal(r.end.results_omitted, "the results together are over [server] max_payload (1000000 bytes): each is in its task_completed event and in query_status {workflow_id, task_id}");
+    // query_status leaves them out too, and has each on its own.
+    const whole = await c.timeout(5000).emitWithAck("query_status", { workflow_id: r.id });
+    assert.equal(whole.workflow.results_omitted, "the results together are over [server] max_payload (1000000 bytes): ask query_status {workflow_id, task_id} for each");
+    assert.deepEqual(whole.workflow.tasks.d7, { state: "completed", attempt: 1 });
+    const one = await c.timeout(5000).emitWithAck("query_status", { workflow_id: r.id, task_id: "d7" });
+    assert.equal(one.task.result.v, "x".repeat(400000));
     await sleep(200);
     assert.deepEqual(cut, []);
   } finally {

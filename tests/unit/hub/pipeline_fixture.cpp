@@ -92,8 +92,12 @@ json::object pipeline_fixture::submit(const std::string& workflow_text) {
 }
 
 json::object pipeline_fixture::status(const std::string& id) {
+    return query(json::object{{"workflow_id", id}});
+}
+
+json::object pipeline_fixture::query(const json::object& payload) {
     reply_box r;
-    pipe->status(json::object{{"workflow_id", id}}, r.fn());
+    pipe->status(payload, r.fn());
     drive();
     BOOST_TEST_REQUIRE(r.count == 1u, "query_status replied " << r.count << " times");
     return *r.value;

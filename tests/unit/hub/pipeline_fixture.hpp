@@ -84,6 +84,8 @@ public:
     std::vector<std::string> joined;
     /// query_status {workflow_id: id}, driven.
     json::object status(const std::string& id);
+    /// query_status with `payload`, driven.
+    json::object query(const json::object& payload);
     /// query_status {} (the list), driven.
     json::object status_all();
     json::object cancel(const std::string& id);

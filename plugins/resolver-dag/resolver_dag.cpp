@@ -5,8 +5,6 @@
 
 #include "result_reference.hpp"
 
-#include <algorithm>
-
 namespace gleitzeit {
 
 using resolver_dag_detail::build_graph;
@@ -112,7 +110,10 @@ task_release resolver_dag::complete(const std::string& workflow_id, const task_r
                             "' cannot complete: it is not ready (" + std::to_string(n.waiting) +
                             " of its dependencies have not completed)");
         n.spec.state = task_state::completed;
-        n.result = *result.result;
+        // Only a dependent's ${...} reads a result here; the hub keeps every result for
+        // itself. A result nothing can reference is held as null: a 400 KB result given to
+        // 40 dependents would otherwise be held here once more for each of them.
+        n.result = n.referenced ? *result.result : boost::json::value();
         ++g.finished;
         std::vector<std::pair<std::uint32_t, std::string>> unresolved;
         for (auto d : n.dependents) {

@@ -93,6 +93,7 @@ void check_references(workflow_graph& g) {
             if (!depends_on(nodes, i, *t, stamp, search))
                 refuse("task " + quoted(id) + " refers to task " + quoted(target) + " in " + where +
                        ", which is not among its dependencies");
+            nodes[*t].referenced = true;
         };
         try {
             n.has_references = visit_references(n.spec.params, check);

@@ -24,6 +24,7 @@ struct node {
     std::vector<std::uint32_t> dependents;    // each once, in workflow order
     std::uint32_t waiting = 0;                // dependencies not completed yet
     bool has_references = false;              // params hold ${<id>.result...}
+    bool referenced = false;                  // another task's params hold ${<this id>...}
     std::optional<boost::json::value> result; // set when completed
     std::optional<task_error> error;          // set when failed
 };

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -346,6 +347,27 @@ BOOST_AUTO_TEST_CASE(state_round_trip_mid_workflow_then_continue_on_the_new_inst
     BOOST_TEST(!after_g.workflow_finished);
     BOOST_TEST(new_generation.complete("w", ok("d")).workflow_finished);
     BOOST_TEST(new_generation.complete("other", ok("solo")).workflow_finished);
+}
+
+// A result only a ${...} reads here: one no task references is held as null (the hub keeps
+// every result for itself), so that a large result is not held here once more.
+BOOST_AUTO_TEST_CASE(a_result_no_task_references_is_held_as_null) {
+    resolver_dag r({});
+    r.analyze(make_workflow({make_task("a"), make_task("b", {"a"}),
+                             make_task("c", {"b"}, params_of(R"({"v": "${a.result}"})"))}));
+    const std::string big(100000, 'x');
+    r.complete("w", ok("a", json::value(big)));
+    // c gets a's result whole.
+    BOOST_TEST(released_params(r, ok("b", json::value(big))).at("v").as_string() == big);
+    const auto state = r.export_state({"resolver/1"});
+    const auto& tasks = state.at("workflows").at(0).at("tasks").as_array();
+    std::map<std::string, std::string> held;
+    for (const auto& t : tasks)
+        if (const auto* result = t.as_object().if_contains("result"))
+            held[std::string(t.at("task").at("id").as_string())] =
+                result->is_string() ? std::to_string(result->as_string().size()) + " bytes"
+                                    : json::serialize(*result);
+    BOOST_TEST((held == std::map<std::string, std::string>{{"a", "100000 bytes"}, {"b", "null"}}));
 }
 
 BOOST_AUTO_TEST_CASE(a_bad_state_leaves_the_instance_unchanged) {

@@ -217,4 +217,22 @@ BOOST_AUTO_TEST_CASE(query_status_leaves_out_results_that_together_pass_max_resu
                R"({"state":"completed","attempt":1,"result":"c"})");
 }
 
+// A completed task's params are let go once its row is durable (pipeline_progress.cpp,
+// finish_task): the row keeps them as the task ran with them.
+BOOST_AUTO_TEST_CASE(a_completed_tasks_row_keeps_the_params_it_ran_with) {
+    auto p1 = add_remote("p1", 2);
+    submit(R"({"id": "w1", "tasks": [
+        {"id": "a", "protocol": "echo/v1", "method": "echo"},
+        {"id": "b", "protocol": "echo/v1", "method": "echo", "dependencies": ["a"],
+         "params": {"text": "${a.result}!"}}]})");
+    p1->answer("w1/a", "hello");
+    drive();
+    p1->answer("w1/b", "done");
+    drive();
+    BOOST_TEST(workflow_state("w1") == "completed");
+    BOOST_TEST(rows("SELECT id, state, json_extract(json, '$.params.text') FROM tasks ORDER BY id") ==
+                   (strings{"w1/a|completed|NULL", "w1/b|completed|hello!"}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -75,6 +75,9 @@ void pipeline::state::flush_enqueue() {
                 if (!q)
                     throw std::runtime_error("the queue slot is empty");
                 enqueue_current(*q, t);
+                // The queue has its copy: this one's params and strings go now, not after
+                // the whole batch (10,000 tasks would be held twice until then).
+                t = task{};
             } catch (const std::exception& e) {
                 refused.emplace_back(std::move(t), e.what());
             }

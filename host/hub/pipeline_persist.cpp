@@ -57,8 +57,7 @@ void pipeline::state::write_trip(std::shared_ptr<save_batcher::trip> trip) {
                           std::to_string(s.save_failures) + " failed attempts");
             s.save_failures = 0;
             s.saves.arrived();
-            for (auto& fn : trip->then)
-                fn();
+            s.saves.run_then(*trip);
             s.flush_saves();
         });
     });

@@ -43,17 +43,17 @@ void pipeline::state::tell(workflow_entry& wf, std::string_view event, json::obj
     payload["workflow_id"] = wf.w.id;
     payload["seq"] = ++wf.event_seq;
     stamp(payload, wf.correlation_id, source);
-    // The event log keeps what was told; the telling waits until it is durable.
-    auto logged = payload;
-    logged["event"] = event;
-    saves.log(std::move(logged));
+    // The event log keeps what was told; the telling waits until it is durable, and then
+    // sends what was logged, without its name.
+    payload["event"] = event;
+    const auto logged = saves.log(std::move(payload));
     std::vector<std::string> rooms{room(wf.w.id), observers};
     if (event.compare(0, 9, "workflow_") == 0)
         rooms.push_back(end_room(wf.w.id));
-    after_saved([rooms = std::move(rooms),
-                 event = std::string(event),
-                 payload = std::move(payload)](state& s) mutable {
-        s.emit(rooms, event, std::move(payload));
+    after_saved([rooms = std::move(rooms), event = std::string(event), logged](state& s) {
+        auto told = s.saves.take_logged(logged);
+        told.erase("event"); // the last key: the others keep their order
+        s.emit(rooms, event, std::move(told));
     });
 }
 

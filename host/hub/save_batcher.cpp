@@ -1,5 +1,8 @@
 #include "hub/save_batcher.hpp"
 
+#include <stdexcept>
+#include <string>
+
 namespace gleitzeit::hub {
 
 void save_batcher::save(workflow w) {
@@ -18,8 +21,25 @@ void save_batcher::save(const std::string& workflow_id, task_result r) {
     trips_.gathering().batch.results.push_back(std::move(r));
 }
 
-void save_batcher::log(boost::json::object event) {
-    trips_.gathering().batch.events.push_back(std::move(event));
+std::size_t save_batcher::log(boost::json::object event) {
+    auto& events = trips_.gathering().batch.events;
+    events.push_back(std::move(event));
+    return events.size() - 1;
+}
+
+boost::json::object save_batcher::take_logged(std::size_t index) {
+    // The trip gathered together with the continuation that asks: same batch, same index.
+    if (!told_ || index >= told_->batch.events.size())
+        throw std::logic_error("save_batcher: no logged event " + std::to_string(index) +
+                               " in the trip whose continuations run");
+    return std::move(told_->batch.events[index]);
+}
+
+void save_batcher::run_then(trip& t) {
+    told_ = &t;
+    for (auto& fn : t.then)
+        fn();
+    told_ = nullptr;
 }
 
 void save_batcher::after_saved(saved_fn fn) {

@@ -18,9 +18,10 @@ void pipeline::state::save(task_entry& e) {
     flush_saves();
 }
 
-void pipeline::state::save(const std::string& workflow_id, task_result r) {
-    saves.save(workflow_id, std::move(r));
+std::size_t pipeline::state::save(const std::string& workflow_id, task_result r) {
+    const auto at = saves.save(workflow_id, std::move(r));
     flush_saves();
+    return at;
 }
 
 void pipeline::state::after_saved(saved_fn fn) {

@@ -99,17 +99,18 @@ void pipeline::state::finish_task(const std::string& wf_id, const std::string& i
              source);
     }
     save(*e);
-    save(wf_id, r);
     // Dependents are released from a result that is durable: after a crash they will not
-    // have run on a result that recovery does not know.
-    after_saved([wf_id, r = std::move(r)](state& s) mutable {
+    // have run on a result that recovery does not know. The resolver gets the result the
+    // batch wrote, not a copy held meanwhile.
+    const auto saved = save(wf_id, std::move(r));
+    after_saved([wf_id, id, saved](state& s) {
         // Its params, made from other results, are read no more once its row is durable:
         // no retry will come, and query_status does not show them. 40 tasks given a 400 KB
         // result each would hold 16 MB here for as long as the workflow is kept.
-        if (auto* done = s.book.find_task(wf_id, r.task_id);
+        if (auto* done = s.book.find_task(wf_id, id);
             done && done->t.state == task_state::completed && !done->unsaved)
             done->t.params = {};
-        s.release(wf_id, std::move(r));
+        s.release(wf_id, s.saves.take_saved(saved));
     });
 }
 

@@ -82,7 +82,8 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     using saved_fn = std::function<void(state&)>;
     void save(workflow w);
     void save(task_entry& e);
-    void save(const std::string& workflow_id, task_result r);
+    /// Its place in the batch (save_batcher::take_saved).
+    std::size_t save(const std::string& workflow_id, task_result r);
     /// Runs `fn` on the strand once everything saved so far is durable.
     void after_saved(saved_fn fn);
     void flush_saves();

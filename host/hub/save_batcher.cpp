@@ -16,9 +16,11 @@ void save_batcher::save(task_entry& e) {
         trips_.gathering().dirty.push_back(&e);
 }
 
-void save_batcher::save(const std::string& workflow_id, task_result r) {
+std::size_t save_batcher::save(const std::string& workflow_id, task_result r) {
     r.task_id = qualified(workflow_id, r.task_id);
-    trips_.gathering().batch.results.push_back(std::move(r));
+    auto& results = trips_.gathering().batch.results;
+    results.push_back(std::move(r));
+    return results.size() - 1;
 }
 
 std::size_t save_batcher::log(boost::json::object event) {
@@ -33,6 +35,16 @@ boost::json::object save_batcher::take_logged(std::size_t index) {
         throw std::logic_error("save_batcher: no logged event " + std::to_string(index) +
                                " in the trip whose continuations run");
     return std::move(told_->batch.events[index]);
+}
+
+task_result save_batcher::take_saved(std::size_t index) {
+    if (!told_ || index >= told_->batch.results.size())
+        throw std::logic_error("save_batcher: no saved result " + std::to_string(index) +
+                               " in the trip whose continuations run");
+    auto r = std::move(told_->batch.results[index]);
+    if (auto slash = r.task_id.rfind('/'); slash != std::string::npos) // task ids have none
+        r.task_id.erase(0, slash + 1);
+    return r;
 }
 
 void save_batcher::run_then(trip& t) {

@@ -29,13 +29,16 @@ public:
     /// Marks the task changed: the batch takes its state as it is when the batch is gathered,
     /// so a task that changes twice meanwhile is written once. `e` outlives its saving.
     void save(task_entry& e);
-    void save(const std::string& workflow_id, task_result r);
+    /// A task's result; its place in the batch, for take_saved().
+    std::size_t save(const std::string& workflow_id, task_result r);
     /// An event for the event log; its place in the batch, for take_logged().
     std::size_t log(boost::json::object event);
     /// While the continuations of a durable trip run (run_then): its event at `index`, moved
     /// out. So an event is told from what was logged, not from a second copy held meanwhile:
     /// 40 events carrying a 400 KB result each would hold 16 MB more.
     boost::json::object take_logged(std::size_t index);
+    /// The same for a saved result, with its task id as the workflow has it.
+    task_result take_saved(std::size_t index);
     void after_saved(saved_fn fn);
 
     /// One write: the batch, and what waits for it.

@@ -397,6 +397,7 @@ int process::run() {
     systemd::notify("READY=1\nSTATUS=listening on " + s.bind + ":" + std::to_string(port));
     for (auto& t : pool_)
         t.join();
+    plugins_.drop_instances();
     return 0;
 }
 

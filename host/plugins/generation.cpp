@@ -127,6 +127,12 @@ void generation::stop() {
     guarded("stop()", [this] { instance_->stop(); });
 }
 
+void generation::drop_instance() {
+    stopped_ = true;
+    services_->cancel_all();
+    instance_.reset();
+}
+
 void generation::guarded(const char* what, const std::function<void()>& fn) noexcept {
     try {
         fn();

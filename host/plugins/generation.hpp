@@ -58,6 +58,10 @@ public:
     host& services();
     /// After stop() posted functions and timers of this generation no longer run.
     void stop();
+    /// Destroys the instance now, with what it holds, on a thread that no strand of it runs
+    /// on (the hub's exit). A provider keeps its open calls' completions, and each holds its
+    /// generation: with a call cut off by the stop, the two would hold each other for good.
+    void drop_instance();
     bool stopped() const noexcept { return stopped_; }
     /// Runs `fn`, which calls into the plugin; a throw is logged, never let through: a
     /// plugin's exception must not take the hub down.

@@ -170,6 +170,13 @@ plugin_host::plugin_host(boost::asio::io_context& ioc, options opts) {
 
 plugin_host::~plugin_host() = default;
 
+void plugin_host::drop_instances() {
+    std::lock_guard lock(state_->mutex);
+    for (auto& [key, s] : state_->slots)
+        if (!s->remote()) // a remote slot's strand is on the blocking pool, still running
+            s->drop_instances();
+}
+
 void plugin_host::set_slot(slot_kind kind, const fs::path& file, boost::json::object config,
                            done_fn done) {
     if (kind == slot_kind::provider)

@@ -41,6 +41,10 @@ public:
 
     plugin_host(boost::asio::io_context& ioc, options opts);
     ~plugin_host();
+    /// At the hub's exit, once no thread runs the event loop: every plugin instance goes,
+    /// with the calls it still holds. A provider call cut off by the stop would otherwise
+    /// keep its instance and its library to the end (generation::drop_instance).
+    void drop_instances();
 
     /// Loads `file` into a stateful slot, or hot-swaps the slot's plugin for it.
     void set_slot(slot_kind kind, const std::filesystem::path& file, boost::json::object config,

@@ -350,6 +350,12 @@ void slot::stop_holding() {
     });
 }
 
+void slot::drop_instances() {
+    for (auto& g : {current_, draining_, retired_.lock()})
+        if (g)
+            g->drop_instance();
+}
+
 void slot::release_held() {
     if (hold_timer_)
         hold_timer_->cancel();

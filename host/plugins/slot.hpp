@@ -89,6 +89,9 @@ public:
     /// At exit: held calls are dropped and the hold ends, so that the blocking pool can be
     /// joined without waiting out the hold.
     void stop_holding();
+    /// At exit, once no thread runs the event loop: each generation drops its instance
+    /// (generation::drop_instance).
+    void drop_instances();
 
     /// A snapshot, safe from any thread: the current generation first, then a draining one.
     std::vector<generation_view> view() const;

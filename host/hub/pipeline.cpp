@@ -44,17 +44,19 @@ void pipeline::status(const json::value& payload, reply_fn reply) {
     if (task_field)
         task_id = std::string(task_field->get_string());
     state_->on_strand([id, all, task_id, reply = std::move(reply)](state& s) {
+        // From the book, told once durable (reply_durable); the archive is durable as it is.
         if (all) // every workflow this hub holds, without their tasks
-            return reply({{"ok", true}, {"workflows", s.book.list()}});
+            return s.reply_durable({{"ok", true}, {"workflows", s.book.list()}}, std::move(reply));
         if (!task_id) {
             if (auto status = s.book.status(id, s.max_result))
-                return reply(std::move(*status));
+                return s.reply_durable(std::move(*status), std::move(reply));
         } else if (s.book.find(id)) {
             const auto* e = s.book.find_task(id, *task_id);
             if (!e)
                 return reply(failure(error_code::not_found,
                                      "workflow '" + id + "' has no task '" + *task_id + "'"));
-            return reply(task_reply(id, *task_id, task_status(e->t, e->result, e->error)));
+            return s.reply_durable(task_reply(id, *task_id, task_status(e->t, e->result, e->error)),
+                                   std::move(reply));
         }
         s.status_from_archive(id, task_id, std::move(reply));
     });

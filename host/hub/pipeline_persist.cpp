@@ -4,9 +4,12 @@
 // its event goes out, and under load one transaction carries many changes.
 
 #include "hub/pipeline_state.hpp"
+#include "hub/reply.hpp"
 #include "log/log.hpp"
 
 namespace gleitzeit::hub {
+
+namespace json = boost::json;
 
 void pipeline::state::save(workflow w) {
     saves.save(std::move(w));
@@ -28,6 +31,18 @@ void pipeline::state::after_saved(saved_fn fn) {
     // `this` outlives the trip: the trip holds the state until its continuations have run.
     saves.after_saved([this, fn = std::move(fn)] { fn(*this); });
     flush_saves();
+}
+
+void pipeline::state::reply_durable(json::object out, std::function<void(json::object)> reply) {
+    if (saves.idle())
+        return reply(std::move(out));
+    if (save_failures > 0)
+        return reply(failure(error_code::unavailable,
+                             "the hub cannot save its state (" + save_error +
+                                 "); what it holds now may not survive a crash: ask again later"));
+    after_saved([out = std::move(out), reply = std::move(reply)](state&) mutable {
+        reply(std::move(out));
+    });
 }
 
 void pipeline::state::flush_saves() {

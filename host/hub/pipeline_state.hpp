@@ -86,6 +86,10 @@ struct pipeline::state : std::enable_shared_from_this<state> {
     std::size_t save(const std::string& workflow_id, task_result r);
     /// Runs `fn` on the strand once everything saved so far is durable.
     void after_saved(saved_fn fn);
+    /// Replies `out`, read from the book now, once what it shows is durable: the book has a
+    /// result or an end as soon as it is known, and a crash before its save would undo what
+    /// the reply told. While saves fail (a full disk), `unavailable` instead.
+    void reply_durable(boost::json::object out, std::function<void(boost::json::object)> reply);
     void flush_saves();
     /// Writes `trip`; once durable, what waits for it runs. A failure writes it again.
     void write_trip(std::shared_ptr<save_batcher::trip> trip);

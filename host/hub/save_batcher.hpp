@@ -49,6 +49,8 @@ public:
     /// True if a trip should start now: something waits and no trip is under way. The trip
     /// is then under way; take() gathers it (later, so that more joins it).
     bool claim() { return trips_.claim(); }
+    /// Nothing waits to be saved and no trip is under way: all that changed is durable.
+    bool idle() { return !trips_.under_way() && trips_.gathering().empty(); }
     trip take();
     void arrived() { trips_.arrived(); }
     /// Runs the continuations of `t`, which is durable, in the order they were added.

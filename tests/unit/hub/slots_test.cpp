@@ -84,6 +84,29 @@ BOOST_AUTO_TEST_CASE(a_failed_save_is_written_again_and_nothing_of_it_is_told_be
     BOOST_TEST(submit(one_task("w2")).at("ok").as_bool());
 }
 
+// docs/events.md, query_status: the book knows a result before it is durable, and a crash
+// in between would undo it. query_status tells it only once it is durable (the soak found a
+// result told this way, then lost to a kill -9, then run again).
+BOOST_AUTO_TEST_CASE(query_status_tells_only_what_is_durable) {
+    auto store = std::make_shared<failing_persistence>(db_path);
+    store->failing = false;
+    slots.persistence_slot = store;
+    auto p1 = add_remote("p1", 4);
+    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    store->failing = true;
+    p1->answer("w1/a", "done");
+    drive();
+    const auto unavailable = js(obj(R"({"ok": false, "error": {"code": "unavailable", "message":
+        "the hub cannot save its state (disk full); what it holds now may not survive a crash: ask again later"}})"));
+    BOOST_TEST(js(status("w1")) == unavailable);
+    BOOST_TEST(js(query(obj(R"({"workflow_id": "w1", "task_id": "a"})"))) == unavailable);
+    BOOST_TEST(js(status_all()) == unavailable);
+    store->failing = false;
+    advance(3000ms);
+    BOOST_TEST(js(task_status("w1", "a")) == R"({"state":"completed","attempt":1,"result":"done"})");
+    BOOST_TEST(js(status_all().at("workflows").at(0).at("state")) == R"("completed")");
+}
+
 BOOST_AUTO_TEST_CASE(a_submission_whose_save_fails_is_answered_once_it_is_saved) {
     auto store = std::make_shared<failing_persistence>(db_path);
     slots.persistence_slot = store;

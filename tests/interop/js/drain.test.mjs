@@ -28,15 +28,11 @@ const slowThenNext = (ms) => ({
 });
 
 /** A hub running `slowThenNext(ms)`, with `slow` executing. */
-async function hubWithSlowTask(drainMs, ms, { cut = false } = {}) {
+async function hubWithSlowTask(drainMs, ms) {
   const staged = stagePlugins();
   const stateDir = tempDir("gleitzeit-drain-");
   const toml = durableConfig(staged, stateDir, { extra: `[server]\ndrain_timeout = ${drainMs}` });
-  // A hub stopped with a call cut off in flight leaves what the call holds unfreed at its end,
-  // which a sanitizer build reports as a leak (known: docs/reliability.md, "Sanitizers"); the
-  // leak check is off for that hub alone, in a build of any kind.
-  if (cut) process.env.LSAN_OPTIONS = "detect_leaks=0";
-  const hub = await startGleitzeitd(toml).finally(() => delete process.env.LSAN_OPTIONS);
+  const hub = await startGleitzeitd(toml);
   const client = io(hub.url, { transports: ["websocket"], reconnection: false });
   const events = [];
   client.onAny((event, p) => events.push([event, p.task_id ?? null]));
@@ -93,7 +89,7 @@ test("SIGTERM lets the task in flight finish, refuses submissions meanwhile, and
 });
 
 test("past drain_timeout the call in flight is cut, and it runs again after the restart", async () => {
-  const h = await hubWithSlowTask(300, 4000, { cut: true });
+  const h = await hubWithSlowTask(300, 4000);
   const took = await stopTimed(h.hub);
   h.client.close();
   assert.ok(took >= 250 && took < 2500, `stopped after ${took} ms (drain_timeout 300)`);
@@ -105,7 +101,7 @@ test("past drain_timeout the call in flight is cut, and it runs again after the 
 });
 
 test("a second SIGTERM does not wait for the drain", async () => {
-  const h = await hubWithSlowTask(10000, 4000, { cut: true });
+  const h = await hubWithSlowTask(10000, 4000);
   const t0 = Date.now();
   const stopped = h.hub.stop("SIGTERM");
   await pollUntil(() => /draining/.test(h.hub.proc.stderrText ?? ""), "the hub says it drains", 3000, 5);

@@ -5,6 +5,8 @@
 
 #include "result_reference.hpp"
 
+#include <algorithm>
+
 namespace gleitzeit {
 
 using resolver_dag_detail::build_graph;
@@ -111,8 +113,8 @@ task_release resolver_dag::complete(const std::string& workflow_id, const task_r
                             " of its dependencies have not completed)");
         n.spec.state = task_state::completed;
         // Only a dependent's ${...} reads a result here; the hub keeps every result for
-        // itself. A result nothing can reference is held as null: a 400 KB result given to
-        // 40 dependents would otherwise be held here once more for each of them.
+        // itself. A result nothing references is held as null: 40 tasks that each return
+        // 400 KB would otherwise be held here a second time, 16 MB.
         n.result = n.referenced ? *result.result : boost::json::value();
         ++g.finished;
         std::vector<std::pair<std::uint32_t, std::string>> unresolved;

@@ -12,6 +12,18 @@ std::string one_task(const std::string& wf) {
     return R"({"id": ")" + wf + R"(", "tasks": [{"id": "a", "protocol": "echo/v1", "method": "echo"}]})";
 }
 
+/// Workflow w1 (one_task) submitted and called on remote provider p1, over a
+/// persistence-sqlite whose saves can then be made to fail: the store and p1.
+std::pair<std::shared_ptr<failing_persistence>, std::shared_ptr<fake_link>> w1_running(
+    pipeline_fixture& f) {
+    auto store = std::make_shared<failing_persistence>(f.db_path);
+    store->failing = false;
+    f.slots.persistence_slot = store;
+    auto p1 = f.add_remote("p1", 4);
+    BOOST_TEST(f.submit(one_task("w1")).at("ok").as_bool());
+    return {store, p1};
+}
+
 } // namespace
 
 BOOST_FIXTURE_TEST_SUITE(hub_pipeline_slots, pipeline_fixture)
@@ -51,11 +63,7 @@ BOOST_AUTO_TEST_CASE(registry_whose_find_provider_throws_leaves_the_choice_to_th
 // durable; a batch that failed is written again until it is; new workflows are refused
 // meanwhile with unavailable.
 BOOST_AUTO_TEST_CASE(a_failed_save_is_written_again_and_nothing_of_it_is_told_before) {
-    auto store = std::make_shared<failing_persistence>(db_path);
-    store->failing = false;
-    slots.persistence_slot = store;
-    auto p1 = add_remote("p1", 4);
-    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    auto [store, p1] = w1_running(*this);
     BOOST_TEST_REQUIRE(p1->call_ids() == strings{"w1/a"}, boost::test_tools::per_element());
     const auto told = events.size();
     // The disk fills: the result comes, and is not told; its row still says executing.
@@ -88,11 +96,7 @@ BOOST_AUTO_TEST_CASE(a_failed_save_is_written_again_and_nothing_of_it_is_told_be
 // in between would undo it. query_status tells it only once it is durable (the soak found a
 // result told this way, then lost to a kill -9, then run again).
 BOOST_AUTO_TEST_CASE(query_status_tells_only_what_is_durable) {
-    auto store = std::make_shared<failing_persistence>(db_path);
-    store->failing = false;
-    slots.persistence_slot = store;
-    auto p1 = add_remote("p1", 4);
-    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    auto [store, p1] = w1_running(*this);
     store->failing = true;
     p1->answer("w1/a", "done");
     drive();
@@ -131,11 +135,7 @@ BOOST_AUTO_TEST_CASE(a_submission_whose_save_fails_is_answered_once_it_is_saved)
 
 // A crash right after the ack must not bring a cancelled workflow back (issue 18's soak).
 BOOST_AUTO_TEST_CASE(cancel_workflow_is_acknowledged_once_the_cancel_is_durable) {
-    auto store = std::make_shared<failing_persistence>(db_path);
-    store->failing = false;
-    slots.persistence_slot = store;
-    auto p1 = add_remote("p1", 4);
-    BOOST_TEST(submit(one_task("w1")).at("ok").as_bool());
+    auto [store, p1] = w1_running(*this);
     store->failing = true;
     reply_box r;
     pipe->cancel(json::object{{"workflow_id", "w1"}}, r.fn());
